@@ -1,0 +1,38 @@
+/**
+ * `webdispatcher <command> [options]`. Each command lives in its own file and exports
+ * `run(argv): Promise<number>` (the exit code); this file only picks one.
+ */
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  demo: { summary: 'start a seeded source + target simulator and the dispatcher', load: () => import('./demo-command.ts') },
+  sim: { summary: 'start one simulated PortaBilling system', load: () => import('./sim-command.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return `usage: webdispatcher <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`webdispatcher: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code !== 0) process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`webdispatcher: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

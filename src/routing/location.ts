@@ -1,0 +1,32 @@
+import type { SystemName } from './api-call.ts';
+import type { CustomerState, LookupKeyKind } from '../directory/location-directory.ts';
+
+/** What a call's params name, in the order the router cares about. */
+export type Locator =
+  | { kind: 'customer'; iCustomer: number }
+  | { kind: 'account'; iAccount: number }
+  | { kind: 'key'; key: LookupKeyKind; value: string };
+
+export type ResolvedBy = 'directory' | 'parity' | 'assume-source' | 'discovered';
+
+export interface Location {
+  system: SystemName;
+  state: CustomerState;
+  /** The owning customer when known (accounts and keys resolve to it). */
+  iCustomer?: number;
+  resolvedBy: ResolvedBy;
+}
+
+/**
+ * Asks the backends where a record lives (discover mode). Returns the system that holds it
+ * (and the owning customer when the answer tells), or undefined when neither does.
+ */
+export type Discoverer = (locator: Locator) => Promise<{ system: SystemName; iCustomer?: number; iAccount?: number } | undefined>;
+
+/**
+ * Resolution order (SPEC §4.3): directory entry → ID parity (even = target) → for odd ids and
+ * keys without an entry, `assume-source` or `discover`.
+ */
+export interface LocationResolver {
+  resolve(locator: Locator, discover?: Discoverer): Promise<Location | undefined>;
+}

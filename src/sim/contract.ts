@@ -1,0 +1,39 @@
+import type { Realm, SystemName } from '../routing/api-call.ts';
+
+/**
+ * The public face of one simulated PortaBilling system, as tests, the demo and benchmarks use it.
+ * Built by `createSimulator` (src/sim/simulator.ts); only the CLI decides ports.
+ */
+export interface SimulatorOptions {
+  role: SystemName;
+  /** This system's billing environment id (i_env). */
+  env: number;
+  /** Number of seeded customers (default 200). */
+  customers?: number;
+  /** Seed of the deterministic data (default 1). Same seed => same config entities on both roles. */
+  seed?: number;
+  /** First port: admin P, reseller P+1, customer P+2, account P+3, portasip P+4. 0 = ephemeral (default). */
+  portBase?: number;
+  host?: string;
+  /** Session lifetime in seconds (default 3600). */
+  sessionTtlSeconds?: number;
+}
+
+export type SimListener = Realm | 'portasip';
+
+export interface SimulatorUrls {
+  admin: string;
+  reseller: string;
+  customer: string;
+  account: string;
+  portasip: string;
+}
+
+export interface RunningSimulator {
+  role: SystemName;
+  env: number;
+  urls: SimulatorUrls;
+  /** The ready line the CLI prints: {"ready":true,"role":…,"env":…,"urls":{…}}. */
+  readyLine(): string;
+  close(): Promise<void>;
+}
