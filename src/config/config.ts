@@ -1,0 +1,55 @@
+import type { Realm, SystemName } from '../routing/api-call.ts';
+
+export type PagingMode = 'per-system' | 'exact';
+export type UnknownOddPolicy = 'assume-source' | 'discover';
+export type PartialMergePolicy = 'fail' | 'partial';
+
+export interface SystemConfig {
+  env: number;
+  urls: Record<Realm | 'portasip', string> & { portal?: string; provisioning?: string };
+}
+
+/** The dispatcher's whole configuration, validated once at start and then frozen. */
+export interface DispatcherConfig {
+  systems: Record<SystemName, SystemConfig>;
+  listen: {
+    host: string;
+    admin: number;
+    reseller: number;
+    customer: number;
+    account: number;
+    portasip: number;
+    ops: number;
+    portal?: number;
+    provisioning?: number;
+  };
+  routing: {
+    /** Context of a new admin/reseller session (default `source`). */
+    defaultContext: SystemName;
+    /** `per-system` (PortaBilling's documented behaviour, default) or `exact`. */
+    paging: PagingMode;
+    /** How odd ids without a directory entry resolve (default `assume-source`). */
+    unknownOdd: UnknownOddPolicy;
+    /** `Service/method` names merged from both systems (default `Customer/get_customer_list`). */
+    listMerge: string[];
+    /** Services sent to both systems when called on the REST listeners (PortaSIP listener: always). */
+    broadcastServices: string[];
+    /** When one system fails during a merge: `fail` (default) or `partial` with a marker header. */
+    partialMerge: PartialMergePolicy;
+  };
+  timeouts: { connectMs: number; headersMs: number; bodyMs: number };
+  limits: { bodyBytes: number; connectionsPerBackend: number };
+  sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
+  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number };
+  cutover: { holdTimeoutMs: number };
+  ops: { token: string };
+  security: {
+    /** Per realm (and optionally `realm:login`) lists of allowed client IPs/CIDRs; absent = all. */
+    allow: Record<string, string[]>;
+    loginFailures: { max: number; windowSeconds: number };
+  };
+  provisioning: { fallbackToSource: boolean };
+  /** Worker processes (node:cluster); 1 = in-process. */
+  workers: number;
+  log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+}
