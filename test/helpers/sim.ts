@@ -40,6 +40,12 @@ export async function restCall(baseUrl: string, serviceMethod: string, params: u
   return withJson(await sendRaw(baseUrl, jsonRequest(baseUrl, `/rest/${serviceMethod}`, body, accessToken)));
 }
 
+/** A PortaSIP API call: `POST /portasip/<Service>/<method>` with `{"params":…}` + optional Bearer. */
+export async function portasipCall(baseUrl: string, serviceMethod: string, params: unknown, accessToken?: string): Promise<JsonReply> {
+  const body = JSON.stringify({ params });
+  return withJson(await sendRaw(baseUrl, jsonRequest(baseUrl, `/portasip/${serviceMethod}`, body, accessToken)));
+}
+
 /** Sends prepared bytes and parses the reply as JSON. */
 export async function sendJson(baseUrl: string, bytes: Buffer): Promise<JsonReply> {
   return withJson(await sendRaw(baseUrl, bytes));
