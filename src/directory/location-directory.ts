@@ -37,8 +37,32 @@ export interface DirectoryRecord {
 
 export interface ImportReport {
   accepted: number;
+  /** The first rejected rows (capped at `MAX_REPORTED_REJECTIONS`), with their line numbers. */
   rejected: Array<{ line: number; reason: string }>;
+  /** Every rejected row, including those beyond the reported list. */
+  rejectedCount: number;
 }
+
+/** How many rejected rows an import report lists; the rest are only counted. */
+export const MAX_REPORTED_REJECTIONS = 1000;
+
+/** One row (or a row the parser could not read) fed to `importRecords`. */
+export type ImportRow = { line: number; record: DirectoryRecord } | { line: number; error: string };
+
+/**
+ * What changed in the directory, as told to `onChange` listeners on every node. `all` means
+ * "anything may have changed" (bulk import, lost notifications): drop everything derived from it.
+ */
+export interface DirectoryChange {
+  iCustomer?: number;
+  /** The customer's location after the change, when known. */
+  location?: CustomerLocation;
+  accounts?: number[];
+  keys?: Array<{ kind: LookupKeyKind; value: string }>;
+  all?: boolean;
+}
+
+export type DirectoryChangeListener = (change: DirectoryChange) => void;
 
 /**
  * The durable customer → system map (SPEC §4.3). Async from day one: implementations are SQLite
@@ -51,13 +75,21 @@ export interface LocationDirectory {
   getAccountOwner(iAccount: number): Promise<number | undefined>;
   findKey(kind: LookupKeyKind, value: string): Promise<KeyTarget | undefined>;
 
-  /** Creates or replaces a customer's location (state stays as is unless it is new → active). */
+  /**
+   * Creates or replaces a customer's location (state stays as is unless it is new → active) and
+   * adds the given accounts and keys (existing ones are kept). Changing the system of a customer
+   * that is moving is a conflict (409): only commit/abort may do that.
+   */
   putCustomer(record: DirectoryRecord): Promise<CustomerLocation>;
   putAccount(iAccount: number, iCustomer: number, keys?: { id?: string; login?: string }): Promise<void>;
   putKey(kind: LookupKeyKind, value: string, target: KeyTarget): Promise<void>;
   accountsOf(iCustomer: number): Promise<number[]>;
 
-  /** active → moving; throws ApiFault (conflict) if already moving. Unknown customer: created moving on `from`. */
+  /**
+   * active → moving, remembering `from` as the system it is leaving (the location stays `from`
+   * until commit). Throws ApiFault (conflict, 409) if already moving or active on the other
+   * system. Unknown customer: created moving on `from`.
+   */
   beginMove(iCustomer: number, from: SystemName): Promise<CustomerLocation>;
   /** moving → active on `system`; throws ApiFault (conflict) if not moving. */
   commitMove(iCustomer: number, system: SystemName): Promise<CustomerLocation>;
@@ -66,7 +98,20 @@ export interface LocationDirectory {
   listMoving(): Promise<CustomerLocation[]>;
 
   /** Streams rows in; a bad row is reported with its line number and never half-applies its batch. */
-  importRecords(rows: AsyncIterable<{ line: number; record: DirectoryRecord } | { line: number; error: string }>): Promise<ImportReport>;
+  importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport>;
+
+  /**
+   * Subscribes to changes made through any node of the cluster (this one included). A listener
+   * runs after the change is durable and, on the node that made it, before the writing call
+   * returns. Returns the unsubscribe function.
+   */
+  onChange(listener: DirectoryChangeListener): () => void;
+  /**
+   * Hot-path coherence token for in-process caches (synchronous, cheap). Entries cached under one
+   * token are valid while it stays the same; a new value means drop everything; `undefined` means
+   * do not use cached entries at all right now (e.g. the cluster lease lapsed).
+   */
+  cacheToken(): number | undefined;
 
   /** Rejects when the store is unreachable or corrupt (used by /readyz). */
   check(): Promise<void>;

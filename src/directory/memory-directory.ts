@@ -1,0 +1,179 @@
+import type { SystemName } from '../routing/api-call.ts';
+import type {
+  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  LocationDirectory, LookupKeyKind,
+} from './location-directory.ts';
+import { moveConflict, movingSystemConflict } from './directory-faults.ts';
+import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
+import type { Rejection, ValidRow } from './import-batches.ts';
+import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
+import { dispatcherFault } from '../edge/faults.ts';
+
+export interface MemoryDirectoryOptions {
+  /** Known locations to start with, e.g. the customers already moved (and their accounts). */
+  records?: DirectoryRecord[];
+}
+
+const keyOf = (kind: LookupKeyKind, value: string) => `${kind}\u0000${value}`;
+
+/**
+ * In-process directory: tests, the demo, and the "injectable set of known moved customers".
+ * Not durable; one node only.
+ */
+export class MemoryDirectory implements LocationDirectory {
+  readonly #customers = new Map<number, CustomerLocation>();
+  readonly #accounts = new Map<number, number>();
+  readonly #keys = new Map<string, KeyTarget>();
+  readonly #listeners = new Set<DirectoryChangeListener>();
+  #closed = false;
+
+  constructor(options: MemoryDirectoryOptions = {}) {
+    for (const r of options.records ?? []) {
+      const why = invalidRecordReason(r);
+      if (why !== undefined) throw new TypeError(`Invalid directory record for customer ${r.iCustomer}: ${why}`);
+      this.#apply(r, new Date().toISOString());
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw dispatcherFault('directoryUnavailable', 'Location directory is closed', { httpStatus: 503, retryable: true });
+  }
+
+  #emit(change: DirectoryChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+
+  /** Applies a valid record; returns the new location, or undefined when refused (moving + other system). */
+  #apply(r: DirectoryRecord, now: string): CustomerLocation | undefined {
+    const cur = this.#customers.get(r.iCustomer);
+    if (cur?.state === 'moving' && cur.system !== r.system) return undefined;
+    const next: CustomerLocation = cur === undefined
+      ? { iCustomer: r.iCustomer, system: r.system, state: 'active', version: 1, updatedAt: now }
+      : cur.system === r.system ? cur : { ...cur, system: r.system, version: cur.version + 1, updatedAt: now };
+    this.#customers.set(r.iCustomer, next);
+    for (const a of accountsOfRecord(r)) this.#accounts.set(a, r.iCustomer);
+    if (r.login !== undefined) this.#keys.set(keyOf('customer-login', r.login), { iCustomer: r.iCustomer });
+    if (r.name !== undefined) this.#keys.set(keyOf('customer-name', r.name), { iCustomer: r.iCustomer });
+    if (r.refnum !== undefined) this.#keys.set(keyOf('customer-refnum', r.refnum), { iCustomer: r.iCustomer });
+    for (const k of r.accountKeys ?? []) {
+      if (k.id !== undefined) this.#keys.set(keyOf('account-id', k.id), { iCustomer: r.iCustomer, iAccount: k.iAccount });
+      if (k.login !== undefined) this.#keys.set(keyOf('account-login', k.login), { iCustomer: r.iCustomer, iAccount: k.iAccount });
+    }
+    return next;
+  }
+
+  async getCustomer(iCustomer: number): Promise<CustomerLocation | undefined> {
+    this.#open();
+    return this.#customers.get(iCustomer);
+  }
+
+  async getAccountOwner(iAccount: number): Promise<number | undefined> {
+    this.#open();
+    return this.#accounts.get(iAccount);
+  }
+
+  async findKey(kind: LookupKeyKind, value: string): Promise<KeyTarget | undefined> {
+    this.#open();
+    const t = this.#keys.get(keyOf(kind, value));
+    return t === undefined ? undefined : { ...t };
+  }
+
+  async putCustomer(record: DirectoryRecord): Promise<CustomerLocation> {
+    this.#open();
+    const why = invalidRecordReason(record);
+    if (why !== undefined) throw dispatcherFault('badRequest', `Invalid location for customer ${record.iCustomer}: ${why}`, { httpStatus: 400 });
+    const cur = this.#customers.get(record.iCustomer);
+    const loc = this.#apply(record, new Date().toISOString());
+    if (loc === undefined) throw movingSystemConflict(record.iCustomer, cur!, record.system);
+    this.#emit({ iCustomer: record.iCustomer, location: loc, accounts: accountsOfRecord(record), keys: keysOfRecord(record) });
+    return loc;
+  }
+
+  async putAccount(iAccount: number, iCustomer: number, keys: { id?: string; login?: string } = {}): Promise<void> {
+    this.#open();
+    this.#accounts.set(iAccount, iCustomer);
+    const changed: Array<{ kind: LookupKeyKind; value: string }> = [];
+    if (keys.id !== undefined) { this.#keys.set(keyOf('account-id', keys.id), { iCustomer, iAccount }); changed.push({ kind: 'account-id', value: keys.id }); }
+    if (keys.login !== undefined) { this.#keys.set(keyOf('account-login', keys.login), { iCustomer, iAccount }); changed.push({ kind: 'account-login', value: keys.login }); }
+    this.#emit({ accounts: [iAccount], keys: changed });
+  }
+
+  async putKey(kind: LookupKeyKind, value: string, target: KeyTarget): Promise<void> {
+    this.#open();
+    this.#keys.set(keyOf(kind, value), { ...target });
+    this.#emit({ keys: [{ kind, value }] });
+  }
+
+  async accountsOf(iCustomer: number): Promise<number[]> {
+    this.#open();
+    const out: number[] = [];
+    for (const [a, c] of this.#accounts) if (c === iCustomer) out.push(a);
+    return out.sort((x, y) => x - y);
+  }
+
+  #setState(loc: CustomerLocation): CustomerLocation {
+    this.#customers.set(loc.iCustomer, loc);
+    this.#emit({ iCustomer: loc.iCustomer, location: loc });
+    return loc;
+  }
+
+  async beginMove(iCustomer: number, from: SystemName): Promise<CustomerLocation> {
+    this.#open();
+    const cur = this.#customers.get(iCustomer);
+    const now = new Date().toISOString();
+    if (cur === undefined) return this.#setState({ iCustomer, system: from, state: 'moving', version: 1, updatedAt: now });
+    if (cur.state !== 'active' || cur.system !== from) throw moveConflict('begin', iCustomer, cur, from);
+    return this.#setState({ ...cur, state: 'moving', version: cur.version + 1, updatedAt: now });
+  }
+
+  async commitMove(iCustomer: number, system: SystemName): Promise<CustomerLocation> {
+    this.#open();
+    const cur = this.#customers.get(iCustomer);
+    if (cur?.state !== 'moving') throw moveConflict('commit', iCustomer, cur);
+    return this.#setState({ ...cur, system, state: 'active', version: cur.version + 1, updatedAt: new Date().toISOString() });
+  }
+
+  async abortMove(iCustomer: number): Promise<CustomerLocation> {
+    this.#open();
+    const cur = this.#customers.get(iCustomer);
+    if (cur?.state !== 'moving') throw moveConflict('abort', iCustomer, cur);
+    return this.#setState({ ...cur, state: 'active', version: cur.version + 1, updatedAt: new Date().toISOString() });
+  }
+
+  async listMoving(): Promise<CustomerLocation[]> {
+    this.#open();
+    return [...this.#customers.values()].filter((c) => c.state === 'moving').sort((a, b) => a.iCustomer - b.iCustomer);
+  }
+
+  async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
+    this.#open();
+    const report = await importInBatches(rows, DEFAULT_IMPORT_BATCH, (batch: ValidRow[]) => {
+      const refused: Rejection[] = [];
+      const now = new Date().toISOString();
+      for (const { line, record } of batch) {
+        if (this.#apply(record, now) === undefined) refused.push({ line, reason: `customer ${record.iCustomer} is moving; its system cannot change during a move` });
+      }
+      this.#emit({ all: true });
+      return refused;
+    });
+    return report;
+  }
+
+  onChange(listener: DirectoryChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => { this.#listeners.delete(listener); };
+  }
+
+  cacheToken(): number | undefined {
+    return 0;
+  }
+
+  async check(): Promise<void> {
+    this.#open();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,302 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { SystemName } from '../routing/api-call.ts';
+import type {
+  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  LocationDirectory, LookupKeyKind,
+} from './location-directory.ts';
+import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
+import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
+import type { Rejection, ValidRow } from './import-batches.ts';
+import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
+import { dispatcherFault, isApiFault } from '../edge/faults.ts';
+
+export interface SqliteDirectoryOptions {
+  /** Database file (created if absent). */
+  path: string;
+  /** Rows per import transaction (default 5,000). */
+  importBatch?: number;
+  /**
+   * Other processes may write the same file (node:cluster workers): `cacheToken()` then follows
+   * SQLite's `data_version` so their writes drop this process's cache, and `onChange` listeners
+   * hear about them within `pollMs` (default true, 200 ms).
+   */
+  shared?: boolean;
+  pollMs?: number;
+}
+
+/** The schema this code writes; older files are migrated forward, newer ones refused. */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE customers (
+      i_customer INTEGER PRIMARY KEY,
+      system TEXT NOT NULL CHECK (system IN ('source', 'target')),
+      state TEXT NOT NULL CHECK (state IN ('active', 'moving')),
+      version INTEGER NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE TABLE accounts (i_account INTEGER PRIMARY KEY, i_customer INTEGER NOT NULL);
+    CREATE INDEX accounts_by_customer ON accounts (i_customer);
+    CREATE TABLE lookup_keys (
+      kind TEXT NOT NULL, value TEXT NOT NULL, i_customer INTEGER NOT NULL, i_account INTEGER,
+      PRIMARY KEY (kind, value)
+    ) WITHOUT ROWID;
+    CREATE INDEX customers_moving ON customers (state) WHERE state = 'moving';
+  `,
+};
+
+type CustomerRow = { i_customer: number; system: SystemName; state: 'active' | 'moving'; version: number; updated_at: string };
+
+const toLocation = (r: CustomerRow): CustomerLocation => ({ iCustomer: r.i_customer, system: r.system, state: r.state, version: r.version, updatedAt: r.updated_at });
+
+function migrate(db: SqliteDatabase): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const run = db.transaction(() => {
+    const current = (db.prepare('SELECT max(version) FROM schema_version').pluck().get() as number | null) ?? 0;
+    if (current > SQLITE_SCHEMA_VERSION) throw new Error(`database schema version ${current} is newer than this program's ${SQLITE_SCHEMA_VERSION}`);
+    for (let v = current + 1; v <= SQLITE_SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.prepare('DELETE FROM schema_version').run();
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v);
+    }
+  });
+  run.immediate();
+}
+
+/**
+ * The embedded directory (one node, or several processes on one machine): better-sqlite3 in WAL
+ * mode, `synchronous=FULL` so an acknowledged move survives a power cut. Every change is a single
+ * statement or one transaction, so a move's state check and its write cannot interleave with
+ * another writer's.
+ */
+export class SqliteDirectory implements LocationDirectory {
+  readonly #db: SqliteDatabase;
+  readonly #batch: number;
+  readonly #listeners = new Set<DirectoryChangeListener>();
+  readonly #shared: boolean;
+  readonly #pollMs: number;
+  #poll: ReturnType<typeof setInterval> | undefined;
+  #polledVersion = 0;
+  readonly #s: {
+    dataVersion: Statement; getCustomer: Statement; getOwner: Statement; findKey: Statement;
+    upsertCustomer: Statement; upsertCustomerReturning: Statement; upsertAccount: Statement; upsertKey: Statement;
+    accountsOf: Statement; begin: Statement; commit: Statement; abort: Statement; listMoving: Statement;
+  };
+
+  private constructor(db: SqliteDatabase, options: SqliteDirectoryOptions) {
+    this.#db = db;
+    this.#batch = options.importBatch ?? DEFAULT_IMPORT_BATCH;
+    this.#shared = options.shared ?? true;
+    this.#pollMs = options.pollMs ?? 200;
+    const upsert = `INSERT INTO customers (i_customer, system, state, version, updated_at) VALUES (?, ?, 'active', 1, ?)
+      ON CONFLICT (i_customer) DO UPDATE SET system = excluded.system, version = version + (system <> excluded.system),
+        updated_at = CASE WHEN system <> excluded.system THEN excluded.updated_at ELSE updated_at END
+      WHERE state = 'active' OR system = excluded.system`;
+    this.#s = {
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
+      getCustomer: db.prepare('SELECT * FROM customers WHERE i_customer = ?'),
+      getOwner: db.prepare('SELECT i_customer FROM accounts WHERE i_account = ?').pluck(),
+      findKey: db.prepare('SELECT i_customer, i_account FROM lookup_keys WHERE kind = ? AND value = ?'),
+      upsertCustomer: db.prepare(upsert),
+      upsertCustomerReturning: db.prepare(`${upsert} RETURNING *`),
+      upsertAccount: db.prepare('INSERT INTO accounts (i_account, i_customer) VALUES (?, ?) ON CONFLICT (i_account) DO UPDATE SET i_customer = excluded.i_customer'),
+      upsertKey: db.prepare(`INSERT INTO lookup_keys (kind, value, i_customer, i_account) VALUES (?, ?, ?, ?)
+        ON CONFLICT (kind, value) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account`),
+      accountsOf: db.prepare('SELECT i_account FROM accounts WHERE i_customer = ? ORDER BY i_account').pluck(),
+      begin: db.prepare(`INSERT INTO customers (i_customer, system, state, version, updated_at) VALUES (?, ?, 'moving', 1, ?)
+        ON CONFLICT (i_customer) DO UPDATE SET state = 'moving', version = version + 1, updated_at = excluded.updated_at
+        WHERE state = 'active' AND system = excluded.system RETURNING *`),
+      commit: db.prepare(`UPDATE customers SET system = ?, state = 'active', version = version + 1, updated_at = ?
+        WHERE i_customer = ? AND state = 'moving' RETURNING *`),
+      abort: db.prepare(`UPDATE customers SET state = 'active', version = version + 1, updated_at = ?
+        WHERE i_customer = ? AND state = 'moving' RETURNING *`),
+      listMoving: db.prepare("SELECT * FROM customers WHERE state = 'moving' ORDER BY i_customer"),
+    };
+    this.#polledVersion = this.#s.dataVersion.get() as number;
+  }
+
+  /** Opens (creating or migrating) the directory file; a corrupt or unreadable file is a `directory_unavailable` fault. */
+  static async open(options: SqliteDirectoryOptions): Promise<SqliteDirectory> {
+    let db: SqliteDatabase | undefined;
+    try {
+      db = new Database(options.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new SqliteDirectory(db, options);
+    } catch (err) {
+      db?.close();
+      throw directoryUnavailable(`opening SQLite file ${options.path}`, err);
+    }
+  }
+
+  #guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (isApiFault(err)) throw err;
+      throw directoryUnavailable(what, err);
+    }
+  }
+
+  #emit(change: DirectoryChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+
+  async getCustomer(iCustomer: number): Promise<CustomerLocation | undefined> {
+    return this.getCustomerSync(iCustomer);
+  }
+
+  /** Synchronous lookup (better-sqlite3 is synchronous); used by benchmarks and the cache. */
+  getCustomerSync(iCustomer: number): CustomerLocation | undefined {
+    const row = this.#guard(`reading customer ${iCustomer}`, () => this.#s.getCustomer.get(iCustomer) as CustomerRow | undefined);
+    return row === undefined ? undefined : toLocation(row);
+  }
+
+  async getAccountOwner(iAccount: number): Promise<number | undefined> {
+    return this.#guard(`reading account ${iAccount}`, () => this.#s.getOwner.get(iAccount) as number | undefined);
+  }
+
+  async findKey(kind: LookupKeyKind, value: string): Promise<KeyTarget | undefined> {
+    const row = this.#guard(`reading key ${kind}`, () => this.#s.findKey.get(kind, value) as { i_customer: number; i_account: number | null } | undefined);
+    if (row === undefined) return undefined;
+    return row.i_account === null ? { iCustomer: row.i_customer } : { iCustomer: row.i_customer, iAccount: row.i_account };
+  }
+
+  /** Writes one valid record's accounts and keys (inside the caller's transaction). */
+  #writeRelations(r: DirectoryRecord): void {
+    for (const a of accountsOfRecord(r)) this.#s.upsertAccount.run(a, r.iCustomer);
+    if (r.login !== undefined) this.#s.upsertKey.run('customer-login', r.login, r.iCustomer, null);
+    if (r.name !== undefined) this.#s.upsertKey.run('customer-name', r.name, r.iCustomer, null);
+    if (r.refnum !== undefined) this.#s.upsertKey.run('customer-refnum', r.refnum, r.iCustomer, null);
+    for (const k of r.accountKeys ?? []) {
+      if (k.id !== undefined) this.#s.upsertKey.run('account-id', k.id, r.iCustomer, k.iAccount);
+      if (k.login !== undefined) this.#s.upsertKey.run('account-login', k.login, r.iCustomer, k.iAccount);
+    }
+  }
+
+  async putCustomer(record: DirectoryRecord): Promise<CustomerLocation> {
+    const why = invalidRecordReason(record);
+    if (why !== undefined) throw dispatcherFault('badRequest', `Invalid location for customer ${record.iCustomer}: ${why}`, { httpStatus: 400 });
+    const loc = this.#guard(`writing customer ${record.iCustomer}`, () => this.#db.transaction(() => {
+      const row = this.#s.upsertCustomerReturning.get(record.iCustomer, record.system, new Date().toISOString()) as CustomerRow | undefined;
+      if (row === undefined) throw movingSystemConflict(record.iCustomer, toLocation(this.#s.getCustomer.get(record.iCustomer) as CustomerRow), record.system);
+      this.#writeRelations(record);
+      return toLocation(row);
+    }).immediate());
+    this.#emit({ iCustomer: record.iCustomer, location: loc, accounts: accountsOfRecord(record), keys: keysOfRecord(record) });
+    return loc;
+  }
+
+  async putAccount(iAccount: number, iCustomer: number, keys: { id?: string; login?: string } = {}): Promise<void> {
+    const changed: Array<{ kind: LookupKeyKind; value: string }> = [];
+    this.#guard(`writing account ${iAccount}`, () => this.#db.transaction(() => {
+      this.#s.upsertAccount.run(iAccount, iCustomer);
+      if (keys.id !== undefined) { this.#s.upsertKey.run('account-id', keys.id, iCustomer, iAccount); changed.push({ kind: 'account-id', value: keys.id }); }
+      if (keys.login !== undefined) { this.#s.upsertKey.run('account-login', keys.login, iCustomer, iAccount); changed.push({ kind: 'account-login', value: keys.login }); }
+    }).immediate());
+    this.#emit({ accounts: [iAccount], keys: changed });
+  }
+
+  async putKey(kind: LookupKeyKind, value: string, target: KeyTarget): Promise<void> {
+    this.#guard(`writing key ${kind}`, () => this.#s.upsertKey.run(kind, value, target.iCustomer, target.iAccount ?? null));
+    this.#emit({ keys: [{ kind, value }] });
+  }
+
+  async accountsOf(iCustomer: number): Promise<number[]> {
+    return this.#guard(`reading accounts of customer ${iCustomer}`, () => this.#s.accountsOf.all(iCustomer) as number[]);
+  }
+
+  #move(op: 'begin' | 'commit' | 'abort', iCustomer: number, run: () => CustomerRow | undefined, from?: SystemName): CustomerLocation {
+    const loc = this.#guard(`${op} move of customer ${iCustomer}`, () => this.#db.transaction(() => {
+      const row = run();
+      if (row === undefined) {
+        const cur = this.#s.getCustomer.get(iCustomer) as CustomerRow | undefined;
+        throw moveConflict(op, iCustomer, cur === undefined ? undefined : toLocation(cur), from);
+      }
+      return toLocation(row);
+    }).immediate());
+    this.#emit({ iCustomer, location: loc });
+    return loc;
+  }
+
+  async beginMove(iCustomer: number, from: SystemName): Promise<CustomerLocation> {
+    return this.#move('begin', iCustomer, () => this.#s.begin.get(iCustomer, from, new Date().toISOString()) as CustomerRow | undefined, from);
+  }
+
+  async commitMove(iCustomer: number, system: SystemName): Promise<CustomerLocation> {
+    return this.#move('commit', iCustomer, () => this.#s.commit.get(system, new Date().toISOString(), iCustomer) as CustomerRow | undefined);
+  }
+
+  async abortMove(iCustomer: number): Promise<CustomerLocation> {
+    return this.#move('abort', iCustomer, () => this.#s.abort.get(new Date().toISOString(), iCustomer) as CustomerRow | undefined);
+  }
+
+  async listMoving(): Promise<CustomerLocation[]> {
+    return this.#guard('listing moving customers', () => (this.#s.listMoving.all() as CustomerRow[]).map(toLocation));
+  }
+
+  async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
+    const applyBatch = this.#db.transaction((batch: ValidRow[]) => {
+      const refused: Rejection[] = [];
+      const now = new Date().toISOString();
+      for (const { line, record } of batch) {
+        if (this.#s.upsertCustomer.run(record.iCustomer, record.system, now).changes === 0) {
+          refused.push({ line, reason: `customer ${record.iCustomer} is moving; its system cannot change during a move` });
+          continue;
+        }
+        this.#writeRelations(record);
+      }
+      return refused;
+    });
+    try {
+      return await importInBatches(rows, this.#batch, (batch) => this.#guard('importing', () => applyBatch.immediate(batch)));
+    } finally {
+      this.#emit({ all: true });
+    }
+  }
+
+  onChange(listener: DirectoryChangeListener): () => void {
+    this.#listeners.add(listener);
+    if (this.#shared && this.#poll === undefined) {
+      this.#poll = setInterval(() => {
+        try {
+          const v = this.#s.dataVersion.get() as number;
+          if (v !== this.#polledVersion) { this.#polledVersion = v; this.#emit({ all: true }); }
+        } catch { /* check() reports a broken store */ }
+      }, this.#pollMs);
+      this.#poll.unref();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && this.#poll !== undefined) { clearInterval(this.#poll); this.#poll = undefined; }
+    };
+  }
+
+  cacheToken(): number | undefined {
+    if (!this.#shared) return 0;
+    try {
+      return this.#s.dataVersion.get() as number;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async check(): Promise<void> {
+    this.#guard('checking', () => {
+      const v = this.#db.prepare('SELECT max(version) FROM schema_version').pluck().get() as number | null;
+      if (v !== SQLITE_SCHEMA_VERSION) throw new Error(`schema version is ${String(v)}, expected ${SQLITE_SCHEMA_VERSION}`);
+      this.#db.prepare('SELECT count(*) FROM (SELECT 1 FROM customers LIMIT 1)').pluck().get();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#poll !== undefined) clearInterval(this.#poll);
+    this.#poll = undefined;
+    this.#listeners.clear();
+    if (this.#db.open) this.#db.close();
+  }
+}
