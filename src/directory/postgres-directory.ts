@@ -1,0 +1,364 @@
+import pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { randomBytes } from 'node:crypto';
+import type { SystemName } from '../routing/api-call.ts';
+import type {
+  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  LocationDirectory, LookupKeyKind,
+} from './location-directory.ts';
+import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
+import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
+import type { Rejection, ValidRow } from './import-batches.ts';
+import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
+import { PostgresChangeFeed, encodeChange } from './postgres-change-feed.ts';
+import { dispatcherFault } from '../edge/faults.ts';
+
+export interface PostgresDirectoryOptions {
+  connectionString: string;
+  /** PostgreSQL schema holding the directory's tables (created if absent; default `webdispatcher`). */
+  schema?: string;
+  /** This node's id in the cluster (default: random). */
+  nodeId?: string;
+  /**
+   * Cache lease in ms (default 2,000): the longest this node trusts its cache without a heartbeat
+   * round trip to PostgreSQL, and the longest a write waits for a node that does not acknowledge.
+   */
+  leaseMs?: number;
+  /** Join the cluster's cache-coherence protocol (default true; offline tools pass false). */
+  coherence?: boolean;
+  /** Rows per import transaction (default 5,000). */
+  importBatch?: number;
+  /** Pool size (default 10). */
+  poolSize?: number;
+}
+
+/** The schema this code writes; older schemas are migrated forward, newer ones refused. */
+export const POSTGRES_SCHEMA_VERSION = 1;
+
+const migrations = (s: string): Record<number, string> => ({
+  1: `
+    CREATE TABLE ${s}.customers (
+      i_customer bigint PRIMARY KEY,
+      system text NOT NULL CHECK (system IN ('source', 'target')),
+      state text NOT NULL CHECK (state IN ('active', 'moving')),
+      version integer NOT NULL,
+      updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX customers_moving ON ${s}.customers (i_customer) WHERE state = 'moving';
+    CREATE TABLE ${s}.accounts (i_account bigint PRIMARY KEY, i_customer bigint NOT NULL);
+    CREATE INDEX accounts_by_customer ON ${s}.accounts (i_customer);
+    CREATE TABLE ${s}.lookup_keys (
+      kind text NOT NULL, value text NOT NULL, i_customer bigint NOT NULL, i_account bigint,
+      PRIMARY KEY (kind, value)
+    );
+    CREATE TABLE ${s}.epoch (id integer PRIMARY KEY CHECK (id = 1), epoch bigint NOT NULL);
+    INSERT INTO ${s}.epoch (id, epoch) VALUES (1, 0);
+    CREATE TABLE ${s}.nodes (node_id text PRIMARY KEY, heartbeat_at timestamptz NOT NULL);
+  `,
+});
+
+type CustomerRow = { i_customer: string; system: SystemName; state: 'active' | 'moving'; version: number; updated_at: Date };
+
+const toLocation = (r: CustomerRow): CustomerLocation => ({
+  iCustomer: Number(r.i_customer), system: r.system, state: r.state, version: r.version, updatedAt: r.updated_at.toISOString(),
+});
+
+/**
+ * The cluster directory on PostgreSQL. The product creates and migrates its schema (under an
+ * advisory lock, so nodes starting together do not race). Every change is one transaction that
+ * also bumps the epoch and NOTIFYs the other nodes; a write returns only after the live nodes
+ * acknowledged it (see `PostgresChangeFeed`), so no node serves the old location afterwards.
+ */
+export class PostgresDirectory implements LocationDirectory {
+  readonly #pool: Pool;
+  readonly #s: string;
+  readonly #batch: number;
+  readonly #feed: PostgresChangeFeed | undefined;
+  readonly #nodeId: string;
+  readonly #listeners = new Set<DirectoryChangeListener>();
+  #closed = false;
+
+  private constructor(pool: Pool, schema: string, nodeId: string, batch: number, feed: PostgresChangeFeed | undefined) {
+    this.#pool = pool;
+    this.#s = schema;
+    this.#nodeId = nodeId;
+    this.#batch = batch;
+    this.#feed = feed;
+  }
+
+  /** Connects, creates or migrates the schema, and joins the cluster; a failure is `directory_unavailable`. */
+  static async open(options: PostgresDirectoryOptions): Promise<PostgresDirectory> {
+    const schema = options.schema ?? 'webdispatcher';
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new TypeError(`PostgreSQL schema name ${JSON.stringify(schema)} must be lower-case letters, digits and _ (at most 41)`);
+    const nodeId = options.nodeId ?? `node-${randomBytes(6).toString('hex')}`;
+    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    pool.on('error', () => { /* an idle client died; the next query reports it */ });
+    let directory: PostgresDirectory | undefined;
+    try {
+      await migrate(pool, schema);
+      let feed: PostgresChangeFeed | undefined;
+      if (options.coherence !== false) {
+        feed = new PostgresChangeFeed({
+          connectionString: options.connectionString, schema, nodeId, pool, leaseMs: options.leaseMs ?? 2000,
+          onRemoteChange: (change) => { if (directory !== undefined) directory.#emit(change); },
+        });
+      }
+      directory = new PostgresDirectory(pool, schema, nodeId, options.importBatch ?? DEFAULT_IMPORT_BATCH, feed);
+      await feed?.start();
+      return directory;
+    } catch (err) {
+      await directory?.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      throw directoryUnavailable(`opening PostgreSQL schema ${schema}`, err);
+    }
+  }
+
+  get nodeId(): string {
+    return this.#nodeId;
+  }
+
+  #emit(change: DirectoryChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+
+  async #query<R>(what: string, text: string, values: unknown[]): Promise<R[]> {
+    if (this.#closed) throw dispatcherFault('directoryUnavailable', `Location directory is closed (${what})`, { httpStatus: 503, retryable: true });
+    try {
+      return (await this.#pool.query(text, values)).rows as R[];
+    } catch (err) {
+      throw directoryUnavailable(what, err);
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction that bumps the epoch and notifies the cluster, then tells local
+   * listeners and waits for the other nodes' acknowledgements before returning.
+   */
+  async #write<T>(what: string, fn: (c: PoolClient) => Promise<{ result: T; change: DirectoryChange }>, acks: { wait: boolean; epoch?: number } = { wait: true }): Promise<T> {
+    if (this.#closed) throw dispatcherFault('directoryUnavailable', `Location directory is closed (${what})`, { httpStatus: 503, retryable: true });
+    let client: PoolClient;
+    try { client = await this.#pool.connect(); } catch (err) { throw directoryUnavailable(what, err); }
+    let outcome: { result: T; change: DirectoryChange; epoch: number };
+    try {
+      await client.query('BEGIN');
+      const epoch = Number((await client.query(`UPDATE ${this.#s}.epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch`)).rows[0].epoch);
+      const done = await fn(client);
+      await client.query('SELECT pg_notify($1, $2)', [`${this.#s}_changes`, encodeChange(epoch, this.#nodeId, done.change)]);
+      await client.query('COMMIT');
+      outcome = { ...done, epoch };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw directoryUnavailable(what, err);
+    } finally {
+      client.release();
+    }
+    this.#emit(outcome.change);
+    acks.epoch = outcome.epoch;
+    if (acks.wait) await this.#feed?.awaitAcks(outcome.epoch);
+    return outcome.result;
+  }
+
+  async getCustomer(iCustomer: number): Promise<CustomerLocation | undefined> {
+    const rows = await this.#query<CustomerRow>(`reading customer ${iCustomer}`, `SELECT * FROM ${this.#s}.customers WHERE i_customer = $1`, [iCustomer]);
+    return rows[0] === undefined ? undefined : toLocation(rows[0]);
+  }
+
+  async getAccountOwner(iAccount: number): Promise<number | undefined> {
+    const rows = await this.#query<{ i_customer: string }>(`reading account ${iAccount}`, `SELECT i_customer FROM ${this.#s}.accounts WHERE i_account = $1`, [iAccount]);
+    return rows[0] === undefined ? undefined : Number(rows[0].i_customer);
+  }
+
+  async findKey(kind: LookupKeyKind, value: string): Promise<KeyTarget | undefined> {
+    const rows = await this.#query<{ i_customer: string; i_account: string | null }>(`reading key ${kind}`,
+      `SELECT i_customer, i_account FROM ${this.#s}.lookup_keys WHERE kind = $1 AND value = $2`, [kind, value]);
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    return r.i_account === null ? { iCustomer: Number(r.i_customer) } : { iCustomer: Number(r.i_customer), iAccount: Number(r.i_account) };
+  }
+
+  /** Upserts the accounts and keys of valid records (deduplicated, last row wins) in one statement each. */
+  async #writeRelations(c: PoolClient, records: DirectoryRecord[]): Promise<void> {
+    const accounts = new Map<number, number>();
+    const keys = new Map<string, [string, string, number, number | null]>();
+    for (const r of records) {
+      for (const a of accountsOfRecord(r)) accounts.set(a, r.iCustomer);
+      for (const k of keysOfRecord(r)) keys.set(`${k.kind}\u0000${k.value}`, [k.kind, k.value, r.iCustomer, null]);
+      for (const k of r.accountKeys ?? []) {
+        if (k.id !== undefined) keys.set(`account-id\u0000${k.id}`, ['account-id', k.id, r.iCustomer, k.iAccount]);
+        if (k.login !== undefined) keys.set(`account-login\u0000${k.login}`, ['account-login', k.login, r.iCustomer, k.iAccount]);
+      }
+    }
+    if (accounts.size > 0) {
+      await c.query(`INSERT INTO ${this.#s}.accounts (i_account, i_customer) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+        ON CONFLICT (i_account) DO UPDATE SET i_customer = excluded.i_customer`, [[...accounts.keys()], [...accounts.values()]]);
+    }
+    if (keys.size > 0) {
+      const rows = [...keys.values()];
+      await c.query(`INSERT INTO ${this.#s}.lookup_keys (kind, value, i_customer, i_account)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+        ON CONFLICT (kind, value) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account`,
+      [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])]);
+    }
+  }
+
+  #upsertSql(): string {
+    return `INSERT INTO ${this.#s}.customers AS c (i_customer, system, state, version, updated_at)
+      SELECT i, s, 'active', 1, now() FROM unnest($1::bigint[], $2::text[]) AS t(i, s)
+      ON CONFLICT (i_customer) DO UPDATE SET system = excluded.system,
+        version = c.version + (c.system <> excluded.system)::int,
+        updated_at = CASE WHEN c.system <> excluded.system THEN excluded.updated_at ELSE c.updated_at END
+      WHERE c.state = 'active' OR c.system = excluded.system
+      RETURNING c.*`;
+  }
+
+  async putCustomer(record: DirectoryRecord): Promise<CustomerLocation> {
+    const why = invalidRecordReason(record);
+    if (why !== undefined) throw dispatcherFault('badRequest', `Invalid location for customer ${record.iCustomer}: ${why}`, { httpStatus: 400 });
+    return this.#write(`writing customer ${record.iCustomer}`, async (c) => {
+      const rows = (await c.query(this.#upsertSql(), [[record.iCustomer], [record.system]])).rows as CustomerRow[];
+      if (rows[0] === undefined) {
+        const cur = (await c.query(`SELECT * FROM ${this.#s}.customers WHERE i_customer = $1`, [record.iCustomer])).rows[0] as CustomerRow;
+        throw movingSystemConflict(record.iCustomer, toLocation(cur), record.system);
+      }
+      await this.#writeRelations(c, [record]);
+      const location = toLocation(rows[0]);
+      return { result: location, change: { iCustomer: record.iCustomer, location, accounts: accountsOfRecord(record), keys: keysOfRecord(record) } };
+    });
+  }
+
+  async putAccount(iAccount: number, iCustomer: number, keys: { id?: string; login?: string } = {}): Promise<void> {
+    const accountKeys = keys.id === undefined && keys.login === undefined ? [] : [{ iAccount, ...keys }];
+    const record: DirectoryRecord = { iCustomer, system: 'source', accounts: [iAccount], accountKeys };
+    await this.#write(`writing account ${iAccount}`, async (c) => {
+      await this.#writeRelations(c, [record]);
+      return { result: undefined, change: { accounts: [iAccount], keys: keysOfRecord(record) } };
+    });
+  }
+
+  async putKey(kind: LookupKeyKind, value: string, target: KeyTarget): Promise<void> {
+    await this.#write(`writing key ${kind}`, async (c) => {
+      await c.query(`INSERT INTO ${this.#s}.lookup_keys (kind, value, i_customer, i_account) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (kind, value) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account`,
+      [kind, value, target.iCustomer, target.iAccount ?? null]);
+      return { result: undefined, change: { keys: [{ kind, value }] } };
+    });
+  }
+
+  async accountsOf(iCustomer: number): Promise<number[]> {
+    const rows = await this.#query<{ i_account: string }>(`reading accounts of customer ${iCustomer}`,
+      `SELECT i_account FROM ${this.#s}.accounts WHERE i_customer = $1 ORDER BY i_account`, [iCustomer]);
+    return rows.map((r) => Number(r.i_account));
+  }
+
+  async #move(op: 'begin' | 'commit' | 'abort', iCustomer: number, sql: string, values: unknown[], from?: SystemName): Promise<CustomerLocation> {
+    return this.#write(`${op} move of customer ${iCustomer}`, async (c) => {
+      const row = (await c.query(sql, values)).rows[0] as CustomerRow | undefined;
+      if (row === undefined) {
+        const cur = (await c.query(`SELECT * FROM ${this.#s}.customers WHERE i_customer = $1`, [iCustomer])).rows[0] as CustomerRow | undefined;
+        throw moveConflict(op, iCustomer, cur === undefined ? undefined : toLocation(cur), from);
+      }
+      const location = toLocation(row);
+      return { result: location, change: { iCustomer, location } };
+    });
+  }
+
+  async beginMove(iCustomer: number, from: SystemName): Promise<CustomerLocation> {
+    return this.#move('begin', iCustomer, `INSERT INTO ${this.#s}.customers AS c (i_customer, system, state, version, updated_at)
+      VALUES ($1, $2, 'moving', 1, now())
+      ON CONFLICT (i_customer) DO UPDATE SET state = 'moving', version = c.version + 1, updated_at = now()
+      WHERE c.state = 'active' AND c.system = excluded.system RETURNING c.*`, [iCustomer, from], from);
+  }
+
+  async commitMove(iCustomer: number, system: SystemName): Promise<CustomerLocation> {
+    return this.#move('commit', iCustomer, `UPDATE ${this.#s}.customers SET system = $2, state = 'active', version = version + 1, updated_at = now()
+      WHERE i_customer = $1 AND state = 'moving' RETURNING *`, [iCustomer, system]);
+  }
+
+  async abortMove(iCustomer: number): Promise<CustomerLocation> {
+    return this.#move('abort', iCustomer, `UPDATE ${this.#s}.customers SET state = 'active', version = version + 1, updated_at = now()
+      WHERE i_customer = $1 AND state = 'moving' RETURNING *`, [iCustomer]);
+  }
+
+  async listMoving(): Promise<CustomerLocation[]> {
+    const rows = await this.#query<CustomerRow>('listing moving customers', `SELECT * FROM ${this.#s}.customers WHERE state = 'moving' ORDER BY i_customer`, []);
+    return rows.map(toLocation);
+  }
+
+  async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
+    // Batches do not wait for the cluster one by one; the import returns once it saw the last one.
+    const acks: { wait: boolean; epoch?: number } = { wait: false };
+    const report = await importInBatches(rows, this.#batch, async (batch: ValidRow[]) => {
+      let refused: Rejection[] = [];
+      await this.#write('importing', async (c) => {
+        const ids = [...new Set(batch.map((r) => r.record.iCustomer))];
+        const current = new Map<number, CustomerRow>();
+        for (const r of (await c.query(`SELECT * FROM ${this.#s}.customers WHERE i_customer = ANY($1::bigint[]) FOR UPDATE`, [ids])).rows as CustomerRow[]) {
+          current.set(Number(r.i_customer), r);
+        }
+        refused = [];
+        const good: DirectoryRecord[] = [];
+        for (const { line, record } of batch) {
+          const cur = current.get(record.iCustomer);
+          if (cur?.state === 'moving' && cur.system !== record.system) refused.push({ line, reason: `customer ${record.iCustomer} is moving; its system cannot change during a move` });
+          else good.push(record);
+        }
+        const last = new Map<number, SystemName>();
+        for (const r of good) last.set(r.iCustomer, r.system);
+        if (last.size > 0) await c.query(this.#upsertSql(), [[...last.keys()], [...last.values()]]);
+        await this.#writeRelations(c, good);
+        return { result: undefined, change: { all: true } };
+      }, acks);
+      return refused;
+    });
+    if (acks.epoch !== undefined) await this.#feed?.awaitAcks(acks.epoch);
+    return report;
+  }
+
+  onChange(listener: DirectoryChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => { this.#listeners.delete(listener); };
+  }
+
+  cacheToken(): number | undefined {
+    if (this.#closed) return undefined;
+    return this.#feed === undefined ? undefined : this.#feed.cacheToken();
+  }
+
+  async check(): Promise<void> {
+    const rows = await this.#query<{ version: number }>('checking', `SELECT max(version) AS version FROM ${this.#s}.schema_version`, []);
+    if (rows[0]?.version !== POSTGRES_SCHEMA_VERSION) throw dispatcherFault('directoryUnavailable', `Location directory schema ${this.#s} is at version ${String(rows[0]?.version)}, expected ${POSTGRES_SCHEMA_VERSION}`, { httpStatus: 503 });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    await this.#feed?.close();
+    await this.#pool.end().catch(() => undefined);
+  }
+}
+
+async function migrate(pool: Pool, schema: string): Promise<void> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    // Nodes starting together: one migrates, the others wait here and then find it done.
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`webdispatcher-directory:${schema}`]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await c.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_version (version integer NOT NULL)`);
+    const current = Number((await c.query(`SELECT coalesce(max(version), 0) AS v FROM ${schema}.schema_version`)).rows[0].v);
+    if (current > POSTGRES_SCHEMA_VERSION) throw new Error(`schema ${schema} is at version ${current}, newer than this program's ${POSTGRES_SCHEMA_VERSION}`);
+    const steps = migrations(schema);
+    for (let v = current + 1; v <= POSTGRES_SCHEMA_VERSION; v++) {
+      await c.query(steps[v]!);
+      await c.query(`DELETE FROM ${schema}.schema_version`);
+      await c.query(`INSERT INTO ${schema}.schema_version (version) VALUES ($1)`, [v]);
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
