@@ -1,0 +1,134 @@
+/**
+ * The contenders measured on the same backend, cores and load: the direct path (no proxy), nginx
+ * `proxy_pass`, the naive Node proxy and the dispatcher (1 worker and all cores). Each runs in its
+ * own process(es), never in the harness's or the load generator's.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNginxProxy } from './nginx.ts';
+import { startReadyProcess } from './ready-process.ts';
+import { BENCH_ADMIN, repoRoot, restLogin } from './backends.ts';
+import type { Auth, Backend, Listener, SystemUrls } from './backends.ts';
+
+/** A contender ready to take load. */
+export interface Contender {
+  name: string;
+  /** Where a client sends calls of this listener. */
+  urls: Partial<SystemUrls>;
+  /** The session a client of this contender uses. */
+  auth: Auth;
+  /** How it was started (for the results). */
+  commands: string[];
+  close(): Promise<void>;
+}
+
+export type ContenderName = 'direct' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'dispatcher-1w' | 'dispatcher-all';
+
+/** Whether the dispatcher's `start` command exists yet in this checkout. */
+export function dispatcherAvailable(): boolean {
+  return existsSync(join(repoRoot, 'src', 'cli', 'start-command.ts'));
+}
+
+/** Credentials the canned backend accepts (it checks none). */
+const CANNED_AUTH: Auth = { accessToken: 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjQxMDI0NDQ4MDB9.c2ln', sessionId: 'benchsession0000000000000000' };
+
+async function backendAuth(backend: Backend, system: 'source' | 'target'): Promise<Auth> {
+  if (backend.kind === 'canned') return CANNED_AUTH;
+  return restLogin(backend[system].urls.admin, BENCH_ADMIN.login, BENCH_ADMIN.password);
+}
+
+async function direct(backend: Backend): Promise<Contender> {
+  return { name: 'direct', urls: backend.source.urls, auth: await backendAuth(backend, 'source'), commands: [], close: async () => {} };
+}
+
+async function nginxProxy(backend: Backend, workers: number, name: string): Promise<Contender> {
+  const proxy = await startNginxProxy(backend.source.urls.admin, workers);
+  return { name, urls: { admin: proxy.url }, auth: await backendAuth(backend, 'source'), commands: [proxy.command], close: () => proxy.close() };
+}
+
+interface UrlReady { ready: true; url: string }
+
+async function naive(backend: Backend): Promise<Contender> {
+  const args = ['--import', 'tsx', join(repoRoot, 'bench', 'naive-proxy.ts'), '--source', backend.source.urls.admin, '--target', backend.target.urls.admin];
+  let auth = CANNED_AUTH;
+  if (backend.kind === 'sim') {
+    const [s, t] = await Promise.all([backendAuth(backend, 'source'), backendAuth(backend, 'target')]);
+    args.push('--source-bearer', s.accessToken, '--target-bearer', t.accessToken);
+    auth = s;
+  }
+  const proc = await startReadyProcess<UrlReady>(process.execPath, args, { cwd: repoRoot });
+  return {
+    name: 'naive-node', urls: { admin: proc.ready.url }, auth,
+    commands: [proc.command.replace(repoRoot + '/', '').replace(/--(source|target)-bearer \S+/g, '--$1-bearer <token>')],
+    close: () => proc.close(),
+  };
+}
+
+interface DispatcherReady { ready: true; dispatcher: Partial<Record<Listener | 'ops', string>> }
+
+/** Options for a dispatcher contender. */
+export interface DispatcherOptions {
+  workers: number;
+  /** Directory for `--cpu-prof` output (profiles the worker processes). */
+  cpuProfDir?: string;
+  /** Extra top-level YAML (already indented) appended to the generated config. */
+  extraYaml?: string;
+  logLevel?: 'info' | 'warn' | 'silent';
+}
+
+function systemYaml(s: Backend['source']): string {
+  const u = s.urls;
+  return `{ env: ${s.env}, urls: { admin: "${u.admin}", reseller: "${u.reseller}", customer: "${u.customer}", account: "${u.account}", portasip: "${u.portasip}" } }`;
+}
+
+/** Starts `webdispatcher start --config <generated yaml>` and logs in through it as the bench admin. */
+export async function startDispatcher(backend: Backend, name: string, opts: DispatcherOptions): Promise<Contender> {
+  const dir = mkdtempSync(join(tmpdir(), 'wd-bench-dispatcher-'));
+  const config = join(dir, 'dispatcher.yaml');
+  writeFileSync(config, `systems:
+  source: ${systemYaml(backend.source)}
+  target: ${systemYaml(backend.target)}
+listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0 }
+workers: ${opts.workers}
+sessions: { store: memory, secret: "bench-secret-0123456789abcdef" }
+directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }
+log: { level: ${opts.logLevel ?? 'warn'} }
+${opts.extraYaml ?? ''}`);
+  const nodeFlags = opts.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const args = [...nodeFlags, join(repoRoot, 'bin', 'webdispatcher.js'), 'start', '--config', config];
+  // From source: a stale dist/ must not be what we measure.
+  const env = { ...process.env, WEBDISPATCHER_FROM_SOURCE: '1' };
+  const proc = await startReadyProcess<DispatcherReady>(process.execPath, args, { cwd: repoRoot, env, timeoutMs: 60_000 });
+  try {
+    const admin = proc.ready.dispatcher.admin;
+    if (admin === undefined) throw new Error(`dispatcher ready line has no admin URL: ${JSON.stringify(proc.ready)}`);
+    const auth = await restLogin(admin, BENCH_ADMIN.login, BENCH_ADMIN.password);
+    const urls: Partial<SystemUrls> = {};
+    for (const k of ['admin', 'reseller', 'customer', 'account', 'portasip'] as const) {
+      const u = proc.ready.dispatcher[k];
+      if (u !== undefined) urls[k] = u;
+    }
+    return {
+      name, urls, auth,
+      commands: [`${proc.command.replace(repoRoot + '/', '').replace(config, '<dispatcher.yaml>')}   # workers: ${opts.workers}, log.level: ${opts.logLevel ?? 'warn'}`],
+      async close() { await proc.close(); rmSync(dir, { recursive: true, force: true }); },
+    };
+  } catch (err) {
+    await proc.close();
+    throw new Error(`${(err as Error).message}; dispatcher stderr: ${proc.stderr().slice(-1500)}`);
+  }
+}
+
+/** Starts one named contender in front of `backend`. */
+export async function startContender(name: ContenderName, backend: Backend, opts: { cpuProfDir?: string } = {}): Promise<Contender> {
+  const cores = cpus().length;
+  switch (name) {
+    case 'direct': return direct(backend);
+    case 'nginx-proxy': return nginxProxy(backend, cores, name);
+    case 'nginx-proxy-1w': return nginxProxy(backend, 1, name);
+    case 'naive-node': return naive(backend);
+    case 'dispatcher-1w': return startDispatcher(backend, name, { workers: 1, ...(opts.cpuProfDir !== undefined ? { cpuProfDir: opts.cpuProfDir } : {}) });
+    case 'dispatcher-all': return startDispatcher(backend, name, { workers: cores });
+  }
+}

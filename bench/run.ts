@@ -1,0 +1,241 @@
+/**
+ * `npm run bench` — the proxy benchmarks of issue 6: contenders on the same backend, cores and
+ * load, measured in interleaved turns (A/B/A/B, ≥ 3 runs each), medians with min–max, ratios to
+ * nginx and to direct from the same run. Writes the "Proxy benchmarks" section of bench/RESULTS.md.
+ *
+ *   npm run bench                      full run (< 10 min)
+ *   npm run bench -- --quick           ≤ 60 s subset, written to bench/results/quick.md
+ *   npm run bench -- --only S1-json    selected scenarios (comma-separated)
+ *   options: --runs N  --write (quick: also update RESULTS.md)  --no-profile
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureTools, machineInfo } from './tools.ts';
+import { cannedBackend, repoRoot, simBackend, simulatorAvailable } from './backends.ts';
+import type { Backend } from './backends.ts';
+import { dispatcherAvailable, startContender, startDispatcher } from './contenders.ts';
+import type { Contender, ContenderName } from './contenders.ts';
+import { scenarios } from './scenarios.ts';
+import type { Scenario } from './scenarios.ts';
+import { runWrk } from './wrk.ts';
+import type { WrkResult } from './wrk.ts';
+import { OpenLoopGenerator } from './open-loop.ts';
+import type { OpenLoopResult } from './open-loop.ts';
+import { spread } from './stats.ts';
+import { writeResults, writeStandalone } from './results-writer.ts';
+import type { ContenderRow, RunReport, ScenarioReport } from './results-writer.ts';
+import { summariseProfiles } from './cpu-profile.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    write: { type: 'boolean', default: false },
+    'no-profile': { type: 'boolean', default: false },
+  },
+});
+
+const quick = args.quick;
+const settings = {
+  runs: Number(args.runs ?? 3),
+  // wrk takes whole seconds.
+  wrkSeconds: quick ? 2 : 4,
+  olSeconds: quick ? 1 : 4,
+  olWarmup: quick ? 0.25 : 1,
+};
+const startedAt = Date.now();
+const log = (msg: string): void => { process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${msg}\n`); };
+
+/** Rotates the order each round so no contender always runs first (after an idle pause) or last. */
+function rotated<T>(items: readonly T[], round: number): T[] {
+  const k = round % Math.max(1, items.length);
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+async function runScenario(s: Scenario, backend: Backend, generator: OpenLoopGenerator, commands: string[], skipped: string[]): Promise<ScenarioReport> {
+  const wanted = quick ? s.contenders.filter((c) => c !== 'nginx-proxy-1w') : s.contenders;
+  const contenders: Contender[] = [];
+  const rows: ContenderRow[] = [];
+  try {
+    for (const name of wanted) {
+      if (name.startsWith('dispatcher') && !dispatcherAvailable()) { skipped.push(`${s.id} ${name}: src/cli/start-command.ts does not exist yet`); continue; }
+      try {
+        log(`${s.id}: starting ${name}`);
+        const c = await startContender(name, backend);
+        contenders.push(c);
+        commands.push(...c.commands);
+      } catch (err) {
+        log(`${s.id}: ${name} failed to start: ${(err as Error).message.slice(0, 400)}`);
+        rows.push({ contender: name, note: `failed to start: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}` });
+      }
+    }
+    const wrk = new Map<string, WrkResult[]>();
+    const ol = new Map<string, OpenLoopResult[]>();
+    const urlOf = (c: Contender): string | undefined => c.urls[s.listener];
+    // One unrecorded wrk second per contender: JIT, connection pools and caches warm up first.
+    for (const c of contenders) {
+      const url = urlOf(c);
+      if (url !== undefined && s.wrk !== undefined) await runWrk({ url, requests: s.requests(c.auth), durationS: 1, connections: s.wrk.connections, threads: 1 }).catch(() => undefined);
+    }
+    // Quick mode keeps the open loop to the three contenders the latency target compares.
+    const openLoopContenders = quick ? contenders.filter((c) => ['direct', 'nginx-proxy', 'dispatcher-1w'].includes(c.name)) : contenders;
+    for (let round = 0; round < settings.runs && s.wrk !== undefined; round++) {
+      for (const c of rotated(contenders, round)) {
+        const url = urlOf(c);
+        if (url === undefined) continue;
+        try {
+          const r = await runWrk({ url, requests: s.requests(c.auth), durationS: settings.wrkSeconds, connections: s.wrk.connections, threads: 1 });
+          commands.push(r.command.replace(url, '<contender-url>'));
+          wrk.set(c.name, [...(wrk.get(c.name) ?? []), r]);
+          log(`${s.id} wrk round ${round + 1} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, errors ${r.errors}`);
+        } catch (err) {
+          log(`${s.id} wrk ${c.name} failed: ${(err as Error).message.slice(0, 300)}`);
+        }
+      }
+    }
+    for (const rate of s.openLoop?.rates ?? []) {
+      for (let round = 0; round < settings.runs; round++) {
+        for (const c of rotated(openLoopContenders, round)) {
+          const url = urlOf(c);
+          if (url === undefined) continue;
+          try {
+            const r = await generator.run({ url, requests: s.requests(c.auth), rate, durationS: settings.olSeconds, warmupS: settings.olWarmup, connections: 64 });
+            commands.push(r.command.replace(url, '<contender-url>'));
+            ol.set(`${c.name}@${rate}`, [...(ol.get(`${c.name}@${rate}`) ?? []), r]);
+            log(`${s.id} open-loop ${rate}/s round ${round + 1} ${c.name}: p50 ${r.latencyMs.p50.toFixed(3)} p99 ${r.latencyMs.p99.toFixed(3)} p99.9 ${r.latencyMs.p999.toFixed(3)} ms (service p50 ${r.serviceMs.p50.toFixed(3)}), errors ${r.errors}`);
+          } catch (err) {
+            log(`${s.id} open-loop ${c.name} failed: ${(err as Error).message.slice(0, 300)}`);
+          }
+        }
+      }
+    }
+    for (const c of contenders) {
+      const w = wrk.get(c.name);
+      const row: ContenderRow = { contender: c.name };
+      if (w !== undefined) {
+        row.rps = spread(w.map((r) => r.rps));
+        row.wrkErrors = w.reduce((a, r) => a + r.errors, 0);
+      }
+      const rates = s.openLoop?.rates ?? [];
+      const openLoop = rates.flatMap((rate) => {
+        const runs = ol.get(`${c.name}@${rate}`);
+        if (runs === undefined) return [];
+        return [{
+          rate,
+          p50: spread(runs.map((r) => r.latencyMs.p50)),
+          p99: spread(runs.map((r) => r.latencyMs.p99)),
+          p999: spread(runs.map((r) => r.latencyMs.p999)),
+          serviceP50: spread(runs.map((r) => r.serviceMs.p50)),
+          serviceP99: spread(runs.map((r) => r.serviceMs.p99)),
+          achieved: spread(runs.map((r) => r.achievedRate)),
+          errors: runs.reduce((a, r) => a + r.errors, 0),
+        }];
+      });
+      if (openLoop.length > 0) row.openLoop = openLoop;
+      rows.push(row);
+    }
+  } finally {
+    for (const c of contenders) await c.close().catch(() => {});
+  }
+  const order = (n: string): number => { const i = s.contenders.indexOf(n as ContenderName); return i < 0 ? 99 : i; };
+  rows.sort((a, b) => order(a.contender) - order(b.contender));
+  return { id: s.id, title: s.title, backend: backend.description, rows, notes: s.notes ?? [] };
+}
+
+/** Profiles a 1-worker dispatcher on S1-json (canned backend) with --cpu-prof. */
+async function profileDispatcher(backend: Backend, s: Scenario, commands: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'wd-bench-prof-'));
+  const c = await startDispatcher(backend, 'dispatcher-1w', { workers: 1, cpuProfDir: dir });
+  try {
+    const r = await runWrk({ url: c.urls.admin!, requests: s.requests(c.auth), durationS: quick ? 2 : 5, connections: 32, threads: 1 });
+    log(`profile run: ${r.rps.toFixed(0)} req/s under --cpu-prof`);
+    commands.push(...c.commands.map((x) => x.replace('node ', 'node --cpu-prof --cpu-prof-dir=<dir> ').replace(/ --cpu-prof --cpu-prof-dir=\S+/, '')));
+  } finally {
+    await c.close();
+  }
+  const summary = summariseProfiles(dir, repoRoot, 20);
+  const keep = join(repoRoot, 'bench', 'results', 'profiles');
+  mkdirSync(keep, { recursive: true });
+  // The raw profiles stay in bench/results/ (git-ignored) for a flame graph in Chrome DevTools.
+  for (const f of readdirSync(dir)) copyFileSync(join(dir, f), join(keep, f));
+  rmSync(dir, { recursive: true, force: true });
+  return summary;
+}
+
+async function main(): Promise<void> {
+  const commands: string[] = [`npm run bench${quick ? ' -- --quick' : ''}`];
+  commands.push(...(await ensureTools()));
+  const machine = machineInfo();
+  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, node ${machine.node}, nginx ${machine.nginx}, ${machine.wrk}`);
+  const only = args.only?.split(',').map((x) => x.trim());
+  const selected = scenarios({ simCustomerIds: Array.from({ length: 16 }, (_, i) => 2 * i + 1) })
+    .filter((s) => (only ? only.includes(s.id) : !quick || s.quick === true));
+  const skipped: string[] = [];
+  const reports: ScenarioReport[] = [];
+  const generator = new OpenLoopGenerator();
+  let profile: string[] | undefined;
+  const backends = new Map<string, Backend>();
+  const backendFor = async (s: Scenario): Promise<Backend> => {
+    const key = s.backend === 'canned' ? 'canned' : `sim${s.backend.sim}`;
+    let b = backends.get(key);
+    if (b === undefined) {
+      log(`starting backend ${key}`);
+      b = s.backend === 'canned' ? await cannedBackend() : await simBackend(s.backend.sim);
+      backends.set(key, b);
+      commands.push(...b.commands);
+    }
+    return b;
+  };
+  try {
+    for (const s of selected) {
+      if ((s.needs === 'sim' || s.backend !== 'canned') && !simulatorAvailable()) { skipped.push(`${s.id}: the simulator (src/sim/simulator.ts) does not exist yet`); continue; }
+      if (s.needs === 'dispatcher' && !dispatcherAvailable()) { skipped.push(`${s.id}: the dispatcher (src/cli/start-command.ts) does not exist yet`); continue; }
+      const backend = await backendFor(s);
+      reports.push(await runScenario(s, backend, generator, commands, skipped));
+    }
+    const s1 = selected.find((s) => s.id === 'S1-json');
+    if (s1 !== undefined && !args['no-profile'] && dispatcherAvailable()) {
+      try {
+        profile = await profileDispatcher(await backendFor(s1), s1, commands);
+      } catch (err) {
+        log(`profile failed: ${(err as Error).message.slice(0, 300)}`);
+      }
+    }
+  } finally {
+    await generator.close();
+    for (const b of backends.values()) await b.close().catch(() => {});
+  }
+  const report: RunReport = {
+    machine,
+    mode: quick ? 'quick' : 'full',
+    settings: [
+      `Every contender runs in its own process(es) on 127.0.0.1, in front of the same backend, on the same ${machine.cores} cores, which the backend, the contender and the load generator share (and, on a shared machine, whatever else runs).`,
+      `Interleaved: each round runs every contender once (order rotated per round), ${settings.runs} rounds; figures are the median of the rounds with min–max.`,
+      `Closed loop: \`wrk -t 1\` (one thread, so the generator's share of the cores is small and the same for every contender), ${settings.wrkSeconds} s per run, the scenario's connection count, POST bodies from bench/wrk-post.lua.`,
+      `Open loop: bench/open-loop.ts in a separate process, requests sent on a fixed schedule (${settings.olWarmup} s warm-up not counted, then ${settings.olSeconds} s), latency counted from each request's *scheduled* send time so a stall cannot hide (no coordinated omission); 64 keep-alive connections. Node timers have 1 ms resolution, so the scheduled-time figures include up to ~1 ms of generator lateness, the same for every contender; the *service* columns count from the actual send and are the precise ones for the added p50.`,
+      'Contenders: direct = client → backend (the physical limit); nginx-proxy = nginx `proxy_pass`, keep-alive upstream (`keepalive 64`, HTTP/1.1), one worker per core (nginx-proxy-1w: one worker); naive-node = bench/naive-proxy.ts (node:http + undici, JSON-parses the body, routes on i_customer parity: the floor); dispatcher-1w / dispatcher-all = `webdispatcher start` with `workers: 1` / one per core.',
+    ],
+    commands,
+    scenarios: reports,
+    skipped,
+    ...(profile !== undefined ? { profile } : {}),
+    loadAtEnd: loadavg()[0] ?? NaN,
+  };
+  mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(repoRoot, 'bench', 'results', `${quick ? 'quick' : 'full'}.json`), JSON.stringify(report, null, 2));
+  if (quick) writeStandalone(join(repoRoot, 'bench', 'results', 'quick.md'), report);
+  if (!quick || args.write) writeResults(join(repoRoot, 'bench', 'RESULTS.md'), report);
+  log(`done in ${((Date.now() - startedAt) / 1000).toFixed(0)} s; ${quick && !args.write ? 'bench/results/quick.md' : 'bench/RESULTS.md'} written`);
+  for (const r of reports) {
+    for (const row of r.rows) {
+      const ol = row.openLoop?.[0];
+      log(`${r.id} ${row.contender.padEnd(15)} ${row.rps ? `${row.rps.median.toFixed(0)} req/s` : ''} ${ol ? `p50 ${ol.p50.median.toFixed(3)} p99 ${ol.p99.median.toFixed(3)} ms @${ol.rate}/s` : ''} ${row.note ?? ''}`);
+    }
+  }
+  for (const s of skipped) log(`skipped: ${s}`);
+}
+
+await main();

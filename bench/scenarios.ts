@@ -1,0 +1,96 @@
+/**
+ * The proxy benchmark scenarios (issue 6): which backend, which contenders, which requests and
+ * which load. Requests are built per contender because each has its own session.
+ */
+import type { Auth } from './backends.ts';
+import type { ContenderName } from './contenders.ts';
+import type { RequestSpec } from './request-spec.ts';
+
+/** Scenario definition; `requests` receives the contender's session. */
+export interface Scenario {
+  id: string;
+  title: string;
+  backend: 'canned' | { sim: number };
+  /** Which listener of the contender receives the calls. */
+  listener: 'admin' | 'portasip';
+  contenders: ContenderName[];
+  requests(auth: Auth): RequestSpec[];
+  wrk?: { connections: number };
+  openLoop?: { rates: number[] };
+  /** Runs in `--quick` mode too. */
+  quick?: boolean;
+  /** Requires SOAP in the dispatcher, etc.: a reason to skip when true. */
+  needs?: 'dispatcher' | 'sim';
+  notes?: string[];
+}
+
+function jsonBearer(path: string, auth: Auth, params: Record<string, unknown>): RequestSpec {
+  return {
+    path,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.accessToken}` },
+    body: JSON.stringify({ params }),
+  };
+}
+
+function formEncoded(path: string, auth: Auth, params: Record<string, unknown>): RequestSpec {
+  const body = new URLSearchParams({ auth_info: JSON.stringify({ session_id: auth.sessionId }), params: JSON.stringify(params) }).toString();
+  return { path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body };
+}
+
+/** 16 customer ids of both parities (odd → source, even → target by ID parity). */
+const MIXED_IDS = Array.from({ length: 16 }, (_, i) => 101 + i);
+
+const ALL_CONTENDERS: ContenderName[] = ['direct', 'nginx-proxy', 'nginx-proxy-1w', 'naive-node', 'dispatcher-1w', 'dispatcher-all'];
+
+/** Every scenario, in run order. */
+export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
+  const simIds = opts.simCustomerIds;
+  return [
+    {
+      id: 'S1-json',
+      title: 'routed Customer/get_customer_info by i_customer, JSON body + Bearer',
+      backend: 'canned',
+      listener: 'admin',
+      contenders: ALL_CONTENDERS,
+      requests: (auth) => MIXED_IDS.map((id) => jsonBearer('/rest/Customer/get_customer_info', auth, { i_customer: id })),
+      wrk: { connections: 32 },
+      openLoop: { rates: [1000] },
+      quick: true,
+      notes: [
+        'i_customer cycles through 101…116 (both parities): the naive proxy and the dispatcher route odd ids to the source server and even ids to the target server; direct and nginx send everything to the source server (same nginx worker, same reply).',
+      ],
+    },
+    {
+      id: 'S1-form',
+      title: 'routed Customer/get_customer_info by i_customer, form-encoded auth_info + params',
+      backend: 'canned',
+      listener: 'admin',
+      contenders: ['direct', 'nginx-proxy', 'naive-node', 'dispatcher-1w', 'dispatcher-all'],
+      requests: (auth) => MIXED_IDS.map((id) => formEncoded('/rest/Customer/get_customer_info', auth, { i_customer: id })),
+      wrk: { connections: 32 },
+    },
+    {
+      id: 'S1-sim',
+      title: 'routed Customer/get_customer_info on the simulators, JSON + Bearer',
+      backend: { sim: 1000 },
+      listener: 'admin',
+      contenders: ['direct', 'naive-node', 'dispatcher-1w', 'dispatcher-all'],
+      requests: (auth) => simIds.map((id) => jsonBearer('/rest/Customer/get_customer_info', auth, { i_customer: id })),
+      wrk: { connections: 32 },
+      openLoop: { rates: [500] },
+      needs: 'sim',
+      notes: ['All ids live on the source simulator, so every contender reaches the same backend.'],
+    },
+    {
+      id: 'S4-login',
+      title: 'Session/login (admin, password); the dispatcher logs in to both systems in parallel',
+      backend: 'canned',
+      listener: 'admin',
+      contenders: ['direct', 'nginx-proxy', 'dispatcher-1w', 'dispatcher-all'],
+      requests: () => [{ path: '/rest/Session/login', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { login: 'admin', password: 'demo-admin' } }) }],
+      wrk: { connections: 16 },
+      needs: 'dispatcher',
+      notes: ['Every login creates a dispatcher session; the sessions pile up in the in-memory store for the length of the run.'],
+    },
+  ];
+}
