@@ -17,6 +17,24 @@ export interface SimulatorOptions {
   host?: string;
   /** Session lifetime in seconds (default 3600). */
   sessionTtlSeconds?: number;
+  /** Password and API token of the `admin` user (default: the demo fixtures). */
+  adminCredentials?: { password: string; token: string };
+  /** More admin/reseller users (e.g. with an IP allow-list). */
+  extraUsers?: SimExtraUser[];
+  /** Request body cap in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** An additional staff user of a simulator. */
+export interface SimExtraUser {
+  realm: 'admin' | 'reseller';
+  login: string;
+  password: string;
+  token?: string;
+  /** Reseller only: its i_customer (customers with this i_parent are its own). */
+  iCustomer?: number;
+  /** When set, calls from other client addresses are refused with Server.Session.ip_not_allowed. */
+  allowedIps?: string[];
 }
 
 export type SimListener = Realm | 'portasip';

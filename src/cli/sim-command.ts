@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { once } from 'node:events';
+import { createSimulator } from '../sim/simulator.ts';
+import type { SystemName } from '../routing/api-call.ts';
+
+const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--seed S] [--port-base P]\n';
+
+function intOption(name: string, raw: string | undefined, min: number, max: number): number | string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) return `--${name} must be an integer, got "${raw}"`;
+  const n = Number(raw);
+  if (n < min || n > max) return `--${name} must be between ${min} and ${max}, got ${n}`;
+  return n;
+}
+
+/**
+ * `webdispatcher sim`: starts one simulated PortaBilling system, prints one ready line of JSON
+ * when every listener is up, and shuts down on SIGINT/SIGTERM. Bad arguments: exit code 2.
+ */
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        role: { type: 'string' },
+        env: { type: 'string' },
+        customers: { type: 'string' },
+        seed: { type: 'string' },
+        'port-base': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`webdispatcher sim: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const problems: string[] = [];
+  const role = values.role;
+  if (role !== 'source' && role !== 'target') problems.push(`--role must be "source" or "target", got ${role === undefined ? 'nothing' : `"${String(role)}"`}`);
+  const env = intOption('env', values.env as string | undefined, 1, 2_147_483_647);
+  if (env === undefined) problems.push('--env <i_env> is required');
+  const customers = intOption('customers', values.customers as string | undefined, 0, 50_000_000);
+  const seed = intOption('seed', values.seed as string | undefined, 0, 2_147_483_647);
+  const portBase = intOption('port-base', values['port-base'] as string | undefined, 0, 65_531);
+  for (const v of [env, customers, seed, portBase]) if (typeof v === 'string') problems.push(v);
+  if (problems.length > 0 || typeof env !== 'number') {
+    process.stderr.write(`webdispatcher sim: ${problems.join('; ')}\n${USAGE}`);
+    return 2;
+  }
+  const sim = await createSimulator({
+    role: role as SystemName,
+    env,
+    ...(typeof customers === 'number' ? { customers } : {}),
+    ...(typeof seed === 'number' ? { seed } : {}),
+    ...(typeof portBase === 'number' ? { portBase } : {}),
+  });
+  process.stdout.write(`${sim.readyLine()}\n`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await sim.close();
+  return 0;
+}

@@ -1,0 +1,58 @@
+import type { CallCredentials, JsonObject } from '../../routing/api-call.ts';
+import type { SimListener } from '../contract.ts';
+import type { SimCallContext, SimHandlerTable, SimSystem } from './sim-context.ts';
+import { registerCustomerService } from './customer-service.ts';
+import { registerAccountService } from './account-service.ts';
+import { registerCatalogService } from './catalog-service.ts';
+import { registerPortaSipService } from './portasip-service.ts';
+import { sessionCall } from './session-service.ts';
+import { simFault } from './sim-faults.ts';
+
+/** One decoded API request, whatever its wire format (REST now, SOAP later). */
+export interface SimApiRequest {
+  listener: SimListener;
+  service: string;
+  method: string;
+  params: JsonObject;
+  credentials: CallCredentials;
+  clientIp: string;
+}
+
+/**
+ * The wire-independent API of one simulated system. `call` authenticates and dispatches a decoded
+ * request; `invoke` runs a service method for an already authenticated caller. Both throw ApiFault.
+ */
+export class SimApi {
+  readonly sys: SimSystem;
+  readonly #billing: SimHandlerTable = new Map();
+  readonly #portasip: SimHandlerTable = new Map();
+
+  constructor(sys: SimSystem) {
+    this.sys = sys;
+    registerCustomerService(this.#billing, sys);
+    registerAccountService(this.#billing, sys);
+    registerCatalogService(this.#billing, sys);
+    registerPortaSipService(this.#portasip, sys);
+  }
+
+  /** Service methods of the billing API (realm listeners) or the PortaSIP listener. */
+  methods(listener: SimListener): string[] {
+    return [...(listener === 'portasip' ? this.#portasip : this.#billing).keys()];
+  }
+
+  call(req: SimApiRequest): JsonObject {
+    if (req.service === 'Session') {
+      const realm = req.listener === 'portasip' ? 'admin' : req.listener;
+      return sessionCall(this.sys.sessions, this.sys.env, realm, req.method, req.params, req.credentials, req.clientIp);
+    }
+    const { principal } = this.sys.sessions.resolve(req.credentials, req.listener, req.clientIp);
+    return this.invoke({ realm: principal.realm, user: principal, clientIp: req.clientIp }, req.service, req.method, req.params, req.listener);
+  }
+
+  invoke(ctx: SimCallContext, service: string, method: string, params: JsonObject, listener: SimListener = ctx.realm): JsonObject {
+    const table = listener === 'portasip' ? this.#portasip : this.#billing;
+    const handler = table.get(`${service}/${method}`);
+    if (!handler) throw simFault('unknownMethod', `Unknown method ${service}/${method}${listener === 'portasip' ? ' on the PortaSIP API' : ''}`);
+    return handler(ctx, params);
+  }
+}

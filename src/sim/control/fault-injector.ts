@@ -1,0 +1,51 @@
+import type { JsonObject } from '../../routing/api-call.ts';
+import { optFlag, optNumber, optString } from '../api/params.ts';
+import { simFault } from '../api/sim-faults.ts';
+
+export type OutageMode = 'none' | 'refuse' | 'reset';
+
+/** Faults injected into every API request of one system (control routes `/sim/*` are exempt). */
+export interface FaultSettings {
+  latency_ms: number;
+  jitter_ms: number;
+  error_rate: number;
+  refuse_logins: boolean;
+  /**
+   * `refuse`: the reseller/customer/account/PortaSIP listeners close their listening sockets
+   * (connections are refused); the admin listener stays open for `/sim/*` and resets every other
+   * request. `reset`: every API request's connection is destroyed on every listener.
+   */
+  outage: OutageMode;
+}
+
+export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({ latency_ms: 0, jitter_ms: 0, error_rate: 0, refuse_logins: false, outage: 'none' });
+
+/** Validates a `POST /sim/faults` body; fields not given keep their current value. */
+export function parseFaultSettings(body: JsonObject, current: FaultSettings): FaultSettings {
+  const next: FaultSettings = { ...current };
+  const latency = optNumber(body, 'latency_ms');
+  const jitter = optNumber(body, 'jitter_ms');
+  const rate = optNumber(body, 'error_rate');
+  const refuse = optFlag(body, 'refuse_logins');
+  const outage = optString(body, 'outage');
+  if (latency !== undefined) {
+    if (latency < 0 || latency > 600_000) throw simFault('validation', `latency_ms must be 0..600000, got ${latency}`);
+    next.latency_ms = latency;
+  }
+  if (jitter !== undefined) {
+    if (jitter < 0 || jitter > 600_000) throw simFault('validation', `jitter_ms must be 0..600000, got ${jitter}`);
+    next.jitter_ms = jitter;
+  }
+  if (rate !== undefined) {
+    if (rate < 0 || rate > 1) throw simFault('validation', `error_rate must be between 0 and 1, got ${rate}`);
+    next.error_rate = rate;
+  }
+  if (refuse !== undefined) next.refuse_logins = refuse;
+  if (outage !== undefined) {
+    if (outage !== 'none' && outage !== 'refuse' && outage !== 'reset') {
+      throw simFault('validation', `outage must be "refuse", "reset" or "none", got ${JSON.stringify(outage)}`);
+    }
+    next.outage = outage;
+  }
+  return next;
+}

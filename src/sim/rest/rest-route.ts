@@ -1,0 +1,30 @@
+import { isApiFault } from '../../edge/faults.ts';
+import type { SimApi } from '../api/sim-api.ts';
+import { simFault } from '../api/sim-faults.ts';
+import type { SimListener } from '../contract.ts';
+import { jsonFault, jsonReply, type SimHttpRequest, type SimHttpResponse, type SimHttpRoute } from '../http/sim-http.ts';
+import { decodeRestCall } from './rest-decode.ts';
+
+/**
+ * The JSON API of one listener: `POST /rest/<Service>/<method>` on the realm listeners,
+ * `POST /portasip/<Service>/<method>` on the PortaSIP one. Success is 200 JSON; every failure
+ * is a 500 `{"faultcode","faultstring"}` (never an HTML page).
+ */
+export function restRoute(api: SimApi, listener: SimListener): SimHttpRoute {
+  const prefix = listener === 'portasip' ? '/portasip/' : '/rest/';
+  return {
+    name: `rest:${listener}`,
+    matches: (_method, rawPath) => rawPath.startsWith(prefix) || rawPath === prefix.slice(0, -1),
+    fault: jsonFault,
+    handle(req: SimHttpRequest): SimHttpResponse {
+      try {
+        const call = decodeRestCall(req, prefix);
+        const result = api.call({ listener, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp });
+        return jsonReply(result);
+      } catch (err) {
+        if (isApiFault(err)) return jsonFault(err);
+        return jsonFault(simFault('internal', `Internal error: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    },
+  };
+}
