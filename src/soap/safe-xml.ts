@@ -211,7 +211,7 @@ class Parser {
   parseDocument(): XmlElement {
     const s = this.#s;
     if (s.startsWith('<?xml') && (s.length === 5 || isSpace(s.charCodeAt(5)) || s.charCodeAt(5) === QUESTION)) {
-      this.#xmlDeclaration();
+      this.xmlDeclaration();
     }
     this.#misc();
     if (this.#pos >= s.length) throw this.fail('no root element');
@@ -222,7 +222,8 @@ class Parser {
     return root;
   }
 
-  #xmlDeclaration(): void {
+  /** Checks the XML declaration at the start of the text (version, encoding) and skips it. */
+  xmlDeclaration(): void {
     const s = this.#s;
     const end = s.indexOf('?>', 5);
     if (end < 0 || end > 512) throw this.fail('unterminated XML declaration', 0);
@@ -554,6 +555,9 @@ export function parseXml(input: Uint8Array | string, limits: XmlLimits = {}): Xm
   } else {
     if (input.byteLength > lim.maxBytes) throw bad(`document is ${input.byteLength} bytes, over the ${lim.maxBytes}-byte limit`);
     const skip = checkEncodingBytes(input);
+    // Read a declared encoding before validating UTF-8, so Latin-1 bytes get the clear message.
+    const head = Buffer.from(input.buffer, input.byteOffset + skip, Math.min(512, input.byteLength - skip)).toString('latin1');
+    if (head.startsWith('<?xml') && head.includes('?>')) new Parser(head, lim).xmlDeclaration();
     if (!isUtf8(input)) {
       const at = firstInvalidUtf8(input);
       throw bad(`invalid UTF-8 at byte offset ${at < 0 ? 0 : at}`);
