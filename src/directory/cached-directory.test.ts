@@ -1,0 +1,111 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CachedDirectory } from './cached-directory.ts';
+import { MemoryDirectory } from './memory-directory.ts';
+import { SqliteDirectory } from './sqlite-directory.ts';
+import { locationDirectorySuite } from './location-directory.suite.ts';
+import type { CustomerLocation } from './location-directory.ts';
+
+locationDirectorySuite('memory + cache', async () => {
+  const directory = new CachedDirectory(new MemoryDirectory());
+  return { directory, peer: async () => directory, cleanup: () => directory.close() };
+});
+
+locationDirectorySuite('sqlite + cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wd-cached-'));
+  const path = join(dir, 'directory.sqlite');
+  const opened: CachedDirectory[] = [];
+  const open = async () => { const d = new CachedDirectory(await SqliteDirectory.open({ path })); opened.push(d); return d; };
+  const directory = await open();
+  return { directory, peer: open, reopen: open, cleanup: async () => { for (const d of opened) await d.close(); rmSync(dir, { recursive: true, force: true }); } };
+});
+
+/** A memory directory that counts store reads and lets a test control its cache token. */
+class Probe extends MemoryDirectory {
+  reads = 0;
+  token: number | undefined = 0;
+  gate: Promise<void> | undefined;
+  override async getCustomer(i: number): Promise<CustomerLocation | undefined> {
+    this.reads++;
+    const v = await super.getCustomer(i);
+    if (this.gate) await this.gate;
+    return v;
+  }
+  override cacheToken(): number | undefined { return this.token; }
+}
+
+describe('cached directory', () => {
+  it('answers repeated lookups, including absent ones, from memory', async () => {
+    const inner = new Probe({ records: [{ iCustomer: 1, system: 'target' }] });
+    const d = new CachedDirectory(inner);
+    for (let i = 0; i < 3; i++) { await d.getCustomer(1); await d.getCustomer(2); }
+    assert.equal(inner.reads, 2);
+  });
+
+  it('a write through the directory invalidates the cached entry before it returns', async () => {
+    const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+    const d = new CachedDirectory(inner);
+    assert.equal((await d.getCustomer(1))?.state, 'active');
+    await d.beginMove(1, 'source');
+    assert.equal((await d.getCustomer(1))?.state, 'moving');
+    await d.commitMove(1, 'target');
+    assert.equal((await d.getCustomer(1))?.system, 'target');
+    assert.equal(await d.getAccountOwner(5), undefined);
+    await d.putAccount(5, 1);
+    assert.equal(await d.getAccountOwner(5), 1);
+  });
+
+  it('a lookup that raced with a change returns its answer but does not cache it', async () => {
+    const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+    const d = new CachedDirectory(inner);
+    let open!: () => void;
+    inner.gate = new Promise((r) => { open = r; });
+    const slow = d.getCustomer(1);
+    inner.gate = undefined;
+    await inner.beginMove(1, 'source');
+    open();
+    assert.equal((await slow)?.state, 'active', 'the racing read saw the old row');
+    assert.equal((await d.getCustomer(1))?.state, 'moving', 'and did not cache it');
+  });
+
+  it('a new cache token drops everything; an undefined token bypasses the cache', async () => {
+    const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+    const d = new CachedDirectory(inner);
+    await d.getCustomer(1); await d.getCustomer(1);
+    assert.equal(inner.reads, 1);
+    inner.token = 1;
+    await d.getCustomer(1);
+    assert.equal(inner.reads, 2);
+    inner.token = undefined;
+    await d.getCustomer(1); await d.getCustomer(1);
+    assert.equal(inner.reads, 4);
+    assert.equal(d.size, 0);
+  });
+
+  it('holds at most maxEntries per kind, forgetting the least recently used', async () => {
+    const inner = new Probe();
+    const d = new CachedDirectory(inner, { maxEntries: 3 });
+    for (const i of [1, 2, 3]) await d.getCustomer(i);
+    await d.getCustomer(1);
+    await d.getCustomer(4);
+    assert.equal(d.size, 3);
+    const before = inner.reads;
+    await d.getCustomer(1);
+    assert.equal(inner.reads, before, '1 was used recently and stayed');
+    await d.getCustomer(2);
+    assert.equal(inner.reads, before + 1, '2 was the oldest and was dropped');
+  });
+
+  it('tells its own listeners about changes after invalidating', async () => {
+    const d = new CachedDirectory(new MemoryDirectory({ records: [{ iCustomer: 1, system: 'source' }] }));
+    await d.getCustomer(1);
+    const states: Array<string | undefined> = [];
+    d.onChange(() => { void d.getCustomer(1).then((l) => states.push(l?.state)); });
+    await d.beginMove(1, 'source');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(states, ['moving']);
+  });
+});
