@@ -12,6 +12,7 @@ import type { SimSystem } from './api/sim-context.ts';
 import { DEFAULT_MAX_BODY_BYTES, SimHttpListener } from './http/sim-listener.ts';
 import type { SimHttpRoute } from './http/sim-http.ts';
 import { restRoute } from './rest/rest-route.ts';
+import { soapRoute } from './soap/soap-route.ts';
 import { controlRoute } from './control/control-route.ts';
 import { NO_FAULTS, type FaultSettings } from './control/fault-injector.ts';
 import { seedFixtures } from './seed-fixtures.ts';
@@ -75,6 +76,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   for (const name of SIM_LISTENERS) {
     const l = new SimHttpListener(name, { host, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, faults: () => faults });
     l.routes.push(restRoute(api, name));
+    if (name !== 'portasip') l.routes.push(soapRoute(api, name));
     listeners.set(name, l);
   }
   const admin = listeners.get('admin');

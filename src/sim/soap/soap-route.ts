@@ -1,0 +1,79 @@
+import { isApiFault } from '../../edge/faults.ts';
+import type { ApiFault } from '../../edge/faults.ts';
+import type { CallCredentials, Realm } from '../../routing/api-call.ts';
+import { decodeSoapRequest } from '../../soap/soap-envelope.ts';
+import { encodeSoapFault, encodeSoapReply } from '../../soap/soap-reply.ts';
+import type { SoapHttpReply } from '../../soap/soap-reply.ts';
+import { generateWsdl, parseWsdlFileName, soapEndpointName, soapNamespace } from '../../soap/wsdl.ts';
+import { parseEndpointName } from '../../soap/soap-envelope.ts';
+import type { SimApi } from '../api/sim-api.ts';
+import { simFault } from '../api/sim-faults.ts';
+import type { SimHttpRequest, SimHttpResponse, SimHttpRoute } from '../http/sim-http.ts';
+
+function toResponse(r: SoapHttpReply): SimHttpResponse {
+  return { status: r.status, headers: { 'content-type': r.contentType }, body: r.body };
+}
+
+function soapFault(f: ApiFault): SimHttpResponse {
+  return toResponse(encodeSoapFault(f));
+}
+
+/** `host[:port]` from the Host header when it is plausible, else the loopback default. */
+function hostHeader(req: SimHttpRequest): string {
+  const h = req.headers.host ?? '';
+  return /^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$/.test(h) ? h : '127.0.0.1';
+}
+
+function hostnameOf(host: string): string {
+  return new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '');
+}
+
+/**
+ * PortaBilling's SOAP 1.1 API on one realm listener, over the same `SimApi` as REST:
+ * `POST /soap/<Service><Realm>Service` (SOAPAction `"<ns>#<method>"`), `POST /soap/<Service>/<method>`,
+ * and the WSDLs at `GET /wsdl/<Service><Realm>Service.wsdl` (also `GET /soap/<Endpoint>?wsdl`),
+ * whose endpoint address is this listener as the client reached it (Host header).
+ */
+export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
+  const wsdl = (req: SimHttpRequest, fileName: string): SimHttpResponse => {
+    const target = parseWsdlFileName(fileName);
+    if (target === undefined) return soapFault(simFault('unknownMethod', `No such WSDL: ${fileName.slice(0, 100)}`));
+    if (target.realm !== realm) {
+      return soapFault(simFault('unknownMethod', `${fileName} describes the ${target.realm} realm; this listener serves ${soapEndpointName(target.service, realm)}.wsdl`));
+    }
+    const host = hostHeader(req);
+    const body = generateWsdl({ service: target.service, realm, baseUrl: `http://${host}`, namespaceHost: hostnameOf(host) });
+    return { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
+  };
+
+  return {
+    name: `soap:${realm}`,
+    matches: (method, rawPath) => rawPath === '/soap' || rawPath.startsWith('/soap/') || (method === 'GET' && rawPath.startsWith('/wsdl/')),
+    fault: soapFault,
+    handle(req: SimHttpRequest): SimHttpResponse {
+      try {
+        if (req.method === 'GET' && req.rawPath.startsWith('/wsdl/')) return wsdl(req, req.rawPath.slice('/wsdl/'.length));
+        if (req.method === 'GET' && req.query.has('wsdl')) {
+          const last = req.rawPath.split('/').filter((s) => s !== '').at(-1) ?? '';
+          return wsdl(req, `${soapEndpointName(parseEndpointName(last).service, realm)}.wsdl`);
+        }
+        if (req.method !== 'POST') return soapFault(simFault('badRequest', `SOAP calls are POSTed; got ${req.method.slice(0, 20)}`));
+        const soapAction = req.headers.soapaction;
+        const call = decodeSoapRequest(req.body, { path: req.rawPath, soapAction: typeof soapAction === 'string' ? soapAction : undefined });
+        const credentials: CallCredentials = {};
+        if (call.sessionId !== undefined) credentials.sessionId = call.sessionId;
+        if (call.auth !== undefined) {
+          credentials.login = call.auth.login;
+          if (call.auth.password !== undefined) credentials.password = call.auth.password;
+          if (call.auth.token !== undefined) credentials.token = call.auth.token;
+        }
+        const result = api.call({ listener: realm, service: call.service, method: call.method, params: call.params, credentials, clientIp: req.clientIp });
+        const namespace = call.namespace !== '' ? call.namespace : soapNamespace(hostnameOf(hostHeader(req)), call.service);
+        return toResponse(encodeSoapReply(call.method, result, { namespace, positionalLogin: call.positionalLogin === true }));
+      } catch (err) {
+        if (isApiFault(err)) return soapFault(err);
+        return soapFault(simFault('internal', `Internal error: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    },
+  };
+}
