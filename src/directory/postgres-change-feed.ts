@@ -81,6 +81,9 @@ export class PostgresChangeFeed {
   #timer: ReturnType<typeof setInterval> | undefined;
   #reconnect: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #beating = false;
+  /** Queries on the listening connection run one at a time (pg deprecates overlapping them). */
+  #serial: Promise<unknown> = Promise.resolve();
 
   constructor(options: ChangeFeedOptions) {
     if (!/^[A-Za-z0-9_-]{1,60}$/.test(options.nodeId)) throw new TypeError(`node id ${JSON.stringify(options.nodeId)} must be 1-60 letters, digits, - or _`);
@@ -128,7 +131,23 @@ export class PostgresChangeFeed {
     this.#reconnect.unref();
   }
 
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#serial.then(fn, fn);
+    this.#serial = p.catch(() => undefined);
+    return p;
+  }
+
   async #heartbeat(): Promise<void> {
+    if (this.#beating) return;
+    this.#beating = true;
+    try {
+      await this.#run(() => this.#beat());
+    } finally {
+      this.#beating = false;
+    }
+  }
+
+  async #beat(): Promise<void> {
     const client = this.#client;
     if (client === undefined || this.#closed) return;
     const sentAt = performance.now();
@@ -149,7 +168,7 @@ export class PostgresChangeFeed {
       this.#leaseUntil = Math.max(this.#leaseUntil, sentAt + this.#o.leaseMs);
     } catch {
       // The lease simply runs out; a broken connection is replaced by #lost.
-      void client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch(() => undefined);
     }
   }
 
@@ -176,7 +195,7 @@ export class PostgresChangeFeed {
       this.#ackScheduled = false;
       const client = this.#client;
       if (client === undefined) return;
-      client.query('SELECT pg_notify($1, $2)', [this.#acks, `${this.#o.nodeId}:${this.#processed}`]).catch(() => undefined);
+      void this.#run(() => client.query('SELECT pg_notify($1, $2)', [this.#acks, `${this.#o.nodeId}:${this.#processed}`])).catch(() => undefined);
     });
   }
 
@@ -224,6 +243,7 @@ export class PostgresChangeFeed {
     if (client === undefined) return;
     client.removeAllListeners('notification');
     try {
+      await this.#serial;
       await client.query(`DELETE FROM ${this.#o.schema}.nodes WHERE node_id = $1`, [this.#o.nodeId]);
     } catch { /* stale row ages out of the liveness window */ }
     await client.end().catch(() => undefined);

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { PostgresDirectory } from './postgres-directory.ts';
+import { CachedDirectory } from './cached-directory.ts';
+import { createLocationResolver } from './resolver.ts';
+import type { DirectoryChange } from './location-directory.ts';
+import { DATABASE_URL, requireService } from '../../test/helpers/services.ts';
+
+/** Two nodes (two pools, two change feeds, two caches) over one fresh schema, dropped afterwards. */
+async function twoNodes(t: TestContext, leaseMs = 1000) {
+  const schema = `wd_cluster_${randomBytes(5).toString('hex')}`;
+  const open = async (nodeId: string) => new CachedDirectory(await PostgresDirectory.open({ connectionString: DATABASE_URL, schema, nodeId, leaseMs, poolSize: 3 }));
+  const [a, b] = await Promise.all([open('node-a'), open('node-b')]);
+  t.after(async () => {
+    await a.close();
+    await b.close();
+    const c = new pg.Client({ connectionString: DATABASE_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+  return { a, b, schema };
+}
+
+describe('postgres directory across cluster nodes', () => {
+  it('two nodes starting at once on a new schema both come up (the migration runs once)', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b } = await twoNodes(t);
+    await a.check();
+    await b.check();
+  });
+
+  it('after begin returns on node A, node B (which had the customer cached) reports it moving; after commit, on the target', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b } = await twoNodes(t);
+    const resolverB = createLocationResolver({ directory: b });
+    await a.putCustomer({ iCustomer: 101, system: 'source', accounts: [1011] });
+    assert.equal((await resolverB.resolve({ kind: 'customer', iCustomer: 101 }))?.state, 'active');
+    assert.equal((await resolverB.resolve({ kind: 'account', iAccount: 1011 }))?.system, 'source');
+    await a.beginMove(101, 'source');
+    assert.equal((await resolverB.resolve({ kind: 'customer', iCustomer: 101 }))?.state, 'moving');
+    await a.commitMove(101, 'target');
+    const after = await resolverB.resolve({ kind: 'account', iAccount: 1011 });
+    assert.deepEqual([after?.system, after?.state], ['target', 'active']);
+  });
+
+  it('a node cached "no entry" for an odd customer and sees the entry another node adds', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b } = await twoNodes(t);
+    const resolverB = createLocationResolver({ directory: b });
+    assert.equal((await resolverB.resolve({ kind: 'customer', iCustomer: 103 }))?.resolvedBy, 'assume-source');
+    assert.equal((await resolverB.resolve({ kind: 'key', key: 'customer-login', value: 'c103' }))?.system, 'source');
+    await a.putCustomer({ iCustomer: 103, system: 'target', login: 'c103' });
+    assert.deepEqual(await resolverB.resolve({ kind: 'customer', iCustomer: 103 }), { system: 'target', state: 'active', iCustomer: 103, resolvedBy: 'directory' });
+    assert.equal((await resolverB.resolve({ kind: 'key', key: 'customer-login', value: 'c103' }))?.system, 'target');
+  });
+
+  it('node B hears a commit made on node A before A\'s commit returns', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b } = await twoNodes(t);
+    const heard: DirectoryChange[] = [];
+    b.onChange((c) => heard.push(c));
+    await a.beginMove(105, 'source');
+    assert.ok(heard.some((c) => c.iCustomer === 105), 'begin heard');
+    await a.commitMove(105, 'target');
+    assert.equal(heard.filter((c) => c.iCustomer === 105).length, 2, 'commit heard');
+    await a.importRecords((async function* () { yield { line: 1, record: { iCustomer: 107, system: 'target' as const } }; })());
+    assert.ok(heard.some((c) => c.all === true), 'import heard as "drop everything"');
+  });
+
+  it('a registered node that never acknowledges delays a write but cannot make it fail', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b, schema } = await twoNodes(t, 300);
+    const c = new pg.Client({ connectionString: DATABASE_URL });
+    await c.connect();
+    t.after(() => c.end());
+    await c.query(`INSERT INTO ${schema}.nodes (node_id, heartbeat_at) VALUES ('ghost', now())`);
+    await a.putCustomer({ iCustomer: 109, system: 'source' });
+    await a.beginMove(109, 'source');
+    assert.equal((await b.getCustomer(109))?.state, 'moving');
+  });
+
+  it('a node whose lease lapses stops serving cached entries and reads the store', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const schema = `wd_cluster_${randomBytes(5).toString('hex')}`;
+    const node = await PostgresDirectory.open({ connectionString: DATABASE_URL, schema, leaseMs: 200, poolSize: 2 });
+    t.after(async () => {
+      const c = new pg.Client({ connectionString: DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    });
+    assert.notEqual(node.cacheToken(), undefined, 'a fresh node holds a lease');
+    await node.close();
+    assert.equal(node.cacheToken(), undefined, 'a node out of the cluster trusts no cache');
+  });
+
+  it('a node whose heartbeat cannot complete stops trusting its cache until it hears from PostgreSQL again', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, schema } = await twoNodes(t, 200);
+    const blocker = new pg.Client({ connectionString: DATABASE_URL });
+    await blocker.connect();
+    t.after(() => blocker.end());
+    // Holding the epoch row blocks heartbeats (they read it FOR SHARE), as a stalled database would.
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT epoch FROM ${schema}.epoch WHERE id = 1 FOR UPDATE`);
+    const wait = () => new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && a.cacheToken() !== undefined; i++) await wait();
+    assert.equal(a.cacheToken(), undefined);
+    await blocker.query('ROLLBACK');
+    for (let i = 0; i < 100 && a.cacheToken() === undefined; i++) await wait();
+    assert.notEqual(a.cacheToken(), undefined);
+  });
+});
