@@ -1,0 +1,212 @@
+import type { DirectoryRecord, ImportRow } from './location-directory.ts';
+import { dispatcherFault } from '../edge/faults.ts';
+
+export type ImportFormat = 'ndjson' | 'csv';
+
+/**
+ * CSV columns (header row required, any order, names case-insensitive):
+ * - `i_customer` (required), `system` (required: `source` | `target`)
+ * - `login`, `name`, `refnum`: customer lookup keys (empty = none)
+ * - `accounts`: `;`-separated i_account list, e.g. `101;103`
+ * - `account_ids`, `account_logins`: `;`-separated `i_account=value` pairs, e.g. `101=15550001`
+ * Fields may be double-quoted (RFC 4180, `""` for a quote); a quoted field cannot span lines.
+ */
+export const CSV_COLUMNS = ['i_customer', 'system', 'login', 'name', 'refnum', 'accounts', 'account_ids', 'account_logins'] as const;
+
+/**
+ * NDJSON: one object per line, `{"i_customer":1,"system":"target","login":"…","name":"…",
+ * "refnum":"…","accounts":[101,{"i_account":103,"id":"…","login":"…"}]}`.
+ */
+const JSON_FIELDS = new Set(['i_customer', 'system', 'login', 'name', 'refnum', 'accounts']);
+
+/** The longest line accepted; a longer one fails the whole import (it cannot be a directory row). */
+export const MAX_LINE_BYTES = 1 << 20;
+
+/** The import format for a Content-Type, or undefined when it is neither CSV nor NDJSON. */
+export function importFormatOf(contentType: string | undefined): ImportFormat | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/csv') return 'csv';
+  if (['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/json-lines'].includes(type)) return 'ndjson';
+  return undefined;
+}
+
+/** Splits a byte/text stream into numbered lines (1-based), tolerant of `\r\n` and of UTF-8 split across chunks. */
+async function* lines(input: AsyncIterable<Buffer | Uint8Array | string>): AsyncIterable<{ line: number; text: string }> {
+  const decoder = new TextDecoder('utf-8');
+  let rest = '';
+  let n = 0;
+  for await (const chunk of input) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let nl: number;
+    while ((nl = rest.indexOf('\n', start)) !== -1) {
+      n++;
+      const end = nl > start && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      yield { line: n, text: rest.slice(start, end) };
+      start = nl + 1;
+    }
+    rest = rest.slice(start);
+    if (rest.length > MAX_LINE_BYTES) throw dispatcherFault('badRequest', `Import line ${n + 1} is longer than ${MAX_LINE_BYTES} bytes`, { httpStatus: 400 });
+  }
+  rest += decoder.decode();
+  if (rest.length > 0) yield { line: n + 1, text: rest.endsWith('\r') ? rest.slice(0, -1) : rest };
+}
+
+/** Splits one CSV line; returns an error string for an unterminated quote. */
+export function splitCsvLine(text: string): string[] | string {
+  if (!text.includes('"')) return text.split(',');
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q === -1) return 'unterminated quoted field';
+        value += text.slice(i, q);
+        if (text[q + 1] === '"') { value += '"'; i = q + 2; continue; }
+        i = q + 1;
+        break;
+      }
+      if (i < text.length && text[i] !== ',') return `unexpected character after a quoted field at column ${i + 1}`;
+      out.push(value);
+    } else {
+      const c = text.indexOf(',', i);
+      out.push(text.slice(i, c === -1 ? text.length : c));
+      i = c === -1 ? text.length : c;
+    }
+    if (i >= text.length) return out;
+    i++; // the comma
+    if (i === text.length) { out.push(''); return out; }
+  }
+}
+
+function parseId(text: string, what: string): number | string {
+  if (!/^[0-9]{1,15}$/.test(text)) return `${what} ${JSON.stringify(text)} is not a positive integer`;
+  const v = Number(text);
+  return v > 0 ? v : `${what} ${JSON.stringify(text)} is not a positive integer`;
+}
+
+function parsePairs(text: string, column: string): Array<[number, string]> | string {
+  const out: Array<[number, string]> = [];
+  for (const part of text.split(';')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) return `${column} entry ${JSON.stringify(part)} is not i_account=value`;
+    const id = parseId(part.slice(0, eq), `${column} i_account`);
+    if (typeof id === 'string') return id;
+    out.push([id, part.slice(eq + 1)]);
+  }
+  return out;
+}
+
+function csvHeader(text: string): string[] {
+  const cols = splitCsvLine(text.replace(/^\uFEFF/, ''));
+  if (typeof cols === 'string') throw dispatcherFault('badRequest', `CSV header: ${cols}`, { httpStatus: 400 });
+  const names = cols.map((c) => c.trim().toLowerCase());
+  for (const c of names) {
+    if (!(CSV_COLUMNS as readonly string[]).includes(c)) throw dispatcherFault('badRequest', `CSV header: unknown column ${JSON.stringify(c)} (known: ${CSV_COLUMNS.join(', ')})`, { httpStatus: 400 });
+  }
+  for (const need of ['i_customer', 'system']) {
+    if (!names.includes(need)) throw dispatcherFault('badRequest', `CSV header: required column "${need}" is missing (header: ${JSON.stringify(text)})`, { httpStatus: 400 });
+  }
+  if (new Set(names).size !== names.length) throw dispatcherFault('badRequest', `CSV header: a column is repeated (header: ${JSON.stringify(text)})`, { httpStatus: 400 });
+  return names;
+}
+
+function csvRecord(cols: string[], fields: string[]): DirectoryRecord | string {
+  if (fields.length !== cols.length) return `expected ${cols.length} fields, found ${fields.length}`;
+  const record = { iCustomer: 0, system: 'source' } as DirectoryRecord;
+  const keys = new Map<number, { iAccount: number; id?: string; login?: string }>();
+  for (let i = 0; i < cols.length; i++) {
+    const v = fields[i]!;
+    switch (cols[i]) {
+      case 'i_customer': {
+        const id = parseId(v, 'i_customer');
+        if (typeof id === 'string') return id;
+        record.iCustomer = id;
+        break;
+      }
+      case 'system':
+        if (v !== 'source' && v !== 'target') return `system ${JSON.stringify(v)} is not "source" or "target"`;
+        record.system = v;
+        break;
+      case 'login': if (v !== '') record.login = v; break;
+      case 'name': if (v !== '') record.name = v; break;
+      case 'refnum': if (v !== '') record.refnum = v; break;
+      case 'accounts': {
+        if (v === '') break;
+        const accounts: number[] = [];
+        for (const part of v.split(';')) {
+          if (part === '') continue;
+          const id = parseId(part, 'account');
+          if (typeof id === 'string') return id;
+          accounts.push(id);
+        }
+        record.accounts = accounts;
+        break;
+      }
+      default: {
+        const pairs = parsePairs(v, cols[i]!);
+        if (typeof pairs === 'string') return pairs;
+        for (const [iAccount, value] of pairs) {
+          const k = keys.get(iAccount) ?? { iAccount };
+          if (cols[i] === 'account_ids') k.id = value; else k.login = value;
+          keys.set(iAccount, k);
+        }
+      }
+    }
+  }
+  if (keys.size > 0) record.accountKeys = [...keys.values()];
+  return record;
+}
+
+function jsonRecord(text: string): DirectoryRecord | string {
+  let v: unknown;
+  try { v = JSON.parse(text); } catch (err) { return `not valid JSON (${(err as Error).message})`; }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!JSON_FIELDS.has(k)) return `unknown field ${JSON.stringify(k)} (known: ${[...JSON_FIELDS].join(', ')})`;
+  const record = { iCustomer: o.i_customer, system: o.system } as DirectoryRecord;
+  for (const f of ['login', 'name', 'refnum'] as const) if (o[f] !== undefined && o[f] !== null) (record as unknown as Record<string, unknown>)[f] = o[f];
+  if (o.accounts !== undefined && o.accounts !== null) {
+    if (!Array.isArray(o.accounts)) return 'accounts is not a list';
+    const accounts: number[] = [];
+    const keys: NonNullable<DirectoryRecord['accountKeys']> = [];
+    for (const a of o.accounts as unknown[]) {
+      if (typeof a === 'object' && a !== null) {
+        const ao = a as Record<string, unknown>;
+        for (const k of Object.keys(ao)) if (!['i_account', 'id', 'login'].includes(k)) return `unknown account field ${JSON.stringify(k)}`;
+        const key = { iAccount: ao.i_account } as { iAccount: number; id?: string; login?: string };
+        if (ao.id !== undefined) key.id = ao.id as string;
+        if (ao.login !== undefined) key.login = ao.login as string;
+        if (key.id === undefined && key.login === undefined) accounts.push(key.iAccount); else keys.push(key);
+      } else accounts.push(a as number);
+    }
+    if (accounts.length > 0) record.accounts = accounts;
+    if (keys.length > 0) record.accountKeys = keys;
+  }
+  return record;
+}
+
+/**
+ * Turns a CSV or NDJSON stream into numbered import rows; a row that cannot be read becomes an
+ * error row (reported by line, never applied). A bad CSV header rejects the whole import (400)
+ * before any row is produced. Values are fully checked later by the directory's import.
+ */
+export async function* parseImport(input: AsyncIterable<Buffer | Uint8Array | string>, format: ImportFormat): AsyncIterable<ImportRow> {
+  let cols: string[] | undefined;
+  for await (const { line, text } of lines(input)) {
+    if (text.trim() === '') continue;
+    if (format === 'ndjson') {
+      const r = jsonRecord(text);
+      yield typeof r === 'string' ? { line, error: r } : { line, record: r };
+      continue;
+    }
+    if (cols === undefined) { cols = csvHeader(text); continue; }
+    const fields = splitCsvLine(text);
+    const r = typeof fields === 'string' ? fields : csvRecord(cols, fields);
+    yield typeof r === 'string' ? { line, error: r } : { line, record: r };
+  }
+}
