@@ -80,6 +80,7 @@ test('values that contradict their xsi:type are refused with the element path', 
   assertFault(() => decodeSoapRequest(envelope('<ns1:get_customer_info><x xsi:type="xsd:double">INF</x></ns1:get_customer_info>'), { path: '/soap/CustomerAdminService' }), /not a valid finite xsd:double/);
   assertFault(() => decodeSoapRequest(envelope('<ns1:get_customer_info><x xsi:type="xsd:boolean">yes</x></ns1:get_customer_info>'), { path: '/soap/CustomerAdminService' }), /not a valid xsd:boolean/);
   assertFault(() => decodeSoapRequest(envelope('<ns1:get_customer_info><x xsi:type="xsd:long">99999999999999999999</x></ns1:get_customer_info>'), { path: '/soap/CustomerAdminService' }), /out of the supported integer range/);
+  assertFault(() => decodeSoapRequest(envelope('<ns1:get_customer_info><x href="#id1"/></ns1:get_customer_info><multiRef id="id1">7</multiRef>'), { path: '/soap/CustomerAdminService' }), /multi-reference values/);
 });
 
 test('the auth_info header is matched by local name in any namespace, or none', () => {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
@@ -9,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiFault, isApiFault } from '../edge/faults.ts';
 import type { JsonObject, JsonValue } from '../routing/api-call.ts';
 import { loadCaptures } from '../../test/helpers/wire.ts';
+import { requirePhpSoap, runPhp } from '../../test/helpers/php-soap.ts';
 import { decodeSoapRequest } from './soap-envelope.ts';
 import type { SoapRequest } from './soap-envelope.ts';
 import { encodeSoapFault, encodeSoapReply } from './soap-reply.ts';
@@ -18,35 +18,6 @@ import { generateWsdl, parseWsdlFileName } from './wsdl.ts';
  * Proves that a stock client decodes what the codec sends: PHP's SoapClient loads a WSDL from a
  * tiny server and calls a fake PortaBilling implemented with the codec.
  */
-
-function run(cmd: string, args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-/** PHP with the soap extension; fails in CI (CI=true) when missing, skips with one line elsewhere. */
-async function requirePhpSoap(t: TestContext): Promise<boolean> {
-  let reason: string;
-  try {
-    const r = await run('php', ['-m'], '');
-    if (r.code === 0 && /^soap$/m.test(r.stdout)) return true;
-    reason = 'php has no soap extension';
-  } catch {
-    reason = 'php not installed';
-  }
-  if (process.env.CI === 'true') throw new Error(`CI requires php-cli + php-soap: ${reason}`);
-  console.log(`# skipped PHP SoapClient test: ${reason} (apt-get install php-cli php-soap)`);
-  t.skip(reason);
-  return false;
-}
 
 const CUSTOMERS: Record<number, JsonObject> = {
   7: { i_customer: 7, login: 'john.doe', name: 'John <Doe> & Co', balance: 12.5, notes: null, i_env: 3 },
@@ -151,7 +122,7 @@ test('PHP SoapClient logs in, reads, lists, updates and logs out through the cod
   const sessions = new Set<string>();
   const seen: SoapRequest[] = [];
   const base = await startServer(t, fakeBackend(sessions, seen));
-  const r = await run('php', ['--', base], PHP_SCRIPT);
+  const r = await runPhp(PHP_SCRIPT, [base]);
   assert.equal(r.code, 0, `php failed: ${r.stderr}${r.stdout}`);
   const out = JSON.parse(r.stdout) as Record<string, JsonValue>;
 

@@ -136,6 +136,10 @@ function decodeMap(el: XmlElement, path: string): JsonObject {
 export function decodeValue(el: XmlElement, path: string): JsonValue {
   const nil = xsiAttribute(el, 'nil');
   if (nil !== undefined && (nil.trim() === 'true' || nil.trim() === '1')) return null;
+  if (el.children.length === 0 && attributeNS(el, '', 'href') !== undefined) {
+    // Multi-reference encoding (Axis, .NET): refused rather than silently read as ''.
+    throw valueFault(path, 'multi-reference values (href="#id") are not supported; send values inline');
+  }
   const type = typeOf(el);
   if (isArrayElement(el, type)) return el.children.map((c, i) => decodeValue(c, `${path}[${i}]`));
   if (type !== undefined) {
