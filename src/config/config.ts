@@ -42,7 +42,14 @@ export interface DispatcherConfig {
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
   directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number };
   cutover: { holdTimeoutMs: number };
-  ops: { token: string };
+  ops: {
+    token: string;
+    /**
+     * An admin login the dispatcher uses for its own lookups (a cutover's account list); API token
+     * preferred. Absent: `begin` relies on the accounts the directory already knows.
+     */
+    serviceLogin?: { login: string; token?: string; password?: string };
+  };
   security: {
     /** Per realm (and optionally `realm:login`) lists of allowed client IPs/CIDRs; absent = all. */
     allow: Record<string, string[]>;

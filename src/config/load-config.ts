@@ -183,7 +183,16 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const c = r.section(raw, 'cutover');
   const cutover = { holdTimeoutMs: r.int(c, 'cutover', 'holdTimeoutMs', 10_000, 1) };
   const o = r.section(raw, 'ops');
-  const ops = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')) };
+  const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')) };
+  if (o.serviceLogin !== undefined) {
+    const sl = r.section(o, 'serviceLogin');
+    const login = r.str(sl, 'ops.serviceLogin', 'login', '');
+    const svc: NonNullable<DispatcherConfig['ops']['serviceLogin']> = { login };
+    if (sl.token !== undefined) svc.token = r.str(sl, 'ops.serviceLogin', 'token', '');
+    if (sl.password !== undefined) svc.password = r.str(sl, 'ops.serviceLogin', 'password', '');
+    if (svc.token === undefined && svc.password === undefined) r.problems.push('ops.serviceLogin: needs a token or a password');
+    ops.serviceLogin = svc;
+  }
   if (typeof o.token === 'string' && o.token.length < 12) r.problems.push('ops.token: must be at least 12 characters');
 
   const sec = r.section(raw, 'security');

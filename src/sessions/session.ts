@@ -32,6 +32,8 @@ export interface DispatcherSession {
   backends: Partial<Record<SystemName, BackendSession>>;
   /** Systems that refused or could not be reached at login. */
   missing: SystemName[];
+  /** The user id the backend reported (i_user / i_customer / i_account); ping answers it. */
+  userId: number;
   /** Client address at login (for logs; allow-lists are checked per call). */
   clientIp: string;
 }

@@ -1,0 +1,55 @@
+import cluster from 'node:cluster';
+import type { DispatcherConfig } from '../config/config.ts';
+import { startDispatcher } from './create-dispatcher.ts';
+
+/**
+ * Runs `config.workers` processes with node:cluster: the primary distributes connections to the
+ * workers on the same ports; shared state lives in the configured stores (Redis, PostgreSQL or a
+ * shared SQLite file), so any worker serves any request.
+ */
+export async function runCluster(config: DispatcherConfig, _configPath: string): Promise<number> {
+  if (cluster.isPrimary) {
+    const ports = { ...config.listen };
+    // Ephemeral ports must be the same in every worker: the primary picks them once.
+    const { createServer } = await import('node:net');
+    for (const key of Object.keys(ports) as Array<keyof typeof ports>) {
+      if (key === 'host' || ports[key] !== 0) continue;
+      const srv = createServer();
+      await new Promise<void>((r) => srv.listen(0, config.listen.host, () => r()));
+      (ports as Record<string, unknown>)[key] = (srv.address() as import('node:net').AddressInfo).port;
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+    const env = { WEBDISPATCHER_PORTS: JSON.stringify(ports) };
+    let ready = 0;
+    let urls: unknown;
+    for (let i = 0; i < config.workers; i++) {
+      const w = cluster.fork(env);
+      w.on('message', (m: { ready?: boolean; urls?: unknown }) => {
+        if (m.ready) {
+          urls = m.urls;
+          if (++ready === config.workers) process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, workers: config.workers, dispatcher: urls }) + '\n');
+        }
+      });
+    }
+    cluster.on('exit', (worker, code, signal) => {
+      if (!stopping) {
+        process.stderr.write(JSON.stringify({ level: 'warn', msg: 'worker died; starting another', pid: worker.process.pid, code, signal }) + '\n');
+        cluster.fork(env);
+      }
+    });
+    let stopping = false;
+    await new Promise<void>((resolve) => {
+      const stop = () => { stopping = true; resolve(); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    return 0;
+  }
+  const ports = JSON.parse(process.env.WEBDISPATCHER_PORTS ?? '{}') as DispatcherConfig['listen'];
+  const running = await startDispatcher({ ...config, listen: { ...config.listen, ...ports } });
+  process.send?.({ ready: true, urls: running.urls });
+  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  await running.close();
+  return 0;
+}

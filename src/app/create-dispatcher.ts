@@ -1,0 +1,192 @@
+import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { DispatcherConfig } from '../config/config.ts';
+import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { LocationDirectory } from '../directory/location-directory.ts';
+import type { LocationResolver } from '../routing/location.ts';
+import { REALMS } from '../routing/api-call.ts';
+import { BackendClient } from '../backends/backend-client.ts';
+import { SessionTokens } from '../sessions/session-tokens.ts';
+import { Executor } from '../execution/executor.ts';
+import { CutoverHolds } from '../execution/cutover-holds.ts';
+import { createApiHandler, refuseUpgrade, type SoapFront } from '../edge/api-handler.ts';
+import { IpAllowList } from '../edge/ip-allow.ts';
+import { createLogger, type Logger } from '../ops/logger.ts';
+import { Metrics } from '../ops/metrics.ts';
+import { createOpsHandler, type OpsRoute } from './ops-handler.ts';
+import { createMigrationsApi } from '../ops/migrations-api.ts';
+import { createLocationsApi } from '../ops/locations-api.ts';
+import { CachedDirectory } from '../directory/cached-directory.ts';
+import { createLocationResolver } from '../directory/resolver.ts';
+import { openDirectory, openSessionStore } from './open-stores.ts';
+import { backendLogin } from '../backends/backend-sessions.ts';
+import { ApiFault } from '../edge/faults.ts';
+
+export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
+
+export interface DispatcherDeps {
+  sessions?: SessionStore;
+  directory?: LocationDirectory;
+  logger?: Logger;
+  /** Extra HTTP fronts added by later capabilities (SOAP, portal, provisioning). */
+  soap?: SoapFront;
+}
+
+export interface Dispatcher {
+  handlers: Partial<Record<DispatcherListener, (req: IncomingMessage, res: ServerResponse) => void>>;
+  executor: Executor;
+  directory: LocationDirectory;
+  resolver: LocationResolver;
+  sessions: SessionStore;
+  metrics: Metrics;
+  backends: BackendClient;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Builds the dispatcher from a validated config; listening is the caller's business. */
+export async function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps = {}): Promise<Dispatcher> {
+  const logger = deps.logger ?? createLogger(config.log.level);
+  const metrics = new Metrics();
+  const sessions = deps.sessions ?? (await openSessionStore(config));
+  const store = deps.directory ?? (await openDirectory(config, config.workers));
+  const directory = config.directory.cacheSize > 0 ? new CachedDirectory(store, { maxEntries: config.directory.cacheSize }) : store;
+  const resolver = createLocationResolver({ directory, parity: true, unknownOdd: config.routing.unknownOdd });
+  const backends = new BackendClient(config);
+  const holds = new CutoverHolds();
+  const tokens = new SessionTokens(config.sessions.secret);
+  const allow = new IpAllowList(config.security.allow);
+  const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
+
+  // Moves begun or ended through another node reach this one here (and this node's own, too).
+  const unsubscribe = directory.onChange((change) => {
+    const loc = change.location;
+    if (loc === undefined || change.iCustomer === undefined) return;
+    if (loc.state === 'moving') holds.markMoving(change.iCustomer);
+    else holds.release(change.iCustomer);
+  });
+
+  metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
+  metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);
+  metrics.gauge('webdispatcher_backend_up', 'Last call to the system succeeded (1) or failed (0)', () =>
+    Object.entries(backends.health()).map(([system, h]) => [{ system }, h.ok ? 1 : 0]));
+
+  const listAccounts = config.ops.serviceLogin === undefined ? undefined : serviceAccountLister(config, backends);
+  const routes: OpsRoute[] = [
+    createLocationsApi({ directory, resolver, token: config.ops.token }),
+    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(listAccounts ? { listAccounts } : {}) })),
+  ];
+  const apiDeps = { executor, logger, metrics, allow, bodyLimit: config.limits.bodyBytes, ...(deps.soap ? { soap: deps.soap } : {}) };
+  const handlers: Dispatcher['handlers'] = {};
+  for (const realm of REALMS) handlers[realm] = toListener(createApiHandler(realm, false, apiDeps));
+  handlers.portasip = toListener(createApiHandler('admin', true, apiDeps));
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes }));
+
+  return {
+    handlers, executor, directory, resolver, sessions, metrics, backends, logger,
+    async close() {
+      unsubscribe();
+      await backends.close();
+      await sessions.close();
+      await directory.close();
+    },
+  };
+}
+
+function toListener(h: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    h(req, res).catch(() => res.destroy());
+  };
+}
+
+/** Operator endpoints need the ops bearer token. */
+function withToken(token: string, route: OpsRoute): OpsRoute {
+  const expected = `Bearer ${token}`;
+  return async (req, res) => {
+    if (!(req.url ?? '').startsWith('/v1/')) return false;
+    if (req.headers.authorization !== expected) {
+      const body = JSON.stringify({ faultcode: 'Server.Dispatcher.forbidden', faultstring: 'The ops API needs Authorization: Bearer <ops token>' });
+      res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return true;
+    }
+    return route(req, res);
+  };
+}
+
+/** Lists a customer's accounts on a system with the dispatcher's own service login. */
+function serviceAccountLister(config: DispatcherConfig, backends: BackendClient) {
+  const svc = config.ops.serviceLogin!;
+  const creds = svc.token !== undefined ? { login: svc.login, token: svc.token } : { login: svc.login, password: svc.password ?? '' };
+  return async (system: SystemName, iCustomer: number) => {
+    const login = await backendLogin(backends, system, 'admin', creds, 'cutover');
+    if (login instanceof ApiFault) throw login;
+    const out: Array<{ iAccount: number; id?: string; login?: string }> = [];
+    for (let offset = 0; offset < 1_000_000; offset += 1000) {
+      const { status, json } = await backends.callJson({
+        system, listener: 'admin', path: '/rest/Account/get_account_list', accessToken: login.session.accessToken, requestId: 'cutover', idempotent: true,
+        body: JSON.stringify({ params: { i_customer: iCustomer, limit: 1000, offset } }),
+      });
+      if (status !== 200) throw new ApiFault(String(json.faultcode ?? 'Server.unknown'), `Cannot list the accounts of customer ${iCustomer} on ${system}: ${String(json.faultstring ?? status)}`);
+      const list = Array.isArray(json.account_list) ? (json.account_list as Array<Record<string, unknown>>) : [];
+      for (const a of list) {
+        if (typeof a.i_account !== 'number') continue;
+        const entry: { iAccount: number; id?: string; login?: string } = { iAccount: a.i_account };
+        if (typeof a.id === 'string') entry.id = a.id;
+        if (typeof a.login === 'string') entry.login = a.login;
+        out.push(entry);
+      }
+      if (list.length < 1000) break;
+    }
+    return out;
+  };
+}
+
+export interface RunningDispatcher {
+  dispatcher: Dispatcher;
+  urls: Partial<Record<DispatcherListener, string>>;
+  close(): Promise<void>;
+}
+
+/** Builds the dispatcher and listens on every configured listener (port 0 = ephemeral). */
+export async function startDispatcher(config: DispatcherConfig, deps: DispatcherDeps = {}): Promise<RunningDispatcher> {
+  const dispatcher = await createDispatcher(config, deps);
+  const servers: Server[] = [];
+  const urls: RunningDispatcher['urls'] = {};
+  const ports: Partial<Record<DispatcherListener, number | undefined>> = { ...config.listen };
+  try {
+    for (const [name, handler] of Object.entries(dispatcher.handlers) as Array<[DispatcherListener, (req: IncomingMessage, res: ServerResponse) => void]>) {
+      const port = ports[name];
+      if (port === undefined) continue;
+      const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 }, handler);
+      server.on('upgrade', refuseUpgrade);
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        else socket.destroy();
+      });
+      server.listen(port, config.listen.host);
+      await once(server, 'listening');
+      servers.push(server);
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      urls[name] = `http://${host}:${addr.port}`;
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    await dispatcher.close();
+    throw err;
+  }
+  return {
+    dispatcher,
+    urls,
+    async close() {
+      for (const s of servers) {
+        s.close();
+        s.closeAllConnections();
+      }
+      await dispatcher.close();
+    },
+  };
+}

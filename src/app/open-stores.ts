@@ -1,0 +1,28 @@
+import type { DispatcherConfig } from '../config/config.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { LocationDirectory } from '../directory/location-directory.ts';
+import { MemorySessionStore } from '../sessions/memory-session-store.ts';
+import { MemoryDirectory } from '../directory/memory-directory.ts';
+import { SqliteDirectory } from '../directory/sqlite-directory.ts';
+import { PostgresDirectory } from '../directory/postgres-directory.ts';
+
+/** The session store the config names: memory (one node) or Redis (cluster). */
+export async function openSessionStore(config: DispatcherConfig): Promise<SessionStore> {
+  if (config.sessions.store === 'redis') {
+    const { RedisSessionStore } = await import('../sessions/redis-session-store.ts');
+    return RedisSessionStore.connect(config.sessions.redisUrl);
+  }
+  return new MemorySessionStore();
+}
+
+/** The location directory the config names: memory, SQLite (default, one node) or PostgreSQL (cluster). */
+export async function openDirectory(config: DispatcherConfig, workers: number): Promise<LocationDirectory> {
+  switch (config.directory.store) {
+    case 'memory': return new MemoryDirectory();
+    case 'postgres': {
+      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl });
+    }
+    default:
+      return SqliteDirectory.open({ path: config.directory.sqlitePath, shared: workers > 1 });
+  }
+}

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { LocationDirectory } from '../directory/location-directory.ts';
+import type { BackendClient } from '../backends/backend-client.ts';
+import type { Metrics } from '../ops/metrics.ts';
+
+export type OpsRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface OpsHandlerDeps {
+  sessions: SessionStore;
+  directory: LocationDirectory;
+  backends: BackendClient;
+  metrics: Metrics;
+  /** Operator APIs (locations, migrations, dashboard), tried in order; each says if it handled the request. */
+  routes: OpsRoute[];
+}
+
+function send(res: ServerResponse, status: number, value: unknown, type = 'application/json; charset=utf-8'): void {
+  const body = typeof value === 'string' ? value : JSON.stringify(value);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * The ops listener: `/healthz` (the process serves), `/readyz` (its stores answer: a corrupt or
+ * unreachable directory makes the node not ready), `/metrics`, and the operator APIs.
+ */
+export function createOpsHandler(deps: OpsHandlerDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (path === '/healthz') return send(res, 200, { status: 'ok' });
+      if (path === '/readyz') {
+        const checks: Record<string, string> = {};
+        await Promise.all([
+          deps.directory.check().then(() => { checks.directory = 'ok'; }, (e: Error) => { checks.directory = e.message; }),
+          deps.sessions.check().then(() => { checks.sessions = 'ok'; }, (e: Error) => { checks.sessions = e.message; }),
+        ]);
+        const ready = Object.values(checks).every((v) => v === 'ok');
+        return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, backends: deps.backends.health() });
+      }
+      if (path === '/metrics') return send(res, 200, deps.metrics.render(), 'text/plain; version=0.0.4');
+      for (const route of deps.routes) if (await route(req, res)) return;
+      send(res, 404, { faultcode: 'Server.Dispatcher.not_found', faultstring: `No ops endpoint at ${path}` });
+    } catch (err) {
+      if (!res.headersSent) send(res, 500, { faultcode: 'Server.Dispatcher.internal_error', faultstring: (err as Error).message });
+      else res.destroy();
+    }
+  };
+}

@@ -1,0 +1,124 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Realm } from '../routing/api-call.ts';
+import type { Executor } from '../execution/executor.ts';
+import type { Reply } from '../execution/reply.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import type { IpAllowList } from './ip-allow.ts';
+import { ApiFault, dispatcherFault, isApiFault } from './faults.ts';
+import { readBody } from './body-limit.ts';
+import { decodeRestRequest, encodeRestFault } from './rest-codec.ts';
+
+/** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
+export interface SoapFront {
+  handles(path: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, ctx: { realm: Realm; clientIp: string; requestId: string }): Promise<{ status: number; service: string; method: string; plan: string; systems: string[] }>;
+}
+
+export interface ApiHandlerDeps {
+  executor: Executor;
+  logger: Logger;
+  metrics: Metrics;
+  allow: IpAllowList;
+  bodyLimit: number;
+  soap?: SoapFront;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export function clientIpOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '';
+}
+
+export async function writeReply(res: ServerResponse, reply: Reply, requestId: string): Promise<void> {
+  res.statusCode = reply.status;
+  for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+  res.setHeader('x-request-id', requestId);
+  if (typeof reply.body === 'string') {
+    res.setHeader('content-length', Buffer.byteLength(reply.body));
+    res.end(reply.body);
+    return;
+  }
+  await pipeline(reply.body as Readable, res);
+}
+
+export function writeFault(res: ServerResponse, fault: ApiFault, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const f = encodeRestFault(fault);
+  res.statusCode = f.status;
+  for (const [k, v] of Object.entries(f.headers)) res.setHeader(k, v);
+  res.setHeader('x-request-id', requestId);
+  res.setHeader('content-length', Buffer.byteLength(f.body));
+  res.end(f.body);
+}
+
+/**
+ * The HTTP face of one API listener (a realm, or the PortaSIP API): reads the body within its
+ * limit, decodes it with the REST (or SOAP) codec, runs it, writes the reply, logs one line.
+ */
+export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandlerDeps) {
+  const listener = portasip ? 'portasip' : realm;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    const clientIp = clientIpOf(req);
+    let service = '';
+    let method = '';
+    let plan = '';
+    let systems: string[] = [];
+    let status = 500;
+    let faultcode: string | undefined;
+    try {
+      if (!deps.allow.allows(realm, clientIp)) {
+        req.resume();
+        throw dispatcherFault('ipNotAllowed', `Client address ${clientIp} is not allowed to use the ${realm} API`, { httpStatus: 403 });
+      }
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (deps.soap !== undefined && !portasip && deps.soap.handles(path)) {
+        const body = req.method === 'POST' ? await readBody(req, deps.bodyLimit) : undefined;
+        ({ status, service, method, plan, systems } = await deps.soap.handle(req, res, body, { realm, clientIp, requestId }));
+        return;
+      }
+      const body = await readBody(req, deps.bodyLimit);
+      const decoded = decodeRestRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, clientIp, requestId }, realm, portasip);
+      const { call } = decoded;
+      service = call.service;
+      method = call.method;
+      const source = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : decoded.rawParams === undefined ? {} : { rawParams: decoded.rawParams };
+      const reply = await deps.executor.execute(call, source);
+      status = reply.status;
+      plan = reply.plan;
+      systems = reply.systems;
+      await writeReply(res, reply, requestId);
+    } catch (err) {
+      const fault = isApiFault(err) ? err : dispatcherFault('internal', 'Internal error', { cause: err });
+      if (!isApiFault(err)) deps.logger.error('unexpected error', { requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      status = fault.httpStatus;
+      faultcode = fault.faultcode;
+      writeFault(res, fault, requestId);
+    } finally {
+      const ms = performance.now() - started;
+      deps.metrics.inc('webdispatcher_calls_total', 'API calls by listener, plan and status', { listener, plan: plan.split(':')[0] ?? '', status: String(status) });
+      deps.metrics.observe('webdispatcher_call_seconds', 'API call latency', { listener }, ms / 1000);
+      deps.logger.info('call', { requestId, realm: listener, method: service ? `${service}/${method}` : undefined, plan, systems, status, faultcode, ms: Math.round(ms * 100) / 100 });
+    }
+  };
+}
+
+/** WebSocket upgrades are refused with a clear message: PortaBilling's WebSocket API is not supported. */
+export function refuseUpgrade(_req: IncomingMessage, socket: import('node:stream').Duplex): void {
+  const body = JSON.stringify({ faultcode: 'Server.Dispatcher.websocket_not_supported', faultstring: 'WebSocket API is not supported by this dispatcher: use the REST or SOAP API' });
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}

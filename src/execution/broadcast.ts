@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+import type { ApiCall, SystemName } from '../routing/api-call.ts';
+import type { DispatcherSession } from '../sessions/session.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { BackendClient } from '../backends/backend-client.ts';
+import type { Logger } from '../ops/logger.ts';
+import { ApiFault, dispatcherFault } from '../edge/faults.ts';
+import { forwardSingle } from './forward-single.ts';
+import { forwardBody, type ForwardSource } from './forward-body.ts';
+import type { Reply } from './reply.ts';
+
+export interface BroadcastArgs {
+  backends: BackendClient;
+  sessions: SessionStore;
+  logger: Logger;
+  call: ApiCall;
+  source: ForwardSource;
+  session: DispatcherSession;
+  systems: SystemName[];
+}
+
+function discard(body: string | Readable): void {
+  if (typeof body !== 'string') (body as Readable & { dump?: () => Promise<void> }).dump?.().catch(() => undefined) ?? body.resume();
+}
+
+function faultOf(reply: Reply): ApiFault {
+  try {
+    const j = JSON.parse(typeof reply.body === 'string' ? reply.body : '{}') as { faultcode?: string; faultstring?: string };
+    return new ApiFault(j.faultcode ?? 'Server.unknown', j.faultstring ?? `HTTP ${reply.status}`, { httpStatus: reply.status });
+  } catch {
+    return dispatcherFault('backendUnavailable', `HTTP ${reply.status}`);
+  }
+}
+
+const isNotFound = (f: ApiFault) => /not_?found/i.test(f.faultcode);
+
+/**
+ * Sends a PortaSIP call to every system at once. The first success is the answer; a late second
+ * reply is read and dropped. If all fail, the most specific fault wins: a refusal or validation
+ * fault over "not found" (the system that does not hold the record) and over an outage.
+ */
+export async function broadcast(args: BroadcastArgs): Promise<Reply> {
+  const systems = args.systems.filter((s) => args.session.backends[s] !== undefined);
+  if (systems.length === 0) throw dispatcherFault('backendUnavailable', 'This session has no backend system');
+  const body = forwardBody(args.call, args.source);
+  return new Promise<Reply>((resolve, reject) => {
+    let pending = systems.length;
+    let answered = false;
+    const faults: ApiFault[] = [];
+    const settle = () => {
+      if (--pending > 0 || answered) return;
+      const rank = (f: ApiFault) => (f.faultcode.startsWith('Server.Dispatcher.') ? 2 : isNotFound(f) ? 1 : 0);
+      reject([...faults].sort((a, b) => rank(a) - rank(b))[0]);
+    };
+    for (const system of systems) {
+      forwardSingle({ ...args, system, body, plan: 'broadcast' }).then(
+        (reply) => {
+          if (reply.status === 200 && !answered) {
+            answered = true;
+            resolve({ ...reply, systems });
+          } else {
+            if (reply.status !== 200) faults.push(faultOf(reply));
+            discard(reply.body);
+          }
+          settle();
+        },
+        (err: unknown) => {
+          faults.push(err instanceof ApiFault ? err : dispatcherFault('internal', String(err)));
+          settle();
+        },
+      );
+    }
+  });
+}

@@ -1,0 +1,48 @@
+import type { SystemName } from '../routing/api-call.ts';
+import type { DispatcherSession } from '../sessions/session.ts';
+import type { BackendClient } from '../backends/backend-client.ts';
+import type { Discoverer, Locator } from '../routing/location.ts';
+import { SYSTEMS } from '../routing/api-call.ts';
+
+function lookup(locator: Locator): { path: string; params: Record<string, string | number>; listKey: string } {
+  switch (locator.kind) {
+    case 'customer': return { path: '/rest/Customer/get_customer_info', params: { i_customer: locator.iCustomer }, listKey: 'customer_info' };
+    case 'account': return { path: '/rest/Account/get_account_info', params: { i_account: locator.iAccount }, listKey: 'account_info' };
+    default: {
+      const field = locator.key.replace(/^(customer|account)-/, '');
+      const service = locator.key.startsWith('customer') ? 'Customer' : 'Account';
+      return { path: `/rest/${service}/get_${service.toLowerCase()}_info`, params: { [field]: locator.value }, listKey: `${service.toLowerCase()}_info` };
+    }
+  }
+}
+
+/**
+ * Discover mode: asks every system of the caller's session which one holds a record (a copy left
+ * behind, marked moved, does not count). Used by the resolver only for odd ids and keys it cannot place.
+ */
+export function makeDiscoverer(backends: BackendClient, session: DispatcherSession, requestId: string): Discoverer {
+  return async (locator) => {
+    const { path, params, listKey } = lookup(locator);
+    const found = await Promise.all(SYSTEMS.map(async (system): Promise<{ system: SystemName; info: Record<string, unknown> } | undefined> => {
+      const bs = session.backends[system];
+      if (bs === undefined) return undefined;
+      try {
+        const { status, json } = await backends.callJson({
+          system, listener: session.realm, path, body: JSON.stringify({ params }), accessToken: bs.accessToken, requestId, idempotent: true,
+        });
+        const info = json[listKey];
+        if (status !== 200 || typeof info !== 'object' || info === null) return undefined;
+        if ((info as Record<string, unknown>).migration_status === 'moved') return undefined;
+        return { system, info: info as Record<string, unknown> };
+      } catch {
+        return undefined;
+      }
+    }));
+    const hit = found.find((f) => f !== undefined);
+    if (hit === undefined) return undefined;
+    const out: { system: SystemName; iCustomer?: number; iAccount?: number } = { system: hit.system };
+    if (typeof hit.info.i_customer === 'number') out.iCustomer = hit.info.i_customer;
+    if (typeof hit.info.i_account === 'number') out.iAccount = hit.info.i_account;
+    return out;
+  };
+}

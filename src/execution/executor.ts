@@ -1,0 +1,184 @@
+import type { ApiCall, SystemName } from '../routing/api-call.ts';
+import type { DispatcherConfig } from '../config/config.ts';
+import type { DispatcherSession } from '../sessions/session.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { SessionTokens } from '../sessions/session-tokens.ts';
+import type { BackendClient } from '../backends/backend-client.ts';
+import type { LocationDirectory } from '../directory/location-directory.ts';
+import type { Discoverer, Location, LocationResolver, Locator } from '../routing/location.ts';
+import type { RouterConfig, RouteSession } from '../routing/route-input.ts';
+import type { Plan } from '../routing/plan.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import type { IpAllowList } from '../edge/ip-allow.ts';
+import { SYSTEMS } from '../routing/api-call.ts';
+import { route } from '../routing/router.ts';
+import { findEnv, findLocators } from '../routing/locators.ts';
+import { ApiFault, PortaFaultCode, dispatcherFault } from '../edge/faults.ts';
+import { CutoverHolds } from './cutover-holds.ts';
+import { SessionOps } from './session-ops.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { forwardBody, type ForwardSource } from './forward-body.ts';
+import { forwardSingle } from './forward-single.ts';
+import { mergeLists } from './merge-list.ts';
+import { broadcast } from './broadcast.ts';
+import { makeDiscoverer } from './discover.ts';
+import type { Reply } from './reply.ts';
+
+export interface ExecutorDeps {
+  config: DispatcherConfig;
+  backends: BackendClient;
+  sessions: SessionStore;
+  tokens: SessionTokens;
+  resolver: LocationResolver;
+  directory?: LocationDirectory;
+  holds: CutoverHolds;
+  logger: Logger;
+  metrics: Metrics;
+  allow: IpAllowList;
+}
+
+/** How many times a held call may be routed again after a move ends (a customer moved back and forth). */
+const MAX_REROUTES = 4;
+
+/**
+ * Turns a call into a Plan (via the pure router) and carries the plan out: single-system calls,
+ * list merges, broadcasts, cutover holds, dispatcher sessions and backend-session renewal.
+ */
+export class Executor {
+  readonly sessionOps: SessionOps;
+  readonly holds: CutoverHolds;
+  #d: ExecutorDeps;
+  #routerConfig: RouterConfig;
+
+  constructor(deps: ExecutorDeps) {
+    this.#d = deps;
+    this.holds = deps.holds;
+    const { config } = deps;
+    this.#routerConfig = {
+      envs: { source: config.systems.source.env, target: config.systems.target.env },
+      listMerge: new Set(config.routing.listMerge),
+      broadcastServices: new Set(config.routing.broadcastServices),
+      paging: config.routing.paging,
+    };
+    this.sessionOps = new SessionOps({ ...deps, throttle: new LoginThrottle(config.security.loginFailures.max, config.security.loginFailures.windowSeconds) });
+  }
+
+  /** The client's dispatcher session, or the fault clients re-login on. */
+  async authenticate(call: ApiCall): Promise<DispatcherSession> {
+    const c = call.credentials;
+    let id: string | undefined;
+    if (c.accessToken !== undefined) {
+      id = this.#d.tokens.sessionIdOfAccessToken(c.accessToken);
+      if (id === undefined) throw new ApiFault(PortaFaultCode.badAccessToken, 'The access token is malformed or was not issued by this server');
+    } else if (c.sessionId !== undefined) {
+      id = c.sessionId;
+    } else {
+      throw new ApiFault(PortaFaultCode.envelopeMissed, 'No session: send auth_info {"session_id"} or an Authorization: Bearer access token');
+    }
+    const session = await this.#d.sessions.get(id);
+    if (session === undefined || session.realm !== call.realm) throw new ApiFault(PortaFaultCode.authFailed, 'The session is unknown or has expired: log in again');
+    if (!this.#d.allow.allows(`${session.realm}:${session.login}`, call.clientIp)) {
+      throw dispatcherFault('ipNotAllowed', `Client address ${call.clientIp} is not allowed for ${session.realm} user ${JSON.stringify(session.login)}`, { httpStatus: 403 });
+    }
+    return session;
+  }
+
+  async execute(call: ApiCall, source: ForwardSource): Promise<Reply> {
+    if (call.service === 'Session' && !call.portasip) {
+      const plan = route({ call, session: undefined, locations: [], env: undefined, config: this.#routerConfig });
+      if (plan.kind === 'session-op') return this.sessionOps.run(plan.op, call, () => this.authenticate(call));
+    }
+    const c = call.credentials;
+    if (c.accessToken === undefined && c.sessionId === undefined && c.login !== undefined && (c.password !== undefined || c.token !== undefined)) {
+      return this.#oneShot(call, source);
+    }
+    const session = await this.authenticate(call);
+    return this.#run(call, source, session);
+  }
+
+  /** auth_info {login, password|token}: log in, run the call, log out. */
+  async #oneShot(call: ApiCall, source: ForwardSource): Promise<Reply> {
+    const c = call.credentials;
+    const creds = c.password !== undefined ? { login: c.login!, password: c.password } : { login: c.login!, token: c.token! };
+    const { session } = await this.sessionOps.login(call, creds);
+    try {
+      return await this.#run(call, source, session);
+    } finally {
+      await this.sessionOps.run('logout', { ...call, params: { session_id: session.id } }, async () => session).catch(() => undefined);
+    }
+  }
+
+  #routeSession(session: DispatcherSession): RouteSession {
+    const rs: RouteSession = { realm: session.realm, context: session.context, available: SYSTEMS.filter((s) => session.backends[s] !== undefined) };
+    if (session.pinned !== undefined) rs.pinned = session.pinned;
+    if (session.iCustomer !== undefined) rs.iCustomer = session.iCustomer;
+    return rs;
+  }
+
+  async #resolve(locator: Locator, discover: Discoverer): Promise<Location | undefined> {
+    return this.#d.resolver.resolve(locator, discover);
+  }
+
+  async #run(call: ApiCall, source: ForwardSource, session: DispatcherSession): Promise<Reply> {
+    const discover = makeDiscoverer(this.#d.backends, session, call.requestId);
+    const locators = session.pinned === undefined ? findLocators(call) : [];
+    const env = findEnv(call);
+    const deadline = performance.now() + this.#d.config.cutover.holdTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const locations = await Promise.all(locators.map(async (locator) => ({ locator, location: await this.#resolve(locator, discover) })));
+      const retailLocation = session.pinned !== undefined && session.iCustomer !== undefined
+        ? await this.#resolve({ kind: 'customer', iCustomer: session.iCustomer }, discover)
+        : undefined;
+      const plan: Plan = route({ call, session: this.#routeSession(session), locations, retailLocation, env, config: this.#routerConfig });
+      let holdFor: number | undefined;
+      if (plan.kind === 'hold') holdFor = plan.iCustomer;
+      else if (plan.kind === 'single' && plan.iCustomer !== undefined) {
+        const leave = this.holds.enter(plan.iCustomer);
+        if (leave === undefined) holdFor = plan.iCustomer;
+        else {
+          try {
+            return await this.#single(call, source, session, plan.system, plan.rule, plan.switchContext === true, plan.iCustomer);
+          } finally {
+            leave();
+          }
+        }
+      } else {
+        return this.#carryOut(plan, call, source, session);
+      }
+      if (attempt >= MAX_REROUTES) throw dispatcherFault('customerMigrating', `Customer ${holdFor} is being migrated; retry the call shortly`, { retryable: true });
+      this.#d.metrics.inc('webdispatcher_held_calls_total', 'Calls held during a customer cutover');
+      await this.holds.wait(holdFor, Math.max(1, deadline - performance.now()));
+    }
+  }
+
+  async #carryOut(plan: Exclude<Plan, { kind: 'hold' }>, call: ApiCall, source: ForwardSource, session: DispatcherSession): Promise<Reply> {
+    switch (plan.kind) {
+      case 'refuse':
+        throw plan.fault;
+      case 'single':
+        return this.#single(call, source, session, plan.system, plan.rule, plan.switchContext === true, undefined);
+      case 'merge':
+        return mergeLists({ ...this.#d, call, source, session, systems: plan.systems, paging: plan.paging });
+      case 'broadcast':
+        return broadcast({ ...this.#d, call, source, session, systems: plan.systems });
+      case 'session-op':
+        return this.sessionOps.run(plan.op, call, async () => session);
+    }
+  }
+
+  async #single(
+    call: ApiCall, source: ForwardSource, session: DispatcherSession, system: SystemName, rule: string, switchContext: boolean, iCustomer: number | undefined,
+  ): Promise<Reply> {
+    if (session.backends[system] === undefined) {
+      throw dispatcherFault('backendUnavailable', `Cannot run ${call.service}/${call.method} on the ${system} system: this session has no ${system} session (it was unavailable at login); log in again`, { retryable: true });
+    }
+    if (switchContext && session.context !== system && session.pinned === undefined) {
+      session.context = system;
+      await this.#d.sessions.put(session);
+    }
+    const reply = await forwardSingle({ ...this.#d, call, session, system, body: forwardBody(call, source), plan: `single:${rule}` });
+    if (reply.status === 200 && iCustomer !== undefined) this.#d.metrics.inc('webdispatcher_routed_customer_calls_total', 'Calls routed by a customer locator', { system });
+    return reply;
+  }
+}

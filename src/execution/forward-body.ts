@@ -1,0 +1,20 @@
+import type { ApiCall, JsonObject } from '../routing/api-call.ts';
+
+/** What the edge kept of the request so the params can be forwarded without re-serialising. */
+export interface ForwardSource {
+  /** The whole JSON body, when it carried no auth_info (forwarded byte for byte). */
+  rawJsonBody?: Buffer;
+  /** The params JSON text as the client sent it (form field or path segment). */
+  rawParams?: string;
+}
+
+/**
+ * The body sent to a backend: `{"params":…}` in JSON style, the backend's own token going in the
+ * Authorization header. The client's credentials (auth_info) are never forwarded.
+ */
+export function forwardBody(call: ApiCall, source: ForwardSource, override?: JsonObject): string {
+  if (override !== undefined) return JSON.stringify({ params: override });
+  if (source.rawJsonBody !== undefined) return source.rawJsonBody.toString('utf8');
+  if (source.rawParams !== undefined && source.rawParams.trim() !== '') return `{"params":${source.rawParams}}`;
+  return JSON.stringify({ params: call.params });
+}

@@ -1,0 +1,19 @@
+import type { Readable } from 'node:stream';
+import type { SystemName } from '../routing/api-call.ts';
+
+/** A reply ready for the edge codec: JSON text, or a backend body streamed through unchanged. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Readable;
+  /** For the call log. */
+  plan: string;
+  systems: SystemName[];
+}
+
+export function jsonReply(value: unknown, plan: string, systems: SystemName[] = [], extraHeaders: Record<string, string> = {}): Reply {
+  return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...extraHeaders }, body: JSON.stringify(value), plan, systems };
+}
+
+/** Header telling the client that one system is missing from its session or from a merged answer. */
+export const MISSING_SYSTEM_HEADER = 'x-webdispatcher-missing-system';

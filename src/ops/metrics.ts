@@ -1,0 +1,64 @@
+/** A minimal Prometheus registry: counters and gauges with labels, and summaries as bucketed histograms. */
+type Labels = Record<string, string>;
+
+function key(labels: Labels): string {
+  return Object.keys(labels).sort().map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, '_')}"`).join(',');
+}
+
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  #counters = new Map<string, { help: string; values: Map<string, number> }>();
+  #gauges = new Map<string, { help: string; read: () => Array<[Labels, number]> }>();
+  #histograms = new Map<string, { help: string; values: Map<string, { buckets: number[]; sum: number; count: number }> }>();
+
+  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+    let c = this.#counters.get(name);
+    if (!c) this.#counters.set(name, (c = { help, values: new Map() }));
+    const k = key(labels);
+    c.values.set(k, (c.values.get(k) ?? 0) + by);
+  }
+
+  observe(name: string, help: string, labels: Labels, seconds: number): void {
+    let h = this.#histograms.get(name);
+    if (!h) this.#histograms.set(name, (h = { help, values: new Map() }));
+    const k = key(labels);
+    let v = h.values.get(k);
+    if (!v) h.values.set(k, (v = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) v.buckets[i]!++;
+    v.sum += seconds;
+    v.count++;
+  }
+
+  gauge(name: string, help: string, read: () => Array<[Labels, number]>): void {
+    this.#gauges.set(name, { help, read });
+  }
+
+  counterValue(name: string, labels: Labels = {}): number {
+    return this.#counters.get(name)?.values.get(key(labels)) ?? 0;
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const [name, c] of this.#counters) {
+      out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
+      for (const [k, v] of c.values) out.push(`${name}${k ? `{${k}}` : ''} ${v}`);
+    }
+    for (const [name, g] of this.#gauges) {
+      out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`);
+      for (const [labels, v] of g.read()) {
+        const k = key(labels);
+        out.push(`${name}${k ? `{${k}}` : ''} ${v}`);
+      }
+    }
+    for (const [name, h] of this.#histograms) {
+      out.push(`# HELP ${name} ${h.help}`, `# TYPE ${name} histogram`);
+      for (const [k, v] of h.values) {
+        const sep = k ? `${k},` : '';
+        BUCKETS.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${v.buckets[i]}`));
+        out.push(`${name}_bucket{${sep}le="+Inf"} ${v.count}`, `${name}_sum${k ? `{${k}}` : ''} ${v.sum}`, `${name}_count${k ? `{${k}}` : ''} ${v.count}`);
+      }
+    }
+    return out.join('\n') + '\n';
+  }
+}

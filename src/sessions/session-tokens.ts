@@ -1,0 +1,66 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DispatcherSession } from './session.ts';
+import { signJwt, verifyJwt } from './jwt.ts';
+
+/** The login reply a PortaBilling client expects. */
+export interface LoginReply {
+  session_id: string;
+  access_token: string;
+  refresh_token: string;
+  expires_at: string;
+  expires_in: number;
+}
+
+/**
+ * The dispatcher's own credentials: 192-bit random session ids, HS256 access tokens whose `jti`
+ * is the session id, and refresh tokens `<session id>.<secret>`. Backend tokens never leave.
+ */
+export class SessionTokens {
+  #secret: string;
+
+  constructor(secret: string) {
+    this.#secret = secret;
+  }
+
+  newSessionId(): string {
+    return randomBytes(24).toString('hex');
+  }
+
+  newRefreshSecret(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  loginReply(session: DispatcherSession, env: number, userId: number): LoginReply {
+    const now = Math.floor(Date.now() / 1000);
+    const access = signJwt(
+      { iat: now, exp: session.expiresAt, jti: session.id, login: session.login, realm: session.realm, i_env: env, aud: session.realm, i_user: userId },
+      this.#secret,
+    );
+    return {
+      session_id: session.id,
+      access_token: access,
+      refresh_token: `${session.id}.${session.refreshSecret}`,
+      expires_at: new Date(session.expiresAt * 1000).toISOString(),
+      expires_in: Math.max(0, session.expiresAt - now),
+    };
+  }
+
+  /** The session id an access token names, or undefined when the token is malformed or forged. */
+  sessionIdOfAccessToken(token: string): string | undefined {
+    const payload = verifyJwt(token, this.#secret);
+    return typeof payload?.jti === 'string' ? payload.jti : undefined;
+  }
+
+  /** Splits a refresh token; the secret part is checked against the stored session by `refreshMatches`. */
+  parseRefreshToken(token: string): { sessionId: string; secret: string } | undefined {
+    const dot = token.indexOf('.');
+    if (dot <= 0 || token.length > 200) return undefined;
+    return { sessionId: token.slice(0, dot), secret: token.slice(dot + 1) };
+  }
+
+  refreshMatches(session: DispatcherSession, secret: string): boolean {
+    const a = Buffer.from(session.refreshSecret);
+    const b = Buffer.from(secret);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
