@@ -313,13 +313,10 @@ class Parser {
     let length = 0;
     let runStart = from;
     let i = from;
-    const flush = (end: number): void => {
-      if (end > runStart) { const piece = s.slice(runStart, end); parts.push(piece); length += piece.length; }
-    };
     while (i < to) {
       const c = s.charCodeAt(i);
       if (c === AMP) {
-        flush(i);
+        if (i > runStart) { parts.push(s.slice(runStart, i)); length += i - runStart; }
         // Longest legal reference is `&#x10FFFF;` (10 chars): bound the look-ahead.
         let semi = -1;
         for (let k = i + 1; k < to && k <= i + 10; k++) if (s.charCodeAt(k) === SEMI) { semi = k; break; }
@@ -334,7 +331,7 @@ class Parser {
       }
       if (c === 0x0d) {
         // XML end-of-line handling: CRLF and lone CR become LF (and a space in attributes).
-        flush(i);
+        if (i > runStart) { parts.push(s.slice(runStart, i)); length += i - runStart; }
         parts.push(attribute ? ' ' : '\n');
         length++;
         i += s.charCodeAt(i + 1) === 0x0a && i + 1 < to ? 2 : 1;
@@ -342,7 +339,7 @@ class Parser {
         continue;
       }
       if (attribute && (c === 0x09 || c === 0x0a)) {
-        flush(i);
+        if (i > runStart) { parts.push(s.slice(runStart, i)); length += i - runStart; }
         parts.push(' ');
         length++;
         i++;
@@ -353,7 +350,7 @@ class Parser {
       if (!isXmlCharUnit(c)) throw this.fail(`character U+${c.toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, i);
       i++;
     }
-    flush(to);
+    if (to > runStart) { parts.push(s.slice(runStart, to)); length += to - runStart; }
     return length;
   }
 
@@ -471,6 +468,8 @@ class Parser {
         const lt = s.indexOf('<', this.#pos);
         if (lt < 0) throw this.fail(`unterminated element <${top.name}>`);
         if (lt > this.#pos) {
+          // Capped on the raw length first, so an oversized text is refused without decoding it.
+          if (lt - this.#pos > limits.maxTextLength) throw this.fail(`text of <${top.name}> longer than ${limits.maxTextLength} characters`);
           top.textLength += this.#decodeText(this.#pos, lt, top.textParts, false);
           if (top.textLength > limits.maxTextLength) throw this.fail(`text of <${top.name}> longer than ${limits.maxTextLength} characters`);
           this.#pos = lt;
@@ -515,27 +514,26 @@ class Parser {
     }
   }
 
+  #resolve(open: OpenElement, prefix: string, forElement: boolean, at: number): string {
+    if (prefix === '') return forElement ? open.scope.get('') ?? '' : '';
+    const uri = open.scope.get(prefix);
+    if (uri === undefined) throw this.fail(`undeclared namespace prefix "${prefix}"`, at);
+    return uri;
+  }
+
   #close(open: OpenElement, at: number): XmlElement {
-    const resolve = (prefix: string, forElement: boolean): string => {
-      if (prefix === '') return forElement ? open.scope.get('') ?? '' : '';
-      const uri = open.scope.get(prefix);
-      if (uri === undefined) throw this.fail(`undeclared namespace prefix "${prefix}"`, at);
-      return uri;
-    };
-    const attributes: XmlAttribute[] = open.rawAttributes.map((a) => ({
-      name: a.name,
-      localName: a.localName,
-      prefix: a.prefix,
-      namespace: resolve(a.prefix, false),
-      value: a.value,
-    }));
+    // Plain loops, no closures: this runs once per element.
+    const attributes: XmlAttribute[] = [];
+    for (const a of open.rawAttributes) {
+      attributes.push({ name: a.name, localName: a.localName, prefix: a.prefix, namespace: this.#resolve(open, a.prefix, false, at), value: a.value });
+    }
     return {
       name: open.name,
       localName: open.localName,
       prefix: open.prefix,
-      namespace: resolve(open.prefix, true),
+      namespace: this.#resolve(open, open.prefix, true, at),
       attributes,
-      text: open.textParts.length === 1 ? open.textParts[0]! : open.textParts.join(''),
+      text: open.textParts.length === 0 ? '' : open.textParts.length === 1 ? open.textParts[0]! : open.textParts.join(''),
       children: open.children,
       scope: open.scope,
     };
