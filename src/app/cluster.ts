@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
 import { startDispatcher } from './create-dispatcher.ts';
 
@@ -16,7 +17,7 @@ export async function runCluster(config: DispatcherConfig, _configPath: string):
       if (key === 'host' || ports[key] !== 0) continue;
       const srv = createServer();
       await new Promise<void>((r) => srv.listen(0, config.listen.host, () => r()));
-      (ports as Record<string, unknown>)[key] = (srv.address() as import('node:net').AddressInfo).port;
+      (ports as Record<string, unknown>)[key] = (srv.address() as AddressInfo).port;
       await new Promise<void>((r) => srv.close(() => r()));
     }
     const env = { WEBDISPATCHER_PORTS: JSON.stringify(ports) };

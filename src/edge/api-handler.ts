@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Realm } from '../routing/api-call.ts';
 import type { Executor } from '../execution/executor.ts';
@@ -8,7 +8,8 @@ import type { Reply } from '../execution/reply.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { IpAllowList } from './ip-allow.ts';
-import { ApiFault, dispatcherFault, isApiFault } from './faults.ts';
+import type { ApiFault} from './faults.ts';
+import { dispatcherFault, isApiFault } from './faults.ts';
 import { readBody } from './body-limit.ts';
 import { decodeRestRequest, encodeRestFault } from './rest-codec.ts';
 
@@ -117,7 +118,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
 }
 
 /** WebSocket upgrades are refused with a clear message: PortaBilling's WebSocket API is not supported. */
-export function refuseUpgrade(_req: IncomingMessage, socket: import('node:stream').Duplex): void {
+export function refuseUpgrade(_req: IncomingMessage, socket: Duplex): void {
   const body = JSON.stringify({ faultcode: 'Server.Dispatcher.websocket_not_supported', faultstring: 'WebSocket API is not supported by this dispatcher: use the REST or SOAP API' });
   socket.on('error', () => undefined);
   socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

@@ -20,7 +20,10 @@ export interface BroadcastArgs {
 }
 
 function discard(body: string | Readable): void {
-  if (typeof body !== 'string') (body as Readable & { dump?: () => Promise<void> }).dump?.().catch(() => undefined) ?? body.resume();
+  if (typeof body === 'string') return;
+  const dump = (body as Readable & { dump?: () => Promise<void> }).dump;
+  if (dump !== undefined) dump.call(body).catch(() => undefined);
+  else body.resume();
 }
 
 function faultOf(reply: Reply): ApiFault {

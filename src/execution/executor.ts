@@ -15,7 +15,7 @@ import { SYSTEMS } from '../routing/api-call.ts';
 import { route } from '../routing/router.ts';
 import { findEnv, findLocators } from '../routing/locators.ts';
 import { ApiFault, PortaFaultCode, dispatcherFault } from '../edge/faults.ts';
-import { CutoverHolds } from './cutover-holds.ts';
+import type { CutoverHolds } from './cutover-holds.ts';
 import { SessionOps } from './session-ops.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { forwardBody, type ForwardSource } from './forward-body.ts';

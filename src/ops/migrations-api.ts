@@ -5,7 +5,8 @@ import type { LocationResolver } from '../routing/location.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
 import type { Logger } from './logger.ts';
 import { SYSTEMS } from '../routing/api-call.ts';
-import { ApiFault, dispatcherFault, isApiFault } from '../edge/faults.ts';
+import type { ApiFault} from '../edge/faults.ts';
+import { dispatcherFault, isApiFault } from '../edge/faults.ts';
 import { readBody } from '../edge/body-limit.ts';
 
 export interface MigrationsApiDeps {
