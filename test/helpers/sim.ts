@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import type { RunningSimulator } from '../../src/sim/contract.ts';
 import { decodeJwtPayload, jsonRequest, sendRaw } from './wire.ts';
@@ -17,6 +18,23 @@ export async function startSim(t: AfterHook, options: StartSimOptions): Promise<
   const sim = await createSimulator(options);
   t.after(() => sim.close());
   return sim;
+}
+
+/**
+ * For a `describe` block: returns a starter whose simulators are all closed by one `after` hook of
+ * that suite. Call it synchronously in the describe body (hooks registered inside `before` would
+ * attach to the wrong scope).
+ */
+export function simsForSuite(): (options: StartSimOptions) => Promise<RunningSimulator> {
+  const running: RunningSimulator[] = [];
+  after(async () => {
+    await Promise.all(running.map((s) => s.close()));
+  });
+  return async (options) => {
+    const sim = await createSimulator(options);
+    running.push(sim);
+    return sim;
+  };
 }
 
 /** A reply with its body parsed as JSON (undefined when the body is not JSON). */

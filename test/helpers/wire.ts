@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 /**
  * Literal wire bytes for conformance tests: requests are written to a raw TCP socket exactly as
@@ -21,8 +22,9 @@ export interface CaptureLine {
 export interface WireReply {
   status: number;
   headers: Record<string, string>;
-  /** The body as it arrived (de-chunked when the reply was chunked). */
+  /** The body as it arrived (de-chunked when the reply was chunked, still content-encoded). */
   raw: Buffer;
+  /** The body decoded as the captured clients do (`Content-Encoding` gzip/deflate/br undone). */
   text: string;
 }
 
@@ -161,7 +163,16 @@ function parseReply(buf: Buffer, ended: boolean): WireReply | undefined {
     raw = rest.length >= len ? rest.subarray(0, len) : undefined;
   } else if (ended) raw = rest;
   if (raw === undefined) return undefined;
-  return { status, headers, raw, text: raw.toString('utf8') };
+  return { status, headers, raw, text: decode(raw, headers['content-encoding']).toString('utf8') };
+}
+
+function decode(raw: Buffer, encoding: string | undefined): Buffer {
+  switch ((encoding ?? '').toLowerCase()) {
+    case 'gzip': return gunzipSync(raw);
+    case 'deflate': return inflateSync(raw);
+    case 'br': return brotliDecompressSync(raw);
+    default: return raw;
+  }
 }
 
 /** Decodes a complete chunked body, or undefined while the last chunk has not arrived. */

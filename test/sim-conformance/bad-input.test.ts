@@ -1,19 +1,20 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRequest, formRequest, hostOf, jsonRequest, sendRaw } from '../helpers/wire.ts';
-import { fault, login, ok, restCall, sendJson, startSim } from '../helpers/sim.ts';
+import { fault, login, ok, restCall, sendJson, simsForSuite } from '../helpers/sim.ts';
 import type { JsonReply } from '../helpers/sim.ts';
 import type { RunningSimulator } from '../../src/sim/contract.ts';
 
 const SESSION_CODES = /^(Server\.Session\.|Client\.Session\.check_auth\.|Client\.check_auth\.)/;
 
 describe('bad input gets a clear fault, changes nothing and never breaks the simulator', () => {
+  const start = simsForSuite();
   let sim: RunningSimulator;
   let admin: string;
   let token: string;
 
   before(async () => {
-    sim = await startSim({ after }, { role: 'source', env: 3, seed: 1, customers: 30 });
+    sim = await start({ role: 'source', env: 3, seed: 1, customers: 30 });
     admin = sim.urls.admin;
     token = (await login(admin, { login: 'admin', password: 'demo-admin' })).access_token;
   });

@@ -1,6 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { login, ok, restCall, startSim } from '../helpers/sim.ts';
+import { login, ok, restCall, simsForSuite } from '../helpers/sim.ts';
 import type { RunningSimulator } from '../../src/sim/contract.ts';
 
 type Row = Record<string, unknown>;
@@ -14,11 +14,12 @@ function list(body: Row, key: string): Row[] {
 }
 
 describe('ID parity: the source creates odd ids, the target even ones; config entities match', () => {
+  const start = simsForSuite();
   const sims: Record<'source' | 'target', { sim: RunningSimulator; token: string }> = {} as never;
 
   before(async () => {
     for (const [role, env] of [['source', 3], ['target', 8]] as const) {
-      const sim = await startSim({ after }, { role, env, seed: SEED, customers: 25 });
+      const sim = await start({ role, env, seed: SEED, customers: 25 });
       sims[role] = { sim, token: (await login(sim.urls.admin, { login: 'admin', password: 'demo-admin' })).access_token };
     }
   });

@@ -1,6 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fault, login, ok, restCall, startSim } from '../helpers/sim.ts';
+import { fault, login, ok, restCall, simsForSuite } from '../helpers/sim.ts';
 import type { JsonReply } from '../helpers/sim.ts';
 import type { RunningSimulator } from '../../src/sim/contract.ts';
 
@@ -33,6 +33,7 @@ function rows(reply: JsonReply, key: string, what: string): Row[] {
 }
 
 describe('realm scoping holds on every method, not only on lists', () => {
+  const start = simsForSuite();
   let sim: RunningSimulator;
   let adminToken: string;
   let other: Row;
@@ -40,7 +41,7 @@ describe('realm scoping holds on every method, not only on lists', () => {
   let secrets: string[];
 
   before(async () => {
-    sim = await startSim({ after }, { role: 'source', env: 3, seed: 1, customers: 40 });
+    sim = await start({ role: 'source', env: 3, seed: 1, customers: 40 });
     adminToken = (await login(sim.urls.admin, { login: 'admin', password: 'demo-admin' })).access_token;
     other = ok(await restCall(sim.urls.admin, 'Customer/get_customer_info', { i_customer: OTHER }, adminToken))['customer_info'] as Row;
     alice = ok(await restCall(sim.urls.admin, 'Account/get_account_info', { i_account: ALICE }, adminToken))['account_info'] as Row;
@@ -204,10 +205,30 @@ describe('realm scoping holds on every method, not only on lists', () => {
     });
 
     test('cannot read an account of a customer it does not own', async () => {
-      const owner = all.find((r) => r['i_customer'] === OTHER)!;
-      if (owner['i_parent'] === RESELLER1) return;
-      const reply = await call('Account/get_account_info', { i_account: ALICE });
-      fault(reply, undefined, 'reseller get_account_info of alice');
+      const foreign = all.filter((r) => r['i_parent'] !== RESELLER1 && r['i_customer'] !== RESELLER1);
+      let checked = 0;
+      for (const c of foreign.slice(0, 5)) {
+        const accounts = ok(await restCall(sim.urls.admin, 'Account/get_account_list', { i_customer: c['i_customer'] }, adminToken))['account_list'] as Row[];
+        for (const a of accounts) {
+          for (const params of [{ i_account: a['i_account'] }, { id: a['id'] }, { login: a['login'] }] as Row[]) {
+            const reply = await call('Account/get_account_info', params);
+            assert.ok(!reply.text.includes(JSON.stringify(a['id'])), `reseller get_account_info ${JSON.stringify(params)} leaks`);
+            fault(reply, 'Server.Account.account_not_found', `reseller get_account_info ${JSON.stringify(params)}`);
+            checked++;
+          }
+          const xdrs = await call('Account/get_xdr_list', { i_account: a['i_account'], limit: 5 });
+          fault(xdrs, undefined, `reseller get_xdr_list of account ${String(a['i_account'])}`);
+        }
+      }
+      assert.ok(checked > 0, 'fixture: customers of other resellers (or none) have accounts');
+    });
+
+    test('cannot write a customer it does not own', async () => {
+      const theirs = all.find((r) => r['i_parent'] !== RESELLER1 && r['i_customer'] !== RESELLER1)!;
+      const reply = await call('Customer/update_customer', { customer_info: { i_customer: theirs['i_customer'], notes: 'written by reseller1' } });
+      fault(reply, undefined, 'reseller update_customer of another');
+      const now = ok(await restCall(sim.urls.admin, 'Customer/get_customer_info', { i_customer: theirs['i_customer'] }, adminToken))['customer_info'] as Row;
+      assert.notEqual(now['notes'], 'written by reseller1');
     });
   });
 });

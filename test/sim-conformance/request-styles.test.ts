@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRequest, decodeJwtPayload, formRequest, hostOf, jsonRequest, multipartRequest } from '../helpers/wire.ts';
-import { fault, login, ok, restCall, sendJson, startSim } from '../helpers/sim.ts';
+import { fault, login, ok, restCall, sendJson, simsForSuite } from '../helpers/sim.ts';
 import type { RunningSimulator } from '../../src/sim/contract.ts';
 
 const ENV = 3;
@@ -20,10 +20,11 @@ function accountInfo(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('the simulator accepts every request style real PortaBilling clients use', () => {
+  const start = simsForSuite();
   let sim: RunningSimulator;
   let admin: string;
   before(async () => {
-    sim = await startSim({ after }, { role: 'source', env: ENV, seed: 1, customers: 30 });
+    sim = await start({ role: 'source', env: ENV, seed: 1, customers: 30 });
     admin = sim.urls.admin;
   });
 

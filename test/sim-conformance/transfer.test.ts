@@ -1,13 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fault, login, ok, portasipCall, restCall, sendJson, startSim } from '../helpers/sim.ts';
+import { fault, login, ok, portasipCall, restCall, sendJson, simsForSuite } from '../helpers/sim.ts';
 import type { JsonReply } from '../helpers/sim.ts';
 import { jsonRequest } from '../helpers/wire.ts';
 import type { RunningSimulator } from '../../src/sim/contract.ts';
 
 type Row = Record<string, unknown>;
 
-const CUSTOMER = 7;
 const SOURCE_ENV = 3;
 const TARGET_ENV = 8;
 /** Fields the simulator documents as "where the record lives" (src/sim/api/record-views.ts). */
@@ -91,14 +90,18 @@ async function transfer(from: Side, to: Side, iCustomer: number): Promise<JsonRe
   return sendJson(from.sim.urls.admin, jsonRequest(from.sim.urls.admin, '/sim/transfer', body, from.token));
 }
 
-describe('migration transfer source → target → source keeps every field', () => {
+for (const { CUSTOMER, ACCOUNT } of [
+  { CUSTOMER: 7, ACCOUNT: { login: 'alice', password: 'secret' } },
+  { CUSTOMER: 1, ACCOUNT: { login: '15551230001', password: 'demo-john' } },
+] as const) describe(`migration transfer of customer ${CUSTOMER} source → target → source keeps every field`, () => {
+  const start = simsForSuite();
   let source: Side;
   let target: Side;
   let original: Snapshot;
 
   before(async () => {
-    const s = await startSim({ after }, { role: 'source', env: SOURCE_ENV, seed: 1, customers: 30 });
-    const t = await startSim({ after }, { role: 'target', env: TARGET_ENV, seed: 1, customers: 30 });
+    const s = await start({ role: 'source', env: SOURCE_ENV, seed: 1, customers: 30 });
+    const t = await start({ role: 'target', env: TARGET_ENV, seed: 1, customers: 30 });
     source = { sim: s, token: (await login(s.urls.admin, { login: 'admin', password: 'demo-admin' })).access_token };
     target = { sim: t, token: (await login(t.urls.admin, { login: 'admin', password: 'demo-admin' })).access_token };
     original = await snapshot(source, CUSTOMER);
@@ -108,8 +111,9 @@ describe('migration transfer source → target → source keeps every field', ()
     assert.equal(original.customer['i_customer'], CUSTOMER);
     assert.equal(original.customer['i_env'], SOURCE_ENV);
     assert.equal(original.customer['migration_status'], undefined);
-    assert.ok(original.accounts.length > 0, 'customer 7 has accounts');
-    assert.ok(Object.values(original.xdrs).some((x) => Array.isArray(x) && x.length > 0), 'customer 7 has xDRs');
+    assert.ok(original.accounts.length > 0, 'the customer has accounts');
+    assert.ok(Object.values(original.xdrs).some((x) => Array.isArray(x) && x.length > 0), 'the customer has xDRs');
+    assert.ok((original.invoices as Row)['invoice_list'] !== undefined, 'invoices listed');
     const missing = await restCall(target.sim.urls.admin, 'Customer/get_customer_info', { i_customer: CUSTOMER }, target.token);
     assert.equal(missing.status, 500);
     fault(missing, 'Server.Customer.customer_not_found');
@@ -132,7 +136,7 @@ describe('migration transfer source → target → source keeps every field', ()
     assert.ok((info['moved_to'] as string).length > 0, 'moved_to names where it went');
     const listed = ok(await restCall(source.sim.urls.admin, 'Customer/get_customer_list', { limit: 1000, offset: 0 }, source.token))['customer_list'] as Row[];
     const row = listed.find((r) => r['i_customer'] === CUSTOMER);
-    assert.ok(row, 'the source still lists customer 7');
+    assert.ok(row, 'the source still lists the moved customer');
     assert.equal(row['migration_status'], 'moved');
     const write = await restCall(source.sim.urls.admin, 'Customer/update_customer', { customer_info: { i_customer: CUSTOMER, notes: 'late write' } }, source.token);
     assert.equal(write.status, 500);
@@ -147,8 +151,11 @@ describe('migration transfer source → target → source keeps every field', ()
   test('the target accepts writes and the account logs in there', async () => {
     const write = await restCall(target.sim.urls.admin, 'Customer/update_customer', { customer_info: { i_customer: CUSTOMER, notes: 'written on the target' } }, target.token);
     ok(write, 'update_customer on the target');
-    const alice = await login(target.sim.urls.account, { login: 'alice', password: 'secret' });
-    assert.ok(alice.session_id);
+    const session = await login(target.sim.urls.account, ACCOUNT);
+    assert.ok(session.session_id);
+    const refused = await restCall(source.sim.urls.account, 'Session/login', ACCOUNT);
+    assert.equal(refused.status, 500, 'the source no longer lets a moved account log in');
+    fault(refused, 'Server.Session.auth_failed');
   });
 
   test('a transfer back to the source restores every field, with the target\'s write', async () => {
