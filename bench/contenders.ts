@@ -20,10 +20,12 @@ export interface Contender {
   auth: Auth;
   /** How it was started (for the results). */
   commands: string[];
+  /** Process id of a single-process contender (RSS measurements). */
+  pid?: number;
   close(): Promise<void>;
 }
 
-export type ContenderName = 'direct' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'dispatcher-1w' | 'dispatcher-all';
+export type ContenderName = 'direct' | 'direct-target' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'dispatcher-1w' | 'dispatcher-all';
 
 /** Whether the dispatcher's `start` command exists yet in this checkout. */
 export function dispatcherAvailable(): boolean {
@@ -40,6 +42,10 @@ async function backendAuth(backend: Backend, system: 'source' | 'target'): Promi
 
 async function direct(backend: Backend): Promise<Contender> {
   return { name: 'direct', urls: backend.source.urls, auth: await backendAuth(backend, 'source'), commands: [], close: async () => {} };
+}
+
+async function directTarget(backend: Backend): Promise<Contender> {
+  return { name: 'direct-target', urls: backend.target.urls, auth: await backendAuth(backend, 'target'), commands: [], close: async () => {} };
 }
 
 async function nginxProxy(backend: Backend, workers: number, name: string): Promise<Contender> {
@@ -91,7 +97,7 @@ export async function startDispatcher(backend: Backend, name: string, opts: Disp
   target: ${systemYaml(backend.target)}
 listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0 }
 workers: ${opts.workers}
-sessions: { store: memory, secret: "bench-secret-0123456789abcdef" }
+sessions: { store: ${opts.workers > 1 ? `redis, redisUrl: "${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}"` : 'memory'}, secret: "bench-secret-0123456789abcdef" }
 directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }
 log: { level: ${opts.logLevel ?? 'warn'} }
 ${opts.extraYaml ?? ''}`);
@@ -110,8 +116,8 @@ ${opts.extraYaml ?? ''}`);
       if (u !== undefined) urls[k] = u;
     }
     return {
-      name, urls, auth,
-      commands: [`${proc.command.replace(repoRoot + '/', '').replace(config, '<dispatcher.yaml>')}   # workers: ${opts.workers}, log.level: ${opts.logLevel ?? 'warn'}`],
+      name, urls, auth, pid: proc.pid,
+      commands: [`${proc.command.replace(repoRoot + '/', '').replace(config, '<dispatcher.yaml>')}   # workers: ${opts.workers}, sessions: ${opts.workers > 1 ? 'redis' : 'memory'}, directory: sqlite, log.level: ${opts.logLevel ?? 'warn'}`],
       async close() { await proc.close(); rmSync(dir, { recursive: true, force: true }); },
     };
   } catch (err) {
@@ -125,6 +131,7 @@ export async function startContender(name: ContenderName, backend: Backend, opts
   const cores = cpus().length;
   switch (name) {
     case 'direct': return direct(backend);
+    case 'direct-target': return directTarget(backend);
     case 'nginx-proxy': return nginxProxy(backend, cores, name);
     case 'nginx-proxy-1w': return nginxProxy(backend, 1, name);
     case 'naive-node': return naive(backend);

@@ -35,6 +35,8 @@ export interface ScenarioReport {
   rows: ContenderRow[];
   /** Free text lines under the table (targets met or not, caveats). */
   notes: string[];
+  /** Extra markdown (a scenario with its own table shape, e.g. S6). */
+  markdown?: string[];
 }
 
 /** Everything one harness run produced. */
@@ -91,6 +93,7 @@ function scenarioMarkdown(s: ScenarioReport): string {
     }
     lines.push('');
   }
+  if (s.markdown !== undefined) lines.push(...s.markdown, '');
   for (const r of s.rows) if (r.note !== undefined) lines.push(`- ${r.contender}: ${r.note}`);
   for (const n of s.notes) lines.push(`- ${n}`);
   return `${lines.join('\n').trimEnd()}\n`;

@@ -13,6 +13,8 @@ export interface Scenario {
   backend: 'canned' | { sim: number };
   /** Which listener of the contender receives the calls. */
   listener: 'admin' | 'portasip';
+  /** Connections of the open-loop generator (default 64). */
+  openLoopConnections?: number;
   contenders: ContenderName[];
   requests(auth: Auth): RequestSpec[];
   wrk?: { connections: number };
@@ -39,6 +41,15 @@ function formEncoded(path: string, auth: Auth, params: Record<string, unknown>):
 
 /** 16 customer ids of both parities (odd → source, even → target by ID parity). */
 const MIXED_IDS = Array.from({ length: 16 }, (_, i) => 101 + i);
+
+/** Customers per simulator: enough for 1,000-row list pages. */
+const SIM_CUSTOMERS = 2000;
+
+/** Seeded source accounts (slot 0 of customers k = 0..7: i_account 6k + 1). */
+const SIM_ACCOUNT_IDS = Array.from({ length: 8 }, (_, k) => 6 * k + 1);
+
+/** Path prefix of the PortaSIP API listener (simulator: `/portasip/<Service>/<method>`). */
+const PORTASIP_PREFIX = '/portasip/';
 
 const ALL_CONTENDERS: ContenderName[] = ['direct', 'nginx-proxy', 'nginx-proxy-1w', 'naive-node', 'dispatcher-1w', 'dispatcher-all'];
 
@@ -72,7 +83,7 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
     {
       id: 'S1-sim',
       title: 'routed Customer/get_customer_info on the simulators, JSON + Bearer',
-      backend: { sim: 1000 },
+      backend: { sim: SIM_CUSTOMERS },
       listener: 'admin',
       contenders: ['direct', 'naive-node', 'dispatcher-1w', 'dispatcher-all'],
       requests: (auth) => simIds.map((id) => jsonBearer('/rest/Customer/get_customer_info', auth, { i_customer: id })),
@@ -80,6 +91,33 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
       openLoop: { rates: [500] },
       needs: 'sim',
       notes: ['All ids live on the source simulator, so every contender reaches the same backend.'],
+    },
+    ...[100, 1000].map((rows): Scenario => ({
+      id: `S2-merge-${rows}`,
+      title: `Customer/get_customer_list merge, ${rows} rows per system (limit ${rows}, per-system paging)`,
+      backend: { sim: SIM_CUSTOMERS },
+      listener: 'admin',
+      contenders: ['direct', 'direct-target', 'dispatcher-1w'],
+      requests: (auth) => [jsonBearer('/rest/Customer/get_customer_list', auth, { limit: rows, offset: 0, get_total: 1 })],
+      openLoop: { rates: [rows >= 1000 ? 20 : 100] },
+      openLoopConnections: 16,
+      needs: 'sim',
+      notes: [
+        `Target: the dispatcher's merge p50 ≤ the slower of direct (source) and direct-target + ${rows >= 1000 ? 5 : 1} ms.`,
+        'direct/direct-target each return one system\'s rows; the dispatcher asks both in parallel and merges 2 × limit rows.',
+      ],
+    })),
+    {
+      id: 'S3-portasip',
+      title: 'PortaSIP Voicemail/get_settings broadcast to both systems (the account lives on the source)',
+      backend: { sim: SIM_CUSTOMERS },
+      listener: 'portasip',
+      contenders: ['direct', 'dispatcher-1w'],
+      requests: (auth) => SIM_ACCOUNT_IDS.map((id) => jsonBearer(PORTASIP_PREFIX + 'Voicemail/get_settings', auth, { i_account: id })),
+      wrk: { connections: 32 },
+      openLoop: { rates: [500] },
+      needs: 'sim',
+      notes: ['The target answers "not found" for these accounts; the dispatcher returns the source\'s success.'],
     },
     {
       id: 'S4-login',

@@ -1,0 +1,97 @@
+/**
+ * S6 (sessions half): S1 throughput and the dispatcher's RSS as live sessions pile up. Sessions
+ * are created by real logins through the dispatcher (bounded count, bounded concurrency); RSS is
+ * read from /proc for the single dispatcher process (workers: 1).
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import type { Backend } from './backends.ts';
+import { startDispatcher } from './contenders.ts';
+import type { Scenario } from './scenarios.ts';
+import { runWrk } from './wrk.ts';
+import { spread } from './stats.ts';
+import type { Spread } from './stats.ts';
+
+/** One level of live sessions. */
+export interface GrowthLevel {
+  sessions: number;
+  rssMiB: number;
+  bytesPerSession: number;
+  rps: Spread;
+  loginRate: number;
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+  return kb === undefined ? NaN : Number(kb) * 1024;
+}
+
+/** Logs in `count` times (32 at a time); returns logins per second. Bounded by count and a deadline. */
+async function login(url: string, count: number, deadlineMs: number): Promise<number> {
+  const pool = new Pool(new URL(url).origin, { connections: 32 });
+  const body = JSON.stringify({ params: { login: 'admin', password: 'demo-admin' } });
+  let next = 0;
+  let failed = 0;
+  const start = performance.now();
+  const stopAt = Date.now() + deadlineMs;
+  const worker = async (): Promise<void> => {
+    while (next < count && Date.now() < stopAt) {
+      next++;
+      const res = await pool.request({ method: 'POST', path: '/rest/Session/login', headers: { 'content-type': 'application/json' }, body });
+      await res.body.dump();
+      if (res.statusCode !== 200) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  await pool.close();
+  if (failed > 0) throw new Error(`${failed} of ${next} logins failed`);
+  if (next < count) throw new Error(`only ${next} of ${count} logins within ${deadlineMs} ms`);
+  return count / ((performance.now() - start) / 1000);
+}
+
+/** Runs S1-json against one dispatcher while its live sessions grow through `levels`. */
+export async function sessionGrowth(backend: Backend, s1: Scenario, levels: readonly number[], opts: { runs: number; wrkSeconds: number; log(msg: string): void }): Promise<{ levels: GrowthLevel[]; commands: string[] }> {
+  const d = await startDispatcher(backend, 'dispatcher-1w', { workers: 1 });
+  const out: GrowthLevel[] = [];
+  try {
+    const url = d.urls.admin!;
+    const pid = d.pid!;
+    // Warm up and measure the baseline with the one session the harness logged in with.
+    await runWrk({ url, requests: s1.requests(d.auth), durationS: 1, connections: 32 });
+    await sleep(500);
+    const baseRss = rssBytes(pid);
+    let live = 1;
+    for (const level of levels) {
+      let loginRate = NaN;
+      if (level > live) {
+        loginRate = await login(url, level - live, 240_000);
+        live = level;
+      }
+      await sleep(1000);
+      const rss = rssBytes(pid);
+      const rps: number[] = [];
+      for (let i = 0; i < opts.runs; i++) rps.push((await runWrk({ url, requests: s1.requests(d.auth), durationS: opts.wrkSeconds, connections: 32 })).rps);
+      const level_: GrowthLevel = { sessions: live, rssMiB: rss / 2 ** 20, bytesPerSession: live > 1 ? (rss - baseRss) / (live - 1) : NaN, rps: spread(rps), loginRate };
+      out.push(level_);
+      opts.log(`S6 sessions ${live}: RSS ${level_.rssMiB.toFixed(1)} MiB, ${level_.bytesPerSession.toFixed(0)} B/session, S1 ${level_.rps.median.toFixed(0)} req/s, logins ${loginRate.toFixed(0)}/s`);
+    }
+    return { levels: out, commands: d.commands };
+  } finally {
+    await d.close();
+  }
+}
+
+/** Markdown table of the growth levels. */
+export function growthTable(levels: readonly GrowthLevel[]): string[] {
+  const first = levels[0]?.rps.median;
+  const lines = ['| live sessions | dispatcher RSS, MiB | RSS growth per session, bytes | S1 req/s, median (min–max) | vs first level | logins/s while filling |', '|---:|---:|---:|---:|---:|---:|'];
+  for (const l of levels) {
+    const ratio = first !== undefined && first > 0 ? `${(l.rps.median / first).toFixed(2)}×` : '–';
+    const bps = Number.isFinite(l.bytesPerSession) ? l.bytesPerSession.toFixed(0) : '–';
+    const lr = Number.isFinite(l.loginRate) ? l.loginRate.toFixed(0) : '–';
+    lines.push(`| ${l.sessions.toLocaleString('en-US')} | ${l.rssMiB.toFixed(1)} | ${bps} | ${l.rps.median.toFixed(0)} (${l.rps.min.toFixed(0)}–${l.rps.max.toFixed(0)}) | ${ratio} | ${lr} |`);
+  }
+  return lines;
+}
