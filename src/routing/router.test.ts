@@ -1,0 +1,215 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { route } from './router.ts';
+import { findEnv, findLocators } from './locators.ts';
+import type { ApiCall, JsonObject, Realm } from './api-call.ts';
+import type { Location, Locator } from './location.ts';
+import type { Plan } from './plan.ts';
+import type { RouteInput, RouteSession, RouterConfig } from './route-input.ts';
+import { ApiFault, DispatcherFaultCode, PortaFaultCode } from '../edge/faults.ts';
+
+const CONFIG: RouterConfig = {
+  envs: { source: 3, target: 8 },
+  listMerge: new Set(['Customer/get_customer_list', 'Account/get_account_list']),
+  broadcastServices: new Set(['Voicemail', 'AutoAttendant']),
+  paging: 'per-system',
+};
+
+function apiCall(serviceMethod: string, params: JsonObject = {}, extra: Partial<ApiCall> = {}): ApiCall {
+  const [service, method] = serviceMethod.split('/') as [string, string];
+  return {
+    realm: 'admin', service, method, params, authInfo: {}, credentials: { accessToken: 'x' },
+    style: 'json', portasip: false, clientIp: '127.0.0.1', requestId: 'r1', ...extra,
+  };
+}
+
+const ADMIN: RouteSession = { realm: 'admin', context: 'source', available: ['source', 'target'] };
+const ADMIN_IN_TARGET: RouteSession = { ...ADMIN, context: 'target' };
+const ADMIN_SOURCE_ONLY: RouteSession = { ...ADMIN, available: ['source'] };
+const RETAIL: RouteSession = { realm: 'customer', context: 'source', pinned: 'source', iCustomer: 1, available: ['source'] };
+const RETAIL_NO_ID: RouteSession = { realm: 'account', context: 'target', pinned: 'target', available: ['target'] };
+
+const at = (system: 'source' | 'target', iCustomer?: number, state: 'active' | 'moving' = 'active'): Location =>
+  iCustomer === undefined ? { system, state, resolvedBy: 'directory' } : { system, state, iCustomer, resolvedBy: 'directory' };
+const cust = (iCustomer: number): Locator => ({ kind: 'customer', iCustomer });
+const acct = (iAccount: number): Locator => ({ kind: 'account', iAccount });
+const key = (value: string): Locator => ({ kind: 'key', key: 'customer-login', value });
+
+interface Row {
+  name: string;
+  call: ApiCall;
+  session?: RouteSession;
+  locations?: RouteInput['locations'];
+  retailLocation?: Location;
+  env?: number;
+  config?: Partial<RouterConfig>;
+  /** The plan, or for a refusal the fault code it must carry. */
+  expect: Plan | { refuse: string };
+}
+
+const ROWS: Row[] = [
+  // Rule 1: Session/* first, whatever else the call carries.
+  { name: 'Session/login without a session is the dispatcher\'s own', call: apiCall('Session/login'), expect: { kind: 'session-op', op: 'login' } },
+  { name: 'Session/ping of a retail session is not sent to its pinned system', call: apiCall('Session/ping'), session: RETAIL, expect: { kind: 'session-op', op: 'ping' } },
+  { name: 'Session/logout with an i_env and a locator is still a session op', call: apiCall('Session/logout', { i_env: 8, i_customer: 2 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }], env: 8, expect: { kind: 'session-op', op: 'logout' } },
+  { name: 'Session/refresh_access_token is the refresh op', call: apiCall('Session/refresh_access_token'), expect: { kind: 'session-op', op: 'refresh' } },
+  { name: 'Session/get_session_context is answered by the dispatcher', call: apiCall('Session/get_session_context'), session: ADMIN, expect: { kind: 'session-op', op: 'get-context' } },
+  { name: 'Session/set_session_context is answered by the dispatcher', call: apiCall('Session/set_session_context', { i_env: 8 }), session: ADMIN, env: 8, expect: { kind: 'session-op', op: 'set-context' } },
+  { name: 'an unknown Session method is the dispatcher\'s (unknown) op, never forwarded', call: apiCall('Session/frobnicate'), session: ADMIN, expect: { kind: 'session-op', op: 'unknown' } },
+
+  // Rule 2: a retail session reaches its pinned system only.
+  { name: 'retail: a plain call goes to the pinned system with the session\'s customer', call: apiCall('Customer/get_customer_info', {}, { realm: 'customer' }), session: RETAIL, retailLocation: at('source', 1), expect: { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 } },
+  { name: 'retail: an i_env of the other system does not switch it', call: apiCall('Customer/get_customer_info', { i_env: 8 }, { realm: 'customer' }), session: RETAIL, retailLocation: at('source', 1), env: 8, expect: { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 } },
+  { name: 'retail: another customer\'s id located on the other system does not move it', call: apiCall('Customer/get_customer_info', { i_customer: 2 }, { realm: 'customer' }), session: RETAIL, retailLocation: at('source', 1), locations: [{ locator: cust(2), location: at('target', 2) }], expect: { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 } },
+  { name: 'retail: ambiguous locators are not even looked at', call: apiCall('Customer/get_customer_info', { i_customer: 2, i_account: 3 }, { realm: 'customer' }), session: RETAIL, retailLocation: at('source', 1), locations: [{ locator: cust(2), location: at('target', 2) }, { locator: acct(3), location: at('source', 3) }], expect: { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 } },
+  { name: 'retail: a merge method is not merged', call: apiCall('Customer/get_customer_list', {}, { realm: 'customer' }), session: RETAIL, retailLocation: at('source', 1), expect: { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 } },
+  { name: 'retail: a PortaSIP call is not broadcast', call: apiCall('Voicemail/get_settings', { i_account: 1 }, { realm: 'account', portasip: true }), session: RETAIL, retailLocation: at('source', 1), expect: { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 } },
+  { name: 'retail: a customer that moved away since login must log in again', call: apiCall('Customer/get_customer_info', {}, { realm: 'customer' }), session: RETAIL, retailLocation: at('target', 1), expect: { refuse: PortaFaultCode.authFailed } },
+  { name: 'retail: a customer being moved is held', call: apiCall('Customer/get_customer_info', {}, { realm: 'customer' }), session: RETAIL, retailLocation: at('source', 1, 'moving'), expect: { kind: 'hold', iCustomer: 1 } },
+  { name: 'retail: a session without a known customer still goes to its pinned system', call: apiCall('Account/get_account_info', {}, { realm: 'account' }), session: RETAIL_NO_ID, env: 3, expect: { kind: 'single', system: 'target', rule: 'retail' } },
+
+  // Rule 3: PortaSIP broadcast beats merge, locators and i_env.
+  { name: 'portasip: a call on the PortaSIP listener goes to both systems despite a locator', call: apiCall('Voicemail/update_settings', { i_account: 2 }, { portasip: true }), session: ADMIN, locations: [{ locator: acct(2), location: at('target', 2) }], expect: { kind: 'broadcast', systems: ['source', 'target'] } },
+  { name: 'portasip: a configured broadcast service on a REST listener is broadcast despite an i_env', call: apiCall('AutoAttendant/get_menu', { i_env: 3 }), session: ADMIN, env: 3, expect: { kind: 'broadcast', systems: ['source', 'target'] } },
+  { name: 'portasip: broadcast only to the systems the session holds', call: apiCall('Voicemail/get_settings', { i_account: 1 }, { portasip: true }), session: ADMIN_SOURCE_ONLY, expect: { kind: 'broadcast', systems: ['source'] } },
+  { name: 'portasip: a configured merge method on the PortaSIP listener is broadcast, not merged', call: apiCall('Customer/get_customer_list', {}, { portasip: true }), session: ADMIN, expect: { kind: 'broadcast', systems: ['source', 'target'] } },
+
+  // Rule 4: merge for configured list methods, before locators and i_env.
+  { name: 'merge: get_customer_list runs on both systems with the configured paging', call: apiCall('Customer/get_customer_list', { limit: 10 }), session: ADMIN, expect: { kind: 'merge', systems: ['source', 'target'], paging: 'per-system' } },
+  { name: 'merge: exact paging comes from the config', call: apiCall('Customer/get_customer_list', { limit: 10 }), session: ADMIN, config: { paging: 'exact' }, expect: { kind: 'merge', systems: ['source', 'target'], paging: 'exact' } },
+  { name: 'merge: a configured list method with an i_customer filter is still merged', call: apiCall('Account/get_account_list', { i_customer: 2 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }], expect: { kind: 'merge', systems: ['source', 'target'], paging: 'per-system' } },
+  { name: 'merge: an i_env does not stop a merge', call: apiCall('Customer/get_customer_list', { i_env: 8 }), session: ADMIN, env: 8, expect: { kind: 'merge', systems: ['source', 'target'], paging: 'per-system' } },
+  { name: 'merge: a session with one system merges that one', call: apiCall('Customer/get_customer_list'), session: ADMIN_SOURCE_ONLY, expect: { kind: 'merge', systems: ['source'], paging: 'per-system' } },
+  { name: 'merge: a list method that is not configured is not merged', call: apiCall('Invoice/get_invoice_list'), session: ADMIN_IN_TARGET, expect: { kind: 'single', system: 'target', rule: 'context' } },
+
+  // Rule 5: locators.
+  { name: 'locator: an i_customer on the target goes there, whatever the context', call: apiCall('Customer/get_customer_info', { i_customer: 2 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }], expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 2 } },
+  { name: 'locator: an i_account goes to its customer\'s location', call: apiCall('Account/get_account_info', { i_account: 5 }), session: ADMIN_IN_TARGET, locations: [{ locator: acct(5), location: at('source', 3) }], expect: { kind: 'single', system: 'source', rule: 'locator', iCustomer: 3 } },
+  { name: 'locator: a lookup key goes to its record\'s location', call: apiCall('Customer/get_customer_info', { login: 'john' }), session: ADMIN, locations: [{ locator: key('john'), location: at('target', 1) }], expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 1 } },
+  { name: 'locator: a location without a known customer is routed without one', call: apiCall('Account/get_account_info', { i_account: 8 }), session: ADMIN, locations: [{ locator: acct(8), location: at('target') }], expect: { kind: 'single', system: 'target', rule: 'locator' } },
+  { name: 'locator: a customer being moved holds the call', call: apiCall('Customer/update_customer', { customer_info: { i_customer: 1 } }), session: ADMIN, locations: [{ locator: cust(1), location: at('source', 1, 'moving') }], expect: { kind: 'hold', iCustomer: 1 } },
+  { name: 'locator: one of two records being moved holds the call', call: apiCall('Account/get_account_info', { i_customer: 3, i_account: 1 }), session: ADMIN, locations: [{ locator: cust(3), location: at('source', 3) }, { locator: acct(1), location: at('source', 1, 'moving') }], expect: { kind: 'hold', iCustomer: 1 } },
+  { name: 'locator: two records on different systems are refused, not guessed', call: apiCall('Account/get_account_info', { i_customer: 2, i_account: 1 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }, { locator: acct(1), location: at('source', 1) }], expect: { refuse: DispatcherFaultCode.ambiguousLocation } },
+  { name: 'locator: two records on the same system go there', call: apiCall('Account/get_account_info', { i_customer: 2, i_account: 4 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }, { locator: acct(4), location: at('target', 2) }], expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 2 } },
+  { name: 'locator: a locator beats an i_env of the other system (and does not switch context)', call: apiCall('Customer/get_customer_info', { i_customer: 1, i_env: 8 }), session: ADMIN, locations: [{ locator: cust(1), location: at('source', 1) }], env: 8, expect: { kind: 'single', system: 'source', rule: 'locator', iCustomer: 1 } },
+  { name: 'locator: an unresolved locator falls through to the i_env switch', call: apiCall('Customer/get_customer_info', { i_customer: 999, i_env: 8 }), session: ADMIN, locations: [{ locator: cust(999), location: undefined }], env: 8, expect: { kind: 'single', system: 'target', rule: 'env-switch', switchContext: true } },
+  { name: 'locator: an unresolved locator without i_env runs in the context', call: apiCall('Customer/get_customer_info', { i_customer: 999 }), session: ADMIN_IN_TARGET, locations: [{ locator: cust(999), location: undefined }], expect: { kind: 'single', system: 'target', rule: 'context' } },
+  { name: 'locator: one resolved and one unresolved locator go to the resolved one', call: apiCall('Account/get_account_info', { i_customer: 2, i_account: 999 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }, { locator: acct(999), location: undefined }], expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 2 } },
+
+  // Rule 6: i_env switch.
+  { name: 'env: an i_env of the target switches the context there', call: apiCall('Subscription/get_subscription_list', { i_env: 8 }), session: ADMIN, env: 8, expect: { kind: 'single', system: 'target', rule: 'env-switch', switchContext: true } },
+  { name: 'env: an i_env of the source switches back', call: apiCall('Product/get_product_list'), session: ADMIN_IN_TARGET, env: 3, expect: { kind: 'single', system: 'source', rule: 'env-switch', switchContext: true } },
+  { name: 'env: an i_env of neither system is ignored', call: apiCall('Product/get_product_list', { i_env: 99 }), session: ADMIN_IN_TARGET, env: 99, expect: { kind: 'single', system: 'target', rule: 'context' } },
+
+  // Rule 7: context.
+  { name: 'context: a call naming nothing runs in the source context by default', call: apiCall('Generic/get_version'), session: ADMIN, expect: { kind: 'single', system: 'source', rule: 'context' } },
+  { name: 'context: a call naming nothing runs in the session\'s target context', call: apiCall('CustomerClass/update_customer_class', { customer_class_info: { i_customer_class: 1 } }), session: ADMIN_IN_TARGET, expect: { kind: 'single', system: 'target', rule: 'context' } },
+  { name: 'context: without a session the source is the context', call: apiCall('Generic/get_version'), expect: { kind: 'single', system: 'source', rule: 'context' } },
+];
+
+describe('route() applies SPEC §4.2 rules in order', () => {
+  for (const row of ROWS) {
+    test(row.name, () => {
+      const input: RouteInput = {
+        call: row.call,
+        session: row.session,
+        locations: row.locations ?? [],
+        env: row.env,
+        config: { ...CONFIG, ...row.config },
+      };
+      if (row.retailLocation !== undefined) input.retailLocation = row.retailLocation;
+      const plan = route(input);
+      if ('refuse' in row.expect) {
+        assert.equal(plan.kind, 'refuse', JSON.stringify(plan));
+        const fault = (plan as { fault: ApiFault }).fault;
+        assert.ok(fault instanceof ApiFault);
+        assert.equal(fault.faultcode, row.expect.refuse);
+        assert.ok(fault.faultstring.length > 10, 'a clear faultstring');
+      } else {
+        assert.deepEqual(plan, row.expect);
+      }
+    });
+  }
+
+  test('is pure: the same input gives the same plan and the input is not changed', () => {
+    const input: RouteInput = { call: apiCall('Customer/get_customer_info', { i_customer: 2 }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }], env: 3, config: CONFIG };
+    const before = JSON.stringify({ ...input, config: undefined });
+    assert.deepEqual(route(input), route(input));
+    assert.equal(JSON.stringify({ ...input, config: undefined }), before);
+  });
+
+  test('the ambiguous-location fault names both records and their systems', () => {
+    const plan = route({
+      call: apiCall('Account/get_account_info', { i_customer: 2, i_account: 1 }), session: ADMIN, env: undefined, config: CONFIG,
+      locations: [{ locator: cust(2), location: at('target', 2) }, { locator: acct(1), location: at('source', 1) }],
+    });
+    assert.equal(plan.kind, 'refuse');
+    const text = (plan as { fault: ApiFault }).fault.faultstring;
+    assert.match(text, /i_customer 2 on target/);
+    assert.match(text, /i_account 1 on source/);
+  });
+});
+
+describe('findLocators() finds the records a call names', () => {
+  const cases: Array<[string, ApiCall, Locator[]]> = [
+    ['a top-level i_customer', apiCall('Customer/get_customer_info', { i_customer: 5 }), [cust(5)]],
+    ['a top-level i_account', apiCall('Account/get_account_info', { i_account: 7 }), [acct(7)]],
+    ['an i_customer inside customer_info', apiCall('Customer/update_customer', { customer_info: { i_customer: 4, name: 'x' } }), [cust(4)]],
+    ['an i_account inside account_info', apiCall('Account/update_account', { account_info: { i_account: 9 } }), [acct(9)]],
+    ['an i_customer inside account_info (add_account)', apiCall('Account/add_account', { account_info: { i_customer: 6, id: '123' } }), [cust(6)]],
+    ['a top-level id and a nested one, both', apiCall('Account/get_account_list', { i_customer: 2, account_info: { i_account: 3 } }), [cust(2), acct(3)]],
+    ['the same id twice, once', apiCall('Customer/update_customer', { i_customer: 4, customer_info: { i_customer: 4 } }), [cust(4)]],
+    ['a numeric string id', apiCall('Customer/get_customer_info', { i_customer: '42' }), [cust(42)]],
+    ['a null id as absent', apiCall('Customer/get_customer_info', { i_customer: null }), []],
+    ['customer login for a Customer lookup', apiCall('Customer/get_customer_info', { login: 'john.doe' }), [{ kind: 'key', key: 'customer-login', value: 'john.doe' }]],
+    ['customer name for a Customer lookup', apiCall('Customer/get_customer_info', { name: 'John Doe' }), [{ kind: 'key', key: 'customer-name', value: 'John Doe' }]],
+    ['customer refnum for a Customer lookup', apiCall('Customer/get_customer_info', { refnum: 'R5' }), [{ kind: 'key', key: 'customer-refnum', value: 'R5' }]],
+    ['account id for an Account lookup', apiCall('Account/get_account_info', { id: '15551230001' }), [{ kind: 'key', key: 'account-id', value: '15551230001' }]],
+    ['account login for an Account lookup', apiCall('Account/get_account_info', { login: 'alice' }), [{ kind: 'key', key: 'account-login', value: 'alice' }]],
+    ['a numeric account id as a key', apiCall('Account/get_account_info', { id: 15551230001 }), [{ kind: 'key', key: 'account-id', value: '15551230001' }]],
+    ['no keys when an id is present (the id is authoritative)', apiCall('Customer/get_customer_info', { i_customer: 3, login: 'other' }), [cust(3)]],
+    ['no keys for a method that is not a lookup', apiCall('Customer/update_customer', { login: 'john.doe' }), []],
+    ['no account keys on the Customer service', apiCall('Customer/get_customer_info', { id: '15551230001' }), []],
+    ['no customer keys on the Account service', apiCall('Account/get_account_info', { name: 'John Doe', refnum: 'R1' }), []],
+    ['no keys on other services', apiCall('Subscription/get_subscription_list', { login: 'john.doe' }), []],
+    ['no keys nested in customer_info', apiCall('Customer/get_customer_info', { customer_info: { login: 'john.doe' } }), []],
+    ['no key for an empty string', apiCall('Customer/get_customer_info', { login: '' }), []],
+    ['nothing in an empty call', apiCall('Generic/get_version'), []],
+  ];
+  for (const [what, c, expected] of cases) {
+    test(`finds ${what}`, () => assert.deepEqual(findLocators(c), expected));
+  }
+
+  const bad: Array<[string, JsonObject]> = [
+    ['a negative i_customer', { i_customer: -1 }],
+    ['a zero i_customer', { i_customer: 0 }],
+    ['a fractional i_customer', { i_customer: 1.5 }],
+    ['a non-numeric i_customer string', { i_customer: 'abc' }],
+    ['a boolean i_account', { i_account: true }],
+    ['an object i_account', { i_account: { x: 1 } }],
+    ['a bad id nested in customer_info', { customer_info: { i_customer: 'x1' } }],
+    ['a bad id nested in account_info', { account_info: { i_account: -5 } }],
+  ];
+  for (const [what, params] of bad) {
+    test(`refuses ${what} with a clear bad-request fault`, () => {
+      assert.throws(() => findLocators(apiCall('Customer/get_customer_info', params)), (err: unknown) => {
+        assert.ok(err instanceof ApiFault);
+        assert.equal(err.faultcode, DispatcherFaultCode.badRequest);
+        assert.match(err.faultstring, /i_(customer|account)/);
+        return true;
+      });
+    });
+  }
+});
+
+describe('findEnv() reads the i_env a call names', () => {
+  const realm: Realm = 'admin';
+  test('from params', () => assert.equal(findEnv(apiCall('Env/get_env_info', { i_env: 8 })), 8));
+  test('from params as a string', () => assert.equal(findEnv(apiCall('Env/get_env_info', { i_env: '8' })), 8));
+  test('from auth_info', () => assert.equal(findEnv(apiCall('Env/get_env_info', {}, { realm, authInfo: { session_id: 's', i_env: 3 } })), 3));
+  test('params first, then auth_info', () => assert.equal(findEnv(apiCall('Env/get_env_info', { i_env: 8 }, { authInfo: { i_env: 3 } })), 8));
+  test('none when absent or not a number', () => {
+    assert.equal(findEnv(apiCall('Env/get_env_info')), undefined);
+    assert.equal(findEnv(apiCall('Env/get_env_info', { i_env: 'eight' })), undefined);
+  });
+});
