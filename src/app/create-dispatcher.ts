@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { Realm, SystemName } from '../routing/api-call.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import type { LocationDirectory } from '../directory/location-directory.ts';
+import type { DirectoryChange, LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../routing/location.ts';
 import { REALMS } from '../routing/api-call.ts';
 import { BackendClient } from '../backends/backend-client.ts';
@@ -60,12 +60,10 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const allow = new IpAllowList(config.security.allow);
   const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
 
-  // Moves begun or ended through another node reach this one here (and this node's own, too).
+  // Moves begun or ended through any node (this one too) reach the holds here.
   const unsubscribe = directory.onChange((change) => {
-    const loc = change.location;
-    if (loc === undefined || change.iCustomer === undefined) return;
-    if (loc.state === 'moving') holds.markMoving(change.iCustomer);
-    else holds.release(change.iCustomer);
+    void followMove(change, directory, holds, config.cutover.holdTimeoutMs).catch((err: unknown) =>
+      logger.warn('could not follow a directory change', { iCustomer: change.iCustomer, error: (err as Error).message }));
   });
 
   metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
@@ -93,6 +91,24 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       await directory.close();
     },
   };
+}
+
+/**
+ * Applies a directory change to this node's holds: a customer now moving holds new calls and
+ * drains the ones in flight; a move that ended releases the held calls. Remote changes carry only
+ * the customer id, so the location is read again (the cache was invalidated before this runs).
+ */
+export async function followMove(change: DirectoryChange, directory: LocationDirectory, holds: CutoverHolds, drainMs: number): Promise<void> {
+  const iCustomer = change.iCustomer;
+  if (iCustomer === undefined) return;
+  const loc = change.location ?? (await directory.getCustomer(iCustomer));
+  if (loc === undefined) return;
+  if (loc.state === 'moving') {
+    holds.markMoving(iCustomer);
+    await holds.drain(iCustomer, drainMs);
+  } else {
+    holds.release(iCustomer);
+  }
 }
 
 function toListener(h: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {

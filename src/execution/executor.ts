@@ -147,9 +147,26 @@ export class Executor {
         return this.#carryOut(plan, call, source, session);
       }
       if (attempt >= MAX_REROUTES) throw dispatcherFault('customerMigrating', `Customer ${holdFor} is being migrated; retry the call shortly`, { retryable: true });
+      if (!(await this.#stillMoving(plan, holdFor))) continue;
       this.#d.metrics.inc('webdispatcher_held_calls_total', 'Calls held during a customer cutover');
       await this.holds.wait(holdFor, Math.max(1, deadline - performance.now()));
     }
+  }
+
+  /**
+   * Reconciles this node's view of a move with the directory before holding: the directory said
+   * `moving` before this node heard of it (hold from now on), or this node missed the end of a move
+   * (release it rather than hold every call until the timeout).
+   */
+  async #stillMoving(plan: Plan, iCustomer: number): Promise<boolean> {
+    if (plan.kind === 'hold') {
+      this.holds.markMoving(iCustomer);
+      return true;
+    }
+    const loc = this.#d.directory === undefined ? undefined : await this.#d.directory.getCustomer(iCustomer);
+    if (loc !== undefined && loc.state === 'moving') return true;
+    this.holds.release(iCustomer);
+    return false;
   }
 
   async #carryOut(plan: Exclude<Plan, { kind: 'hold' }>, call: ApiCall, source: ForwardSource, session: DispatcherSession): Promise<Reply> {
