@@ -18,7 +18,7 @@ locationDirectorySuite('sqlite + cache', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wd-cached-'));
   const path = join(dir, 'directory.sqlite');
   const opened: CachedDirectory[] = [];
-  const open = async () => { const d = new CachedDirectory(await SqliteDirectory.open({ path })); opened.push(d); return d; };
+  const open = async () => { const d = new CachedDirectory(await SqliteDirectory.open({ path, shared: true })); opened.push(d); return d; };
   const directory = await open();
   return { directory, peer: open, reopen: open, cleanup: async () => { for (const d of opened) await d.close(); rmSync(dir, { recursive: true, force: true }); } };
 });
