@@ -143,6 +143,10 @@ export function sendRaw(baseUrl: string, bytes: Buffer, options: SendOptions = {
 
 /** Parses one complete HTTP/1.1 reply, or returns undefined when more bytes are needed. */
 function parseReply(buf: Buffer, ended: boolean): WireReply | undefined {
+  return parseReplyAt(buf, ended)?.reply;
+}
+
+function parseReplyAt(buf: Buffer, ended: boolean): { reply: WireReply; consumed: number } | undefined {
   const headEnd = buf.indexOf('\r\n\r\n');
   if (headEnd < 0) return undefined;
   const [statusLine = '', ...headerLines] = buf.subarray(0, headEnd).toString('latin1').split('\r\n');
@@ -155,15 +159,16 @@ function parseReply(buf: Buffer, ended: boolean): WireReply | undefined {
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   const rest = buf.subarray(headEnd + 4);
-  let raw: Buffer | undefined;
-  if (status === 204 || status === 304 || (status >= 100 && status < 200)) raw = Buffer.alloc(0);
-  else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) raw = dechunk(rest);
+  let body: { raw: Buffer; used: number } | undefined;
+  if (status === 204 || status === 304 || (status >= 100 && status < 200)) body = { raw: Buffer.alloc(0), used: 0 };
+  else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) body = dechunk(rest);
   else if (headers['content-length'] !== undefined) {
     const len = Number(headers['content-length']);
-    raw = rest.length >= len ? rest.subarray(0, len) : undefined;
-  } else if (ended) raw = rest;
-  if (raw === undefined) return undefined;
-  return { status, headers, raw, text: decode(raw, headers['content-encoding']).toString('utf8') };
+    body = rest.length >= len ? { raw: rest.subarray(0, len), used: len } : undefined;
+  } else if (ended) body = { raw: rest, used: rest.length };
+  if (body === undefined) return undefined;
+  const reply = { status, headers, raw: body.raw, text: decode(body.raw, headers['content-encoding']).toString('utf8') };
+  return { reply, consumed: headEnd + 4 + body.used };
 }
 
 function decode(raw: Buffer, encoding: string | undefined): Buffer {
@@ -175,8 +180,8 @@ function decode(raw: Buffer, encoding: string | undefined): Buffer {
   }
 }
 
-/** Decodes a complete chunked body, or undefined while the last chunk has not arrived. */
-function dechunk(buf: Buffer): Buffer | undefined {
+/** Decodes a complete chunked body (and how many bytes it used), or undefined while incomplete. */
+function dechunk(buf: Buffer): { raw: Buffer; used: number } | undefined {
   const parts: Buffer[] = [];
   let pos = 0;
   for (let guard = 0; guard < 1_000_000; guard++) {
@@ -184,13 +189,63 @@ function dechunk(buf: Buffer): Buffer | undefined {
     if (lineEnd < 0) return undefined;
     const size = parseInt(buf.subarray(pos, lineEnd).toString('latin1'), 16);
     if (Number.isNaN(size)) throw new Error('bad chunk size');
-    if (size === 0) return Buffer.concat(parts);
+    if (size === 0) {
+      const trailerEnd = buf.indexOf('\r\n\r\n', lineEnd);
+      if (trailerEnd < 0) return undefined;
+      return { raw: Buffer.concat(parts), used: trailerEnd + 4 };
+    }
     const start = lineEnd + 2;
     if (buf.length < start + size + 2) return undefined;
     parts.push(buf.subarray(start, start + size));
     pos = start + size + 2;
   }
   throw new Error('too many chunks');
+}
+
+/**
+ * Sends several requests one after another on ONE keep-alive connection (as python-requests and
+ * Guzzle reuse their sockets), reading each reply before writing the next request.
+ */
+export function sendSequence(baseUrl: string, requests: readonly Buffer[], options: SendOptions = {}): Promise<WireReply[]> {
+  const u = new URL(baseUrl);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return new Promise<WireReply[]>((resolve, reject) => {
+    const socket = createConnection({ host: u.hostname, port: Number(u.port) });
+    const replies: WireReply[] = [];
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(replies);
+    };
+    const timer = setTimeout(() => finish(new Error(`sequence: ${replies.length}/${requests.length} replies within ${timeoutMs} ms`)), timeoutMs);
+    const next = (): void => {
+      const req = requests[replies.length];
+      if (req === undefined) finish();
+      else socket.write(req);
+    };
+    const drain = (ended: boolean): void => {
+      for (let guard = 0; guard < requests.length + 1 && !settled; guard++) {
+        const parsed = parseReplyAt(received, ended);
+        if (!parsed) break;
+        replies.push(parsed.reply);
+        received = received.subarray(parsed.consumed);
+        next();
+      }
+      if (ended && !settled) finish(new Error(`connection closed after ${replies.length}/${requests.length} replies`));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      drain(false);
+    });
+    socket.on('end', () => drain(true));
+    socket.on('error', (err) => finish(err));
+    socket.on('connect', next);
+  });
 }
 
 /** Sends a capture line (see {@link captureToBytes}) and reads the reply. */
