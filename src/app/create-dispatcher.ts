@@ -12,6 +12,7 @@ import { SessionTokens } from '../sessions/session-tokens.ts';
 import { Executor } from '../execution/executor.ts';
 import { CutoverHolds } from '../execution/cutover-holds.ts';
 import { createApiHandler, refuseUpgrade, type SoapFront } from '../edge/api-handler.ts';
+import { createSoapFront } from '../edge/soap-front.ts';
 import { IpAllowList } from '../edge/ip-allow.ts';
 import { createLogger, type Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
@@ -61,10 +62,9 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
-  const unsubscribe = directory.onChange((change) => {
-    void followMove(change, directory, holds, config.cutover.holdTimeoutMs).catch((err: unknown) =>
-      logger.warn('could not follow a directory change', { iCustomer: change.iCustomer, error: (err as Error).message }));
-  });
+  const unsubscribe = directory.onChange((change) =>
+    followMove(change, directory, holds, config.cutover.holdTimeoutMs).catch((err: unknown) =>
+      logger.warn('could not follow a directory change', { iCustomer: change.iCustomer, error: (err as Error).message })));
 
   metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
   metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);
@@ -76,7 +76,9 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(listAccounts ? { listAccounts } : {}) })),
   ];
-  const apiDeps = { executor, logger, metrics, allow, bodyLimit: config.limits.bodyBytes, ...(deps.soap ? { soap: deps.soap } : {}) };
+  // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
+  const soap = deps.soap ?? createSoapFront(executor, { logger });
+  const apiDeps = { executor, logger, metrics, allow, bodyLimit: config.limits.bodyBytes, soap };
   const handlers: Dispatcher['handlers'] = {};
   for (const realm of REALMS) handlers[realm] = toListener(createApiHandler(realm, false, apiDeps));
   handlers.portasip = toListener(createApiHandler('admin', true, apiDeps));
