@@ -12,7 +12,7 @@ export interface SimulatorOptions {
   customers?: number;
   /** Seed of the deterministic data (default 1). Same seed => same config entities on both roles. */
   seed?: number;
-  /** First port: admin P, reseller P+1, customer P+2, account P+3, portasip P+4. 0 = ephemeral (default). */
+  /** First port: admin P, reseller P+1, customer P+2, account P+3, portasip P+4, portal P+5, provisioning P+6. 0 = ephemeral (default). */
   portBase?: number;
   host?: string;
   /** Session lifetime in seconds (default 3600). */
@@ -45,6 +45,10 @@ export interface SimulatorUrls {
   customer: string;
   account: string;
   portasip: string;
+  /** Self-care web portal (HTML). */
+  portal?: string;
+  /** CPE provisioning files over HTTP (`/<mac>.cfg`). */
+  provisioning?: string;
 }
 
 export interface RunningSimulator {

@@ -17,6 +17,7 @@ import { controlRoute } from './control/control-route.ts';
 import { NO_FAULTS, type FaultSettings } from './control/fault-injector.ts';
 import { seedFixtures } from './seed-fixtures.ts';
 import { DEMO_ADMIN, DEMO_RESELLER, DEMO_RESELLER_2 } from './demo-fixtures.ts';
+import { startSimWebFaces, type SimWebFaces } from './portal/sim-web-faces.ts';
 
 /** Listener order: admin P, reseller P+1, customer P+2, account P+3, portasip P+4. */
 export const SIM_LISTENERS: readonly SimListener[] = ['admin', 'reseller', 'customer', 'account', 'portasip'];
@@ -28,6 +29,8 @@ export interface SimulatorInstance extends RunningSimulator {
   /** Adds a route to a listener (tried before the built-in ones). */
   mount(listener: SimListener, route: SimHttpRoute): void;
   faults(): FaultSettings;
+  /** The self-care portal (P+5) and CPE provisioning (P+6) listeners, with their request counters. */
+  readonly web: SimWebFaces;
 }
 
 function staffUsers(o: SimulatorOptions): SimUser[] {
@@ -52,7 +55,7 @@ function checkOptions(o: SimulatorOptions): void {
   if (o.role !== 'source' && o.role !== 'target') problems.push(`role must be "source" or "target", got ${JSON.stringify(o.role)}`);
   if (!Number.isSafeInteger(o.env) || o.env <= 0) problems.push(`env must be a positive integer, got ${String(o.env)}`);
   if (o.customers !== undefined && (!Number.isSafeInteger(o.customers) || o.customers < 0 || o.customers > 50_000_000)) problems.push(`customers must be 0..50000000, got ${String(o.customers)}`);
-  if (o.portBase !== undefined && (!Number.isSafeInteger(o.portBase) || o.portBase < 0 || o.portBase > 65_531)) problems.push(`portBase must be 0..65531, got ${String(o.portBase)}`);
+  if (o.portBase !== undefined && (!Number.isSafeInteger(o.portBase) || o.portBase < 0 || o.portBase > 65_529)) problems.push(`portBase must be 0..65529, got ${String(o.portBase)}`);
   if (o.sessionTtlSeconds !== undefined && !(o.sessionTtlSeconds > 0)) problems.push(`sessionTtlSeconds must be > 0, got ${String(o.sessionTtlSeconds)}`);
   if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
 }
@@ -101,6 +104,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     customer: listeners.get('customer')?.url ?? '',
     account: listeners.get('account')?.url ?? '',
     portasip: listeners.get('portasip')?.url ?? '',
+    ...(web ? { portal: web.portalUrl, provisioning: web.provisioningUrl } : {}),
   });
 
   admin.routes.unshift(controlRoute({
@@ -118,8 +122,11 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   }));
 
   const portBase = options.portBase ?? 0;
+  let web: SimWebFaces | undefined;
   try {
     for (const [i, name] of SIM_LISTENERS.entries()) await listeners.get(name)?.listen(portBase === 0 ? 0 : portBase + i);
+    web = await startSimWebFaces({ sys: system, host, faults: () => faults, portalPort: portBase === 0 ? 0 : portBase + 5, provisioningPort: portBase === 0 ? 0 : portBase + 6 });
+    for (const name of ['admin', 'reseller'] as const) listeners.get(name)?.routes.unshift(web.autoLoginRoute);
   } catch (err) {
     await Promise.all([...listeners.values()].map((l) => l.close()));
     throw err;
@@ -134,12 +141,13 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
     api,
     system,
     faults: () => faults,
+    web,
     mount(listener, route) {
       listeners.get(listener)?.routes.unshift(route);
     },
     readyLine: () => JSON.stringify({ ready: true, role: options.role, env: options.env, urls: urls() }),
     async close() {
-      await Promise.all([...listeners.values()].map((l) => l.close()));
+      await Promise.all([...listeners.values()].map((l) => l.close()).concat(web.close()));
     },
   };
 }

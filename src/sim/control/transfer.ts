@@ -5,6 +5,7 @@ import { optInt, optString } from '../api/params.ts';
 import { simFault } from '../api/sim-faults.ts';
 import type { CustomerBundle } from '../model/sim-store.ts';
 import { formatPortaTime } from '../model/porta-time.ts';
+import { exportDevices, importDevices } from '../provisioning/device-registry.ts';
 
 /** How long the sender waits for the receiver's `/sim/import`. */
 export const TRANSFER_TIMEOUT_MS = 15_000;
@@ -40,7 +41,7 @@ export async function transferCustomer(sys: SimSystem, body: JsonObject): Promis
     const res = await fetch(targetUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ from: { role: sys.role, env: sys.env }, bundle }),
+      body: JSON.stringify({ from: { role: sys.role, env: sys.env }, bundle: { ...bundle, devices: exportDevices(sys, bundle.accounts.map((a) => a.account.i_account)) } }),
       signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS),
     });
     const text = await res.text();
@@ -90,6 +91,7 @@ export function importCustomer(sys: SimSystem, body: JsonObject): JsonObject {
   if (here && !sys.store.movedMark(id)) {
     throw simFault('customerLiveHere', `Customer ${id} already lives on this system (not moved away); refusing to overwrite it`);
   }
+  importDevices(sys, (body.bundle as JsonObject).devices, bundle.accounts.map((a) => a.account.i_account));
   sys.store.importCustomer(bundle);
   return { ok: true, i_customer: id, accounts: bundle.accounts.length };
 }
