@@ -13,6 +13,8 @@ export interface Scenario {
   backend: 'canned' | { sim: number };
   /** Which listener of the contender receives the calls. */
   listener: 'admin' | 'portasip';
+  /** Contenders measured in the open loop (default: all of `contenders`). */
+  openLoopContenders?: ContenderName[];
   /** Connections of the open-loop generator (default 64). */
   openLoopConnections?: number;
   contenders: ContenderName[];
@@ -66,6 +68,7 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
       requests: (auth) => MIXED_IDS.map((id) => jsonBearer('/rest/Customer/get_customer_info', auth, { i_customer: id })),
       wrk: { connections: 32 },
       openLoop: { rates: [1000] },
+      openLoopContenders: ['direct', 'nginx-proxy', 'naive-node', 'dispatcher-1w', 'dispatcher-all'],
       quick: true,
       notes: [
         'i_customer cycles through 101…116 (both parities): the naive proxy and the dispatcher route odd ids to the source server and even ids to the target server; direct and nginx send everything to the source server (same nginx worker, same reply).',
@@ -89,6 +92,7 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
       requests: (auth) => simIds.map((id) => jsonBearer('/rest/Customer/get_customer_info', auth, { i_customer: id })),
       wrk: { connections: 32 },
       openLoop: { rates: [500] },
+      openLoopContenders: ['direct', 'naive-node', 'dispatcher-1w'],
       needs: 'sim',
       notes: ['All ids live on the source simulator, so every contender reaches the same backend.'],
     },

@@ -28,8 +28,8 @@ function rssBytes(pid: number): number {
   return kb === undefined ? NaN : Number(kb) * 1024;
 }
 
-/** Logs in `count` times (32 at a time); returns logins per second. Bounded by count and a deadline. */
-async function login(url: string, count: number, deadlineMs: number): Promise<number> {
+/** Logs in `count` times (32 at a time); returns how many succeeded and the rate. Bounded by count and a deadline. */
+async function login(url: string, count: number, deadlineMs: number): Promise<{ done: number; rate: number }> {
   const pool = new Pool(new URL(url).origin, { connections: 32 });
   const body = JSON.stringify({ params: { login: 'admin', password: 'demo-admin' } });
   let next = 0;
@@ -47,12 +47,11 @@ async function login(url: string, count: number, deadlineMs: number): Promise<nu
   await Promise.all(Array.from({ length: 32 }, worker));
   await pool.close();
   if (failed > 0) throw new Error(`${failed} of ${next} logins failed`);
-  if (next < count) throw new Error(`only ${next} of ${count} logins within ${deadlineMs} ms`);
-  return count / ((performance.now() - start) / 1000);
+  return { done: next, rate: next / ((performance.now() - start) / 1000) };
 }
 
 /** Runs S1-json against one dispatcher while its live sessions grow through `levels`. */
-export async function sessionGrowth(backend: Backend, s1: Scenario, levels: readonly number[], opts: { runs: number; wrkSeconds: number; log(msg: string): void }): Promise<{ levels: GrowthLevel[]; commands: string[] }> {
+export async function sessionGrowth(backend: Backend, s1: Scenario, levels: readonly number[], opts: { runs: number; wrkSeconds: number; loginBudgetMs: number; log(msg: string): void }): Promise<{ levels: GrowthLevel[]; commands: string[] }> {
   const d = await startDispatcher(backend, 'dispatcher-1w', { workers: 1 });
   const out: GrowthLevel[] = [];
   try {
@@ -63,11 +62,19 @@ export async function sessionGrowth(backend: Backend, s1: Scenario, levels: read
     await sleep(500);
     const baseRss = rssBytes(pid);
     let live = 1;
+    const loginDeadline = Date.now() + opts.loginBudgetMs;
+    let budgetSpent = false;
     for (const level of levels) {
+      if (budgetSpent) break;
       let loginRate = NaN;
       if (level > live) {
-        loginRate = await login(url, level - live, 240_000);
-        live = level;
+        const left = loginDeadline - Date.now();
+        if (left <= 0) break;
+        const r = await login(url, level - live, left);
+        live += r.done;
+        loginRate = r.rate;
+        // A level the budget could not reach is measured and reported at the count reached.
+        if (live < level) { opts.log(`S6: login budget spent at ${live} sessions (aiming for ${level})`); budgetSpent = true; }
       }
       await sleep(1000);
       const rss = rssBytes(pid);
