@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
-import type { ApiCall, CallCredentials, JsonValue, Realm } from '../routing/api-call.ts';
+import type { ApiCall, CallCredentials, JsonObject, JsonValue, Realm } from '../routing/api-call.ts';
 import type { Executor } from '../execution/executor.ts';
 import type { Reply } from '../execution/reply.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -11,7 +11,6 @@ import type { SoapFront } from './api-handler.ts';
 import type { ApiFault } from './faults.ts';
 import { dispatcherFault, isApiFault } from './faults.ts';
 import { decodeSoapRequest, parseEndpointName } from '../soap/soap-envelope.ts';
-import type { SoapRequest } from '../soap/soap-envelope.ts';
 import { SOAP_CONTENT_TYPE, encodeSoapFault, encodeSoapReply } from '../soap/soap-reply.ts';
 import type { SoapHttpReply } from '../soap/soap-reply.ts';
 import { generateWsdl, parseWsdlFileName, soapEndpointName, soapNamespace } from '../soap/wsdl.ts';
@@ -44,13 +43,40 @@ function isJsonObject(v: unknown): v is Record<string, JsonValue> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function credentialsOf(req: SoapRequest): CallCredentials {
+/**
+ * PHP's SoapClient encodes a header its WSDL does not declare (a script whose `SoapHeader`
+ * namespace names the old PortaBilling host, not the dispatcher's) as an untyped Map:
+ * `<auth_info><item><key>session_id</key><value>…</value></item></auth_info>`. Read it as the struct it means.
+ */
+function normaliseAuthInfo(authInfo: JsonObject): JsonObject {
+  const item = authInfo.item;
+  if (item === undefined || Object.keys(authInfo).length !== 1) return authInfo;
+  const out: JsonObject = {};
+  for (const entry of Array.isArray(item) ? item : [item]) {
+    if (!isJsonObject(entry) || typeof entry.key !== 'string') return authInfo;
+    out[entry.key] = entry.value ?? null;
+  }
+  return out;
+}
+
+function scalar(v: JsonValue | undefined): string | undefined {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+/** auth_info → credentials: the dispatcher session id (never forwarded), or one-shot login + password|token. */
+function credentialsOf(authInfo: JsonObject): CallCredentials {
   const c: CallCredentials = {};
-  if (req.sessionId !== undefined && req.sessionId !== '') c.sessionId = req.sessionId;
-  if (req.auth !== undefined) {
-    c.login = req.auth.login;
-    if (req.auth.password !== undefined) c.password = req.auth.password;
-    if (req.auth.token !== undefined) c.token = req.auth.token;
+  const sessionId = scalar(authInfo.session_id);
+  if (sessionId !== undefined) c.sessionId = sessionId;
+  const login = scalar(authInfo.login) ?? scalar(authInfo.user);
+  if (login !== undefined) {
+    c.login = login;
+    const password = scalar(authInfo.password);
+    const token = scalar(authInfo.token);
+    if (password !== undefined) c.password = password;
+    if (token !== undefined) c.token = token;
   }
   return c;
 }
@@ -127,8 +153,9 @@ export function createSoapFront(executor: Executor, options: SoapFrontOptions = 
         const decoded = decodeSoapRequest(body, { path, soapAction: typeof soapAction === 'string' ? soapAction : undefined, limits });
         service = decoded.service;
         method = decoded.method;
+        const authInfo = normaliseAuthInfo(decoded.authInfo);
         const call: ApiCall = {
-          realm: ctx.realm, service, method, params: decoded.params, authInfo: decoded.authInfo, credentials: credentialsOf(decoded),
+          realm: ctx.realm, service, method, params: decoded.params, authInfo, credentials: credentialsOf(authInfo),
           style: 'soap', portasip: false, clientIp: ctx.clientIp, requestId: ctx.requestId,
         };
         const reply = await executor.execute(call, {});
