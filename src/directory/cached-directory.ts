@@ -44,7 +44,7 @@ export class CachedDirectory implements LocationDirectory {
     this.#token = inner.cacheToken();
     this.#unsubscribe = inner.onChange((change) => {
       this.#invalidate(change);
-      for (const l of this.#listeners) l(change);
+      return Promise.allSettled([...this.#listeners].map((l) => l(change))).then(() => undefined);
     });
   }
 

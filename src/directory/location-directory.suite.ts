@@ -180,7 +180,7 @@ export function locationDirectorySuite(name: string, make: () => Promise<Directo
 
     it('listeners hear about puts, moves and imports made through this client', withFixture(async ({ directory: d }) => {
       const seen: DirectoryChange[] = [];
-      const off = d.onChange((c) => seen.push(c));
+      const off = d.onChange((c) => { seen.push(c); });
       await d.putCustomer({ iCustomer: 71, system: 'source', accounts: [711] });
       await d.beginMove(71, 'source');
       await d.importRecords(rowsOf([{ line: 1, record: { iCustomer: 73, system: 'target' } }]));

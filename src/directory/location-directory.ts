@@ -62,7 +62,12 @@ export interface DirectoryChange {
   all?: boolean;
 }
 
-export type DirectoryChangeListener = (change: DirectoryChange) => void;
+/**
+ * A listener may return a promise: in a cluster, the node acknowledges a change to its writer only
+ * once its listeners settled (the dispatcher drains the calls in flight for a customer whose move
+ * began before it acknowledges the `begin`).
+ */
+export type DirectoryChangeListener = (change: DirectoryChange) => void | Promise<void>;
 
 /**
  * The durable customer → system map (SPEC §4.3). Async from day one: implementations are SQLite

@@ -13,7 +13,7 @@ export interface ChangeFeedOptions {
   /** See `PostgresDirectoryOptions.leaseMs`. */
   leaseMs: number;
   /** Called for every change made by another node, before this node acknowledges it. */
-  onRemoteChange: (change: DirectoryChange) => void;
+  onRemoteChange: (change: DirectoryChange) => void | Promise<unknown>;
 }
 
 /** What travels in a NOTIFY (short keys: the payload limit is 8,000 bytes). */
@@ -76,6 +76,8 @@ export class PostgresChangeFeed {
   #generation = 0;
   #processed = 0;
   #ackScheduled = false;
+  /** Listener work (e.g. draining calls in flight) that must finish before the next acknowledgement. */
+  #settling: Promise<unknown> = Promise.resolve();
   readonly #acked = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -183,7 +185,10 @@ export class PostgresChangeFeed {
     if (n.channel !== this.#changes || n.payload === undefined) return;
     let msg: ChangeMessage;
     try { msg = JSON.parse(n.payload) as ChangeMessage; } catch { return; }
-    if (msg.o !== this.#o.nodeId) this.#o.onRemoteChange(decodeChange(msg));
+    if (msg.o !== this.#o.nodeId) {
+      const work = this.#o.onRemoteChange(decodeChange(msg));
+      if (work !== undefined) this.#settling = Promise.allSettled([this.#settling, work]);
+    }
     if (msg.e > this.#processed) this.#processed = msg.e;
     if (msg.o !== this.#o.nodeId) this.#scheduleAck();
   }
@@ -193,9 +198,12 @@ export class PostgresChangeFeed {
     this.#ackScheduled = true;
     queueMicrotask(() => {
       this.#ackScheduled = false;
-      const client = this.#client;
-      if (client === undefined) return;
-      void this.#run(() => client.query('SELECT pg_notify($1, $2)', [this.#acks, `${this.#o.nodeId}:${this.#processed}`])).catch(() => undefined);
+      const epoch = this.#processed;
+      void this.#settling.then(() => {
+        const client = this.#client;
+        if (client === undefined) return;
+        return this.#run(() => client.query('SELECT pg_notify($1, $2)', [this.#acks, `${this.#o.nodeId}:${epoch}`]));
+      }).catch(() => undefined);
     });
   }
 

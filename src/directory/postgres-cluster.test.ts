@@ -62,7 +62,7 @@ describe('postgres directory across cluster nodes', () => {
     if (!(await requireService(t, 'postgres'))) return;
     const { a, b } = await twoNodes(t);
     const heard: DirectoryChange[] = [];
-    b.onChange((c) => heard.push(c));
+    b.onChange((c) => { heard.push(c); });
     await a.beginMove(105, 'source');
     assert.ok(heard.some((c) => c.iCustomer === 105), 'begin heard');
     await a.commitMove(105, 'target');

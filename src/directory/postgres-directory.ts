@@ -100,7 +100,7 @@ export class PostgresDirectory implements LocationDirectory {
       if (options.coherence !== false) {
         feed = new PostgresChangeFeed({
           connectionString: options.connectionString, schema, nodeId, pool, leaseMs: options.leaseMs ?? 2000,
-          onRemoteChange: (change) => { if (directory !== undefined) directory.#emit(change); },
+          onRemoteChange: (change) => (directory === undefined ? undefined : directory.#emit(change)),
         });
       }
       directory = new PostgresDirectory(pool, schema, nodeId, options.importBatch ?? DEFAULT_IMPORT_BATCH, feed);
@@ -117,8 +117,8 @@ export class PostgresDirectory implements LocationDirectory {
     return this.#nodeId;
   }
 
-  #emit(change: DirectoryChange): void {
-    for (const l of this.#listeners) l(change);
+  #emit(change: DirectoryChange): Promise<unknown> {
+    return Promise.allSettled([...this.#listeners].map((l) => l(change)));
   }
 
   async #query<R>(what: string, text: string, values: unknown[]): Promise<R[]> {
