@@ -126,6 +126,20 @@ describe('realm scoping holds on every method, not only on lists', () => {
       const o = ok(await restCall(sim.urls.admin, 'Customer/get_customer_info', { i_customer: OTHER }, adminToken))['customer_info'] as Row;
       assert.deepEqual(o, other);
     });
+
+    test('cannot write another customer\'s account nor add one under another customer', async () => {
+      fault(await call('Account/update_account', { account_info: { i_account: ALICE, note: 'written by john' } }), undefined, 'update_account of alice');
+      fault(await call('Account/add_account', { account_info: { i_customer: OTHER, id: '19990007001', i_product: 1, billing_model: 1 } }), undefined, 'add_account under 7');
+      const a = ok(await restCall(sim.urls.admin, 'Account/get_account_info', { i_account: ALICE }, adminToken))['account_info'] as Row;
+      assert.deepEqual(a, alice);
+      const list = ok(await restCall(sim.urls.admin, 'Account/get_account_list', { i_customer: OTHER }, adminToken))['account_list'] as Row[];
+      assert.ok(!list.some((r) => r['id'] === '19990007001'), 'no account was added to customer 7');
+    });
+
+    test('cannot change configuration or create customers', async () => {
+      fault(await call('Customer/add_customer', { customer_info: { name: 'By John', login: 'by-john', iso_4217: 'USD' } }), 'Server.permission_denied');
+      fault(await call('Product/update_product', { product_info: { i_product: 1, name: 'hacked' } }), 'Server.permission_denied');
+    });
   });
 
   describe('an account session (15551230001 on the account listener)', () => {

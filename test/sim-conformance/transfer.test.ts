@@ -98,6 +98,7 @@ for (const { CUSTOMER, ACCOUNT } of [
   let source: Side;
   let target: Side;
   let original: Snapshot;
+  let retailToken: string;
 
   before(async () => {
     const s = await start({ role: 'source', env: SOURCE_ENV, seed: 1, customers: 30 });
@@ -105,6 +106,7 @@ for (const { CUSTOMER, ACCOUNT } of [
     source = { sim: s, token: (await login(s.urls.admin, { login: 'admin', password: 'demo-admin' })).access_token };
     target = { sim: t, token: (await login(t.urls.admin, { login: 'admin', password: 'demo-admin' })).access_token };
     original = await snapshot(source, CUSTOMER);
+    retailToken = (await login(s.urls.account, ACCOUNT)).access_token;
   });
 
   test('the customer to move has accounts and xDRs, and is not on the target before', async () => {
@@ -144,8 +146,24 @@ for (const { CUSTOMER, ACCOUNT } of [
     const accountWrite = await restCall(source.sim.urls.admin, 'Account/update_account', { account_info: { i_account: original.accounts[0]!['i_account'], note: 'late write' } }, source.token);
     assert.equal(accountWrite.status, 500);
     fault(accountWrite, 'Server.Customer.customer_moved');
+    const added = await restCall(source.sim.urls.admin, 'Account/add_account', { account_info: { i_customer: CUSTOMER, id: `1888000${CUSTOMER}`, i_product: 1, billing_model: 1 } }, source.token);
+    fault(added, 'Server.Customer.customer_moved');
     const after = ok(await restCall(source.sim.urls.admin, 'Customer/get_customer_info', { i_customer: CUSTOMER }, source.token))['customer_info'] as Row;
     assert.notEqual(after['notes'], 'late write');
+    const accountsAfter = ok(await restCall(source.sim.urls.admin, 'Account/get_account_list', { i_customer: CUSTOMER }, source.token))['account_list'] as Row[];
+    assert.equal(accountsAfter.length, original.accounts.length, 'no account was added on the source');
+  });
+
+  test('a retail session opened on the source before the move no longer works there', async () => {
+    const reply = await restCall(source.sim.urls.account, 'Account/update_account', { account_info: { note: 'late retail write' } }, retailToken);
+    assert.equal(reply.status, 500);
+    fault(reply, /^(Server\.Session\.check_auth\.auth_failed|Server\.Customer\.customer_moved)$/);
+  });
+
+  test('transferring a customer that has already moved away is refused', async () => {
+    const reply = await transfer(source, target, CUSTOMER);
+    assert.equal(reply.status, 500);
+    fault(reply, undefined, 'second transfer');
   });
 
   test('the target accepts writes and the account logs in there', async () => {
