@@ -41,6 +41,22 @@ function formEncoded(path: string, auth: Auth, params: Record<string, unknown>):
   return { path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body };
 }
 
+/** A PHP SoapClient `get_customer_info` call, as captured on the wire (session in the auth_info header). */
+function soapGetCustomerInfo(auth: Auth, iCustomer: number): RequestSpec {
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
+    + 'xmlns:ns1="https://pb.example.com/Porta/SOAP/Customer" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    + 'xmlns:ns2="https://pb.example.com/Porta/SOAP/Session" xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" '
+    + 'SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><SOAP-ENV:Header><ns2:auth_info>'
+    + `<session_id>${auth.sessionId}</session_id></ns2:auth_info></SOAP-ENV:Header><SOAP-ENV:Body><ns1:get_customer_info>`
+    + '<GetCustomerInfoRequest xsi:type="ns1:GetCustomerInfoRequest">'
+    + `<i_customer xsi:type="xsd:int">${iCustomer}</i_customer></GetCustomerInfoRequest></ns1:get_customer_info></SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
+  return {
+    path: '/soap/CustomerAdminService',
+    headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '"https://pb.example.com/Porta/SOAP/Customer#get_customer_info"' },
+    body,
+  };
+}
+
 /** 16 customer ids of both parities (odd → source, even → target by ID parity). */
 const MIXED_IDS = Array.from({ length: 16 }, (_, i) => 101 + i);
 
@@ -122,6 +138,17 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
       openLoop: { rates: [500] },
       needs: 'sim',
       notes: ['The target answers "not found" for these accounts; the dispatcher returns the source\'s success.'],
+    },
+    {
+      id: 'S5-soap',
+      title: 'SOAP get_customer_info (PHP SoapClient envelope) routed by i_customer; the dispatcher calls the backend over REST',
+      backend: 'canned',
+      listener: 'admin',
+      contenders: ['direct', 'nginx-proxy', 'dispatcher-1w', 'dispatcher-all'],
+      requests: (auth) => MIXED_IDS.map((id) => soapGetCustomerInfo(auth, id)),
+      wrk: { connections: 32 },
+      needs: 'dispatcher',
+      notes: ['direct and nginx-proxy carry the same SOAP bytes to the canned backend, which answers JSON without parsing them: they are the transport floor, not a SOAP implementation.'],
     },
     {
       id: 'S4-login',
