@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createSimulator } from '../sim/simulator.ts';
 import { startDispatcher } from '../app/create-dispatcher.ts';
 import { demoConfig, DEMO_OPS_TOKEN } from '../app/demo-config.ts';
+import { writeDemoState, removeDemoState } from '../app/demo-state.ts';
 import { DEMO_ACCOUNT, DEMO_ADMIN, DEMO_CUSTOMER, DEMO_RESELLER } from '../sim/demo-fixtures.ts';
 
 /**
@@ -27,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     log: { level: values['log-level'] },
   });
   const running = await startDispatcher(config);
+  writeDemoState({ opsUrl: running.urls.ops!, opsToken: DEMO_OPS_TOKEN, sourceAdmin: source.urls.admin, targetAdmin: target.urls.admin });
   process.stdout.write(JSON.stringify({
     ready: true,
     dispatcher: running.urls,
@@ -44,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  removeDemoState();
   await running.close();
   await Promise.all([source.close(), target.close()]);
   rmSync(dir, { recursive: true, force: true });
