@@ -24,14 +24,15 @@ function isObject(v: unknown): v is Raw {
 class Reader {
   readonly problems: string[] = [];
 
-  section(raw: Raw, key: string, required = false): Raw {
+  section(raw: Raw, key: string, required = false, parent = ''): Raw {
     const v = raw[key];
+    const where = parent === '' ? key : `${parent}.${key}`;
     if (v === undefined || v === null) {
-      if (required) this.problems.push(`${key}: is required`);
+      if (required) this.problems.push(`${where}: is required`);
       return {};
     }
     if (!isObject(v)) {
-      this.problems.push(`${key}: must be a mapping, got ${JSON.stringify(v)}`);
+      this.problems.push(`${where}: must be a mapping, got ${JSON.stringify(v)}`);
       return {};
     }
     return v;
@@ -109,11 +110,11 @@ class Reader {
 }
 
 function readSystem(r: Reader, systems: Raw, name: string): SystemConfig {
-  const raw = r.section(systems, name, true);
+  const raw = r.section(systems, name, true, 'systems');
   const path = `systems.${name}`;
   const env = r.int(raw, path, 'env', 0, 1);
   if (raw.env === undefined) r.problems.push(`${path}.env: is required (the system's i_env)`);
-  const urlsRaw = r.section(raw, 'urls', true);
+  const urlsRaw = r.section(raw, 'urls', true, `systems.${name}`);
   const urls: Record<string, string> = {};
   for (const realm of [...REALMS, 'portasip'] as const) urls[realm] = r.url(urlsRaw, `${path}.urls`, realm, true);
   for (const optional of ['portal', 'provisioning'] as const) {
@@ -185,7 +186,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const o = r.section(raw, 'ops');
   const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')) };
   if (o.serviceLogin !== undefined) {
-    const sl = r.section(o, 'serviceLogin');
+    const sl = r.section(o, 'serviceLogin', false, 'ops');
     const login = r.str(sl, 'ops.serviceLogin', 'login', '');
     const svc: NonNullable<DispatcherConfig['ops']['serviceLogin']> = { login };
     if (sl.token !== undefined) svc.token = r.str(sl, 'ops.serviceLogin', 'token', '');
@@ -196,14 +197,14 @@ export function validateConfig(input: unknown): DispatcherConfig {
   if (typeof o.token === 'string' && o.token.length < 12) r.problems.push('ops.token: must be at least 12 characters');
 
   const sec = r.section(raw, 'security');
-  const allowRaw = r.section(sec, 'allow');
+  const allowRaw = r.section(sec, 'allow', false, 'security');
   const allow: Record<string, string[]> = {};
   for (const key of Object.keys(allowRaw)) {
     const list = r.strings(allowRaw, 'security.allow', key, []);
     for (const entry of list) if (!isIpOrCidr(entry)) r.problems.push(`security.allow.${key}: "${entry}" is not an IP address or CIDR`);
     allow[key] = list;
   }
-  const lf = r.section(sec, 'loginFailures');
+  const lf = r.section(sec, 'loginFailures', false, 'security');
   const security = { allow, loginFailures: { max: r.int(lf, 'security.loginFailures', 'max', 10, 1), windowSeconds: r.int(lf, 'security.loginFailures', 'windowSeconds', 300, 1) } };
 
   const p = r.section(raw, 'provisioning');
@@ -212,6 +213,8 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const lg = r.section(raw, 'log');
   const log = { level: r.oneOf(lg, 'log', 'level', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info') };
 
+  if (workers > 1 && sessions.store === 'memory') r.problems.push('sessions.store: workers > 1 needs a shared session store (redis): a session made by one worker must be seen by all');
+  if (workers > 1 && directory.store === 'memory') r.problems.push('directory.store: workers > 1 needs a shared directory (sqlite or postgres)');
   if ((workers > 1 || sessions.store === 'redis') && s.secret === undefined) {
     r.problems.push('sessions.secret: is required when sessions are shared (workers > 1 or store redis), so every node verifies the same tokens');
   }
