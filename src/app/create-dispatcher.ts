@@ -18,12 +18,15 @@ import { createLogger, type Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { createOpsHandler, type OpsRoute } from './ops-handler.ts';
 import { createMigrationsApi } from '../ops/migrations-api.ts';
+import { createDashboard } from '../ops/dashboard.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
 import { openDirectory, openSessionStore } from './open-stores.ts';
 import { backendLogin } from '../backends/backend-sessions.ts';
 import { ApiFault } from '../edge/faults.ts';
+import { createPortalFront } from '../portal/portal-front.ts';
+import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 
 export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
 
@@ -74,7 +77,8 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const listAccounts = config.ops.serviceLogin === undefined ? undefined : serviceAccountLister(config, backends);
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
-    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(listAccounts ? { listAccounts } : {}) })),
+    createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
+    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(listAccounts ? { listAccounts } : {}) })),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(executor, { logger });
@@ -83,12 +87,17 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   for (const realm of REALMS) handlers[realm] = toListener(createApiHandler(realm, false, apiDeps));
   handlers.portasip = toListener(createApiHandler('admin', true, apiDeps));
   handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes }));
+  const portal = createPortalFront({ config, resolver, backends, logger });
+  const provisioning = createProvisioningFront({ config, logger });
+  handlers.portal = toListener(portal.handle);
+  handlers.provisioning = toListener(provisioning.handle);
 
   return {
     handlers, executor, directory, resolver, sessions, metrics, backends, logger,
     async close() {
       unsubscribe();
       await backends.close();
+      await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();
       await directory.close();
     },

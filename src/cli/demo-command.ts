@@ -7,6 +7,7 @@ import { startDispatcher } from '../app/create-dispatcher.ts';
 import { demoConfig, DEMO_OPS_TOKEN } from '../app/demo-config.ts';
 import { writeDemoState, removeDemoState } from '../app/demo-state.ts';
 import { DEMO_ACCOUNT, DEMO_ADMIN, DEMO_CUSTOMER, DEMO_RESELLER } from '../sim/demo-fixtures.ts';
+import { DEMO_PHONE_MAC } from '../sim/provisioning/device-registry.ts';
 
 /**
  * `webdispatcher demo`: a seeded source (i_env 3) and target (i_env 8) simulator and the
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
       customer: { login: DEMO_CUSTOMER.login, password: DEMO_CUSTOMER.password, i_customer: DEMO_CUSTOMER.iCustomer, lives_on: 'source' },
       account: { id: DEMO_ACCOUNT.id, login: DEMO_ACCOUNT.login, password: DEMO_ACCOUNT.password, i_account: DEMO_ACCOUNT.iAccount },
     },
+    phone: { mac: '00:15:65:12:34:56', file: `${DEMO_PHONE_MAC}.cfg`, i_account: DEMO_ACCOUNT.iAccount },
   }) + '\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
