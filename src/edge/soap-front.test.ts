@@ -1,0 +1,189 @@
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import type { ApiCall, Realm } from '../routing/api-call.ts';
+import type { Executor } from '../execution/executor.ts';
+import type { Reply } from '../execution/reply.ts';
+import { ApiFault, isApiFault } from './faults.ts';
+import { decodeSoapReply } from '../soap/soap-reply.ts';
+import { createSoapFront } from './soap-front.ts';
+import type { SoapFrontOptions } from './soap-front.ts';
+
+const NS = 'https://pb.example.com/Porta/SOAP';
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value), plan: 'single:test', systems: ['source'] };
+}
+
+/** A listener with the SOAP front over a fake executor that records calls and answers `answer(call)`. */
+async function startFront(t: TestContext, answer: (call: ApiCall) => Reply | Promise<Reply>, options: SoapFrontOptions = {}, realm: Realm = 'admin') {
+  const calls: ApiCall[] = [];
+  const executor = { execute: async (call: ApiCall) => { calls.push(call); return answer(call); } } as unknown as Executor;
+  const front = createSoapFront(executor, options);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void front.handle(req, res, req.method === 'POST' ? Buffer.concat(chunks) : undefined, { realm, clientIp: '127.0.0.1', requestId: 'req-1' });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  return { calls, front, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Raw request so the Host header can be anything. */
+function send(url: string, method: string, path: string, body = '', headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, headers: { 'content-type': 'text/xml; charset=utf-8', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function envelope(op: string, header = ''): string {
+  return `<?xml version="1.0"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/" xmlns:c="${NS}/Customer" xmlns:s="${NS}/Session">`
+    + `${header === '' ? '' : `<S:Header>${header}</S:Header>`}<S:Body>${op}</S:Body></S:Envelope>`;
+}
+
+function faultOf(text: string): ApiFault {
+  try {
+    decodeSoapReply(text);
+  } catch (err) {
+    if (isApiFault(err)) return err;
+    throw err;
+  }
+  assert.fail(`not a SOAP fault: ${text.slice(0, 300)}`);
+}
+
+test('a SOAP call becomes the same ApiCall as REST, with the auth_info session as dispatcher credentials', async (t) => {
+  const { calls, url } = await startFront(t, () => json(200, { customer_info: { i_customer: 7, name: 'A & B' } }), {}, 'reseller');
+  const r = await send(url, 'POST', '/soap/CustomerResellerService', envelope('<c:get_customer_info><i_customer>7</i_customer></c:get_customer_info>', '<s:auth_info><session_id>abc</session_id><i_env>8</i_env></s:auth_info>'), { soapaction: `"${NS}/Customer#get_customer_info"` });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(decodeSoapReply(r.text), { customer_info: { i_customer: 7, name: 'A & B' } });
+  assert.match(r.text, new RegExp(`xmlns:ns1="${NS}/Customer"`), 'the reply echoes the request namespace');
+  const call = calls[0]!;
+  assert.equal(call.realm, 'reseller');
+  assert.equal(call.style, 'soap');
+  assert.equal(call.portasip, false);
+  assert.equal(call.service, 'Customer');
+  assert.equal(call.method, 'get_customer_info');
+  assert.deepEqual(call.params, { i_customer: 7 });
+  assert.deepEqual(call.credentials, { sessionId: 'abc' });
+  assert.deepEqual(call.authInfo, { session_id: 'abc', i_env: 8 }, 'i_env in auth_info reaches the router');
+  assert.equal(call.requestId, 'req-1');
+});
+
+test('an untyped PHP Map auth_info header is read as the struct it means', async (t) => {
+  const { calls, url } = await startFront(t, () => json(200, {}));
+  const header = '<s:auth_info><item><key>session_id</key><value>sid-9</value></item></s:auth_info>';
+  const r = await send(url, 'POST', '/soap/Customer/get_customer_list', envelope('<c:get_customer_list/>', header));
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(calls[0]!.credentials, { sessionId: 'sid-9' });
+});
+
+test('one-shot auth_info login and password become credentials for the executor', async (t) => {
+  const { calls, url } = await startFront(t, () => json(200, {}));
+  await send(url, 'POST', '/soap/Customer/get_customer_list', envelope('<c:get_customer_list/>', '<auth_info><login>admin</login><token>tk</token></auth_info>'));
+  assert.deepEqual(calls[0]!.credentials, { login: 'admin', token: 'tk' });
+});
+
+test('a backend fault keeps its faultcode and faultstring as a SOAP fault', async (t) => {
+  const { url } = await startFront(t, () => json(500, { faultcode: 'Server.Customer.not_found', faultstring: 'Customer <5> not found' }));
+  const r = await send(url, 'POST', '/soap/Customer/get_customer_info', envelope('<c:get_customer_info><i_customer>5</i_customer></c:get_customer_info>'));
+  assert.equal(r.status, 500);
+  const f = faultOf(r.text);
+  assert.equal(f.faultcode, 'Server.Customer.not_found');
+  assert.equal(f.faultstring, 'Customer <5> not found');
+});
+
+test('a fault thrown by the executor becomes a SOAP fault', async (t) => {
+  const { url } = await startFront(t, () => { throw new ApiFault('Server.Dispatcher.customer_migrating', 'Customer 1 is being migrated', { httpStatus: 503 }); });
+  const r = await send(url, 'POST', '/soap/Customer/get_customer_info', envelope('<c:get_customer_info><i_customer>1</i_customer></c:get_customer_info>'));
+  assert.equal(r.status, 500, 'SOAP 1.1 sends faults with 500');
+  assert.equal(faultOf(r.text).faultcode, 'Server.Dispatcher.customer_migrating');
+});
+
+test('an unexpected error becomes an internal SOAP fault, not a crash', async (t) => {
+  const { url } = await startFront(t, () => { throw new TypeError('boom'); });
+  const r = await send(url, 'POST', '/soap/Customer/get_customer_info', envelope('<c:get_customer_info/>'));
+  assert.equal(r.status, 500);
+  const f = faultOf(r.text);
+  assert.equal(f.faultcode, 'Server.Dispatcher.internal_error');
+  assert.doesNotMatch(f.faultstring, /boom/);
+});
+
+test('the positional login answers the session id as a string; the struct login answers session_id', async (t) => {
+  const { calls, url } = await startFront(t, () => json(200, { session_id: 'sess-1', access_token: 'a.b.c', expires_in: 3600 }));
+  const positional = await send(url, 'POST', '/soap/SessionAdminService', envelope('<s:login><c-gensym3>admin</c-gensym3><c-gensym5>pw</c-gensym5></s:login>'), { soapaction: `"${NS}/Session#login"` });
+  assert.equal(decodeSoapReply(positional.text), 'sess-1');
+  assert.deepEqual(calls[0]!.params, { login: 'admin', password: 'pw' });
+  assert.equal(calls[0]!.service, 'Session');
+  const struct = await send(url, 'POST', '/soap/Session/login', envelope('<s:login><LoginRequest><login>admin</login><password>pw</password></LoginRequest></s:login>'));
+  assert.equal((decodeSoapReply(struct.text) as { session_id: string }).session_id, 'sess-1');
+});
+
+test('a streamed executor reply is encoded, and the missing-system header is kept', async (t) => {
+  const { url } = await startFront(t, () => ({
+    status: 200, headers: { 'content-type': 'application/json', 'content-length': '999', 'x-webdispatcher-missing-system': 'target' },
+    body: Readable.from([Buffer.from('{"customer_list":[{"i_customer":1}'), Buffer.from('],"total":1}')]), plan: 'merge', systems: ['source'],
+  }));
+  const r = await send(url, 'POST', '/soap/Customer/get_customer_list', envelope('<c:get_customer_list/>'));
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(decodeSoapReply(r.text), { customer_list: [{ i_customer: 1 }], total: 1 });
+  assert.equal(r.headers['x-webdispatcher-missing-system'], 'target');
+  assert.equal(Number(r.headers['content-length']), Buffer.byteLength(r.text), 'the backend content-length is not passed on');
+});
+
+test('the WSDL names the address the client used, and never echoes a hostile Host header', async (t) => {
+  const { url, calls } = await startFront(t, () => json(200, {}));
+  const port = new URL(url).port;
+  const plain = await send(url, 'GET', '/wsdl/CustomerAdminService.wsdl', '', { host: `pb.example.com:${port}` });
+  assert.equal(plain.status, 200);
+  assert.match(plain.text, /<soap:address location="http:\/\/pb\.example\.com:\d+\/soap\/CustomerAdminService"\/>/);
+  assert.match(plain.text, /targetNamespace="https:\/\/pb\.example\.com\/Porta\/SOAP\/Customer"/);
+  const query = await send(url, 'GET', '/soap/CustomerAdminService?wsdl', '', { host: `pb.example.com:${port}` });
+  assert.equal(query.text, plain.text);
+  const hostile = await send(url, 'GET', '/wsdl/CustomerAdminService.wsdl', '', { host: 'evil"><x a="' });
+  assert.equal(hostile.status, 200);
+  assert.doesNotMatch(hostile.text, /evil/);
+  assert.match(hostile.text, new RegExp(`location="http://127\\.0\\.0\\.1:${port}/soap/CustomerAdminService"`), 'falls back to the listener address');
+  assert.equal(calls.length, 0, 'a WSDL needs no backend');
+});
+
+test('a configured public URL wins for WSDL addresses', async (t) => {
+  const { url } = await startFront(t, () => json(200, {}), { publicUrls: { admin: 'https://api.example.net' } });
+  const r = await send(url, 'GET', '/wsdl/SessionAdminService.wsdl');
+  assert.match(r.text, /location="https:\/\/api\.example\.net\/soap\/SessionAdminService"/);
+});
+
+test('unknown WSDLs, another realm\'s WSDL and a GET on an endpoint get SOAP faults', async (t) => {
+  const { url } = await startFront(t, () => json(200, {}));
+  const unknown = await send(url, 'GET', '/wsdl/NopeAdminService.wsdl');
+  assert.equal(unknown.status, 404);
+  assert.equal(faultOf(unknown.text).faultcode, 'Server.Dispatcher.not_found');
+  const other = await send(url, 'GET', '/wsdl/CustomerCustomerService.wsdl');
+  assert.equal(other.status, 404);
+  assert.match(faultOf(other.text).faultstring, /CustomerAdminService\.wsdl/);
+  const get = await send(url, 'GET', '/soap/CustomerAdminService');
+  assert.equal(get.status, 405);
+  assert.equal(faultOf(get.text).faultcode, 'Server.Dispatcher.method_not_allowed');
+});
+
+test('the front claims /soap and /wsdl paths only', () => {
+  const front = createSoapFront({} as Executor);
+  assert.equal(front.handles('/soap/CustomerAdminService'), true);
+  assert.equal(front.handles('/soap'), true);
+  assert.equal(front.handles('/wsdl/CustomerAdminService.wsdl'), true);
+  assert.equal(front.handles('/rest/Customer/get_customer_info'), false);
+  assert.equal(front.handles('/soapy'), false);
+});
