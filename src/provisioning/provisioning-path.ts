@@ -4,6 +4,8 @@ export const MAX_PROVISIONING_TARGET = 256;
 const MAX_SEGMENTS = 4;
 /** One path segment: a plain file or folder name, starting with a letter or digit. */
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Some vendors name files by the MAC with colons (`00:15:65:12:34:56.cfg`): colons only there. */
+const COLON_MAC_FILE = /^(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}(?:\.[A-Za-z0-9]{1,8})?$/;
 const MAC = /(?:[0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2}/;
 
 export type ProvisioningTarget =
@@ -20,7 +22,8 @@ function decodeOnce(s: string): string | undefined {
 
 /**
  * Validates a phone's request target before any backend is touched. Accepted: an origin-form
- * path of 1..4 plain segments (`[A-Za-z0-9][A-Za-z0-9._-]*`, no `..`); the query string is
+ * path of 1..4 plain segments (`[A-Za-z0-9][A-Za-z0-9._-]*`, or a MAC with colons as the file
+ * name, no `..`); the query string is
  * dropped. Refused with a reason: absolute or protocol-relative URLs, over-long targets,
  * backslashes, any percent-encoding (so `%2e%2e`, `%252e%252e`, `%2f`, `%5c` never reach a
  * backend, however often encoded), `..`, empty segments, other characters.
@@ -45,7 +48,9 @@ export function validateProvisioningTarget(rawTarget: string): ProvisioningTarge
   const segments = path.slice(1).split('/');
   if (segments.includes('..') || path.includes('..')) return { ok: false, reason: 'path traversal (..) is not accepted' };
   if (segments.length > MAX_SEGMENTS) return { ok: false, reason: `at most ${MAX_SEGMENTS} path segments are accepted` };
-  if (!segments.every((s) => SEGMENT.test(s))) return { ok: false, reason: 'a file name may only contain letters, digits, ".", "_" and "-"' };
+  if (!segments.every((s, i) => SEGMENT.test(s) || (i === segments.length - 1 && COLON_MAC_FILE.test(s)))) {
+    return { ok: false, reason: 'a file name may only contain letters, digits, ".", "_" and "-" (":" only between MAC octets)' };
+  }
   const file = segments[segments.length - 1] ?? '';
   const m = MAC.exec(file);
   const mac = m ? m[0].replace(/[:-]/g, '').toLowerCase() : undefined;
