@@ -111,6 +111,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     } finally {
       const ms = performance.now() - started;
       deps.metrics.inc('webdispatcher_calls_total', 'API calls by listener, plan and status', { listener, plan: plan.split(':')[0] ?? '', status: String(status) });
+      for (const system of systems) deps.metrics.inc('webdispatcher_system_calls_total', 'Backend calls per system', { system });
       deps.metrics.observe('webdispatcher_call_seconds', 'API call latency', { listener }, ms / 1000);
       deps.logger.info('call', { requestId, realm: listener, method: service ? `${service}/${method}` : undefined, plan, systems, status, faultcode, ms: Math.round(ms * 100) / 100 });
     }

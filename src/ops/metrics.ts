@@ -38,6 +38,17 @@ export class Metrics {
     return this.#counters.get(name)?.values.get(key(labels)) ?? 0;
   }
 
+  /** Sums a counter over all its series, grouped by one label's value. */
+  sumBy(name: string, label: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of this.#counters.get(name)?.values ?? []) {
+      const m = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(k);
+      const group = m?.[1] ?? '';
+      out[group] = (out[group] ?? 0) + v;
+    }
+    return out;
+  }
+
   render(): string {
     const out: string[] = [];
     for (const [name, c] of this.#counters) {

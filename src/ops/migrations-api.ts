@@ -4,6 +4,7 @@ import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../routing/location.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { SYSTEMS } from '../routing/api-call.ts';
 import type { ApiFault} from '../edge/faults.ts';
 import { dispatcherFault, isApiFault } from '../edge/faults.ts';
@@ -14,6 +15,7 @@ export interface MigrationsApiDeps {
   resolver: LocationResolver;
   holds: CutoverHolds;
   logger: Logger;
+  metrics: Metrics;
   /** Longest wait for calls in flight at `begin`. */
   drainTimeoutMs: number;
   /** Lists a customer's accounts on a system (via a service login); undefined when not configured. */
@@ -79,6 +81,7 @@ export function createMigrationsApi(deps: MigrationsApiDeps) {
     const location = await directory.commitMove(iCustomer, system as SystemName);
     holds.release(iCustomer);
     logger.info('cutover commit', { iCustomer, system: location.system });
+    deps.metrics.inc('webdispatcher_cutovers_total', 'Cutovers ended, by outcome and destination', { outcome: 'commit', system: location.system });
     return { i_customer: iCustomer, state: location.state, system: location.system, version: location.version };
   }
 
@@ -86,6 +89,7 @@ export function createMigrationsApi(deps: MigrationsApiDeps) {
     const location = await directory.abortMove(iCustomer);
     holds.release(iCustomer);
     logger.info('cutover abort', { iCustomer, system: location.system });
+    deps.metrics.inc('webdispatcher_cutovers_total', 'Cutovers ended, by outcome and destination', { outcome: 'abort', system: location.system });
     return { i_customer: iCustomer, state: location.state, system: location.system, version: location.version };
   }
 
