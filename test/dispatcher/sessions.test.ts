@@ -249,7 +249,7 @@ test('when both systems refuse the login, the client gets Server.Session.auth_fa
   assert.equal(r.json.faultcode, 'Server.Session.auth_failed', r.text);
 });
 
-test('the simulator\'s refresh token dies with its session (so a backend cannot be renewed after expiry)', { todo: 'simulator defect: SessionManager.refresh() only accepts refresh tokens of live sessions' }, async (t) => {
+test('a simulator refresh token still renews its session after the access token expired', { todo: 'simulator defect: SessionManager.refresh() only accepts refresh tokens of live sessions' }, async (t) => {
   const stack = await startSpiedStack(t, { sim: { sessionTtlSeconds: 1 } });
   const login = await direct(stack.source.urls.admin, 'Session/login', { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });
   await sleep(1100);
