@@ -115,6 +115,11 @@ test('deeply nested elements get a SOAP fault and the node keeps serving', async
   await assertRefusedThenServes(t, body, /deep|depth|nest/i);
 });
 
+test('an element flood within the body limit gets a SOAP fault and the node keeps serving', async (t) => {
+  const body = envelope(sessionId, `<ns1:get_customer_info>${'<a/>'.repeat(200_000)}</ns1:get_customer_info>`);
+  await assertRefusedThenServes(t, body, /elements/i);
+});
+
 test('malformed XML gets a SOAP fault and the node keeps serving', async (t) => {
   await assertRefusedThenServes(t, `${ENV_OPEN}<SOAP-ENV:Body><ns1:get_customer_info><i_customer>3</ns1:get_customer_info></SOAP-ENV:Body>${ENV_CLOSE}`, /./);
   await assertRefusedThenServes(t, `${ENV_OPEN}<SOAP-ENV:Body><ns1:get_customer_info>`, /./);
