@@ -17,7 +17,7 @@ test('the ready line names the role, the environment and every listener URL', ()
   assert.equal(ready.ready, true);
   assert.equal(ready.role, 'source');
   assert.equal(ready.env, 3);
-  assert.deepEqual(Object.keys(ready.urls), ['admin', 'reseller', 'customer', 'account', 'portasip']);
+  assert.deepEqual(Object.keys(ready.urls), ['admin', 'reseller', 'customer', 'account', 'portasip', 'portal', 'provisioning']);
   for (const u of Object.values(ready.urls)) assert.match(u, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
