@@ -6,7 +6,6 @@ const MAX_SEGMENTS = 4;
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Some vendors name files by the MAC with colons (`00:15:65:12:34:56.cfg`): colons only there. */
 const COLON_MAC_FILE = /^(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}(?:\.[A-Za-z0-9]{1,8})?$/;
-const MAC = /(?:[0-9A-Fa-f]{2}[:-]?){5}[0-9A-Fa-f]{2}/;
 
 export type ProvisioningTarget =
   | { ok: true; path: string; file: string; mac?: string }
@@ -52,7 +51,18 @@ export function validateProvisioningTarget(rawTarget: string): ProvisioningTarge
     return { ok: false, reason: 'a file name may only contain letters, digits, ".", "_" and "-" (":" only between MAC octets)' };
   }
   const file = segments[segments.length - 1] ?? '';
-  const m = MAC.exec(file);
-  const mac = m ? m[0].replace(/[:-]/g, '').toLowerCase() : undefined;
+  const mac = macInFileName(file);
   return mac === undefined ? { ok: true, path, file } : { ok: true, path, file, mac };
+}
+
+/**
+ * The MAC a vendor-style file name carries, for logs: the first run of hex digits (separators
+ * allowed) at least 12 long, its last 12 digits (`spa001565123456.xml` → `001565123456`).
+ */
+function macInFileName(file: string): string | undefined {
+  for (const run of file.match(/[0-9A-Fa-f:-]{12,}/g) ?? []) {
+    const digits = run.replace(/[:-]/g, '');
+    if (digits.length >= 12) return digits.slice(-12).toLowerCase();
+  }
+  return undefined;
 }
