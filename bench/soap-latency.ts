@@ -84,10 +84,10 @@ function parseBounds(): string[] {
   const maxElements = SOAP_XML_LIMITS.maxElements!;
   const head = '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><SOAP-ENV:Body><ns1:update_customer xmlns:ns1="urn:x"><list>';
   const tail = '</list></ns1:update_customer></SOAP-ENV:Body></SOAP-ENV:Envelope>';
-  const item = '<item xsi:type="xsd:string">Customer &amp; Co 12345</item>';
+  const item = '<i xsi:type="xsd:int">12345</i>';
   const accepted = Buffer.from(head + item.repeat(maxElements - 10) + tail);
   const flood = Buffer.from(head + '<a/>'.repeat(Math.floor((maxBytes - head.length - tail.length) / 4)) + tail);
-  const text = Buffer.from(head + '<item>' + 'x&amp;'.repeat(Math.floor((maxBytes - head.length - tail.length - 20) / 5)) + '</item>' + tail);
+  const text = Buffer.from(head + '<item>' + 'x&amp;'.repeat(Math.floor((maxBytes - head.length - tail.length - 20) / 6)) + '</item>' + tail);
   const kib = (b: Buffer): string => `${Math.round(b.length / 1024)} KiB`;
   return [
     `| ${(maxElements - 10).toLocaleString('en-US')} typed elements, accepted (${kib(accepted)}) | ${parseMs(accepted).toFixed(1)} ms |`,
