@@ -223,6 +223,7 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
     const password = form.get('password') ?? '';
     const realm = form.get('realm') === 'account' ? 'account' : 'customer';
     if (name === '' || password === '') return loginPage(c, 400, 'missing');
+    if (Object.keys(bases).length === 0) return loginPage(c, 503, 'unavailable');
     try {
       throttle.check(realm, name, c.clientIp);
     } catch {
