@@ -17,13 +17,13 @@ import { IpAllowList } from '../edge/ip-allow.ts';
 import { createLogger, type Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { createOpsHandler, type OpsRoute } from './ops-handler.ts';
-import { createMigrationsApi } from '../ops/migrations-api.ts';
+import { createMigrationsApi, type LearnedCustomer } from '../ops/migrations-api.ts';
 import { createDashboard } from '../ops/dashboard.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
 import { openDirectory, openSessionStore } from './open-stores.ts';
-import { backendLogin } from '../backends/backend-sessions.ts';
+import { backendLogin, backendLogout } from '../backends/backend-sessions.ts';
 import { ApiFault } from '../edge/faults.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
@@ -74,11 +74,11 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   metrics.gauge('webdispatcher_backend_up', 'Last call to the system succeeded (1) or failed (0)', () =>
     Object.entries(backends.health()).map(([system, h]) => [{ system }, h.ok ? 1 : 0]));
 
-  const listAccounts = config.ops.serviceLogin === undefined ? undefined : serviceAccountLister(config, backends);
+  const learnCustomer = config.ops.serviceLogin === undefined ? undefined : serviceCustomerReader(config, backends);
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
-    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(listAccounts ? { listAccounts } : {}) })),
+    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) })),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(executor, { logger });
@@ -143,14 +143,23 @@ function withToken(token: string, route: OpsRoute): OpsRoute {
   };
 }
 
-/** Lists a customer's accounts on a system with the dispatcher's own service login. */
-function serviceAccountLister(config: DispatcherConfig, backends: BackendClient) {
+/** Reads a customer's keys and accounts on a system with the dispatcher's own service login. */
+function serviceCustomerReader(config: DispatcherConfig, backends: BackendClient) {
   const svc = config.ops.serviceLogin!;
   const creds = svc.token !== undefined ? { login: svc.login, token: svc.token } : { login: svc.login, password: svc.password ?? '' };
   return async (system: SystemName, iCustomer: number) => {
     const login = await backendLogin(backends, system, 'admin', creds, 'cutover');
     if (login instanceof ApiFault) throw login;
-    const out: Array<{ iAccount: number; id?: string; login?: string }> = [];
+    const learned: LearnedCustomer = { accounts: [] };
+    const info = await backends.callJson({
+      system, listener: 'admin', path: '/rest/Customer/get_customer_info', accessToken: login.session.accessToken, requestId: 'cutover', idempotent: true,
+      body: JSON.stringify({ params: { i_customer: iCustomer } }),
+    });
+    const ci = info.json.customer_info as Record<string, unknown> | undefined;
+    if (info.status === 200 && ci !== undefined) {
+      for (const k of ['login', 'name', 'refnum'] as const) if (typeof ci[k] === 'string') learned[k] = ci[k];
+    }
+    const out = learned.accounts;
     for (let offset = 0; offset < 1_000_000; offset += 1000) {
       const { status, json } = await backends.callJson({
         system, listener: 'admin', path: '/rest/Account/get_account_list', accessToken: login.session.accessToken, requestId: 'cutover', idempotent: true,
@@ -167,7 +176,8 @@ function serviceAccountLister(config: DispatcherConfig, backends: BackendClient)
       }
       if (list.length < 1000) break;
     }
-    return out;
+    await backendLogout(backends, system, 'admin', login.session, 'cutover');
+    return learned;
   };
 }
 

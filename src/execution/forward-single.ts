@@ -1,5 +1,5 @@
 import type { ApiCall, SystemName } from '../routing/api-call.ts';
-import type { DispatcherSession } from '../sessions/session.ts';
+import type { BackendSession, DispatcherSession } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { BackendClient, BackendListener, BackendResponse } from '../backends/backend-client.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
@@ -77,6 +77,17 @@ async function learnCreated(args: ForwardArgs, text: string): Promise<void> {
   }
 }
 
+/** Renews the session's backend session on `args.system` and stores it; undefined when refused. */
+async function renew(args: ForwardArgs, current: BackendSession): Promise<BackendSession | undefined> {
+  const { call, session, system } = args;
+  const renewed = await backendRefresh(args.backends, system, call.portasip ? 'admin' : call.realm, current, call.requestId).catch(() => undefined);
+  if (renewed === undefined) return undefined;
+  session.backends[system] = renewed;
+  await args.sessions.put(session);
+  args.logger.info('renewed backend session', { requestId: call.requestId, system, realm: session.realm });
+  return renewed;
+}
+
 /**
  * Sends a call to one system with the session's backend token and passes the reply through. A
  * backend session that expired is renewed with its refresh token and the call sent once more
@@ -85,8 +96,12 @@ async function learnCreated(args: ForwardArgs, text: string): Promise<void> {
 export async function forwardSingle(args: ForwardArgs): Promise<Reply> {
   const { call, session, system, backends } = args;
   for (let attempt = 0; ; attempt++) {
-    const backendSession = session.backends[system];
+    let backendSession = session.backends[system];
     if (backendSession === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${system} session`);
+    if (attempt === 0 && backendSession.expiresAt <= Date.now() / 1000 + 2) {
+      // Known to be (nearly) expired: renew first rather than spend a refused call on it.
+      backendSession = (await renew(args, backendSession)) ?? backendSession;
+    }
     const res = await backends.request({
       system, listener: listenerOf(call), path: backendPath(call), body: args.body, accessToken: backendSession.accessToken,
       requestId: call.requestId, idempotent: isReadMethod(call.method),
@@ -108,13 +123,7 @@ export async function forwardSingle(args: ForwardArgs): Promise<Reply> {
         code = undefined;
       }
       if (typeof code === 'string' && RENEWABLE.has(code)) {
-        const renewed = await backendRefresh(backends, system, call.portasip ? 'admin' : call.realm, backendSession, call.requestId).catch(() => undefined);
-        if (renewed !== undefined) {
-          session.backends[system] = renewed;
-          await args.sessions.put(session);
-          args.logger.info('renewed backend session', { requestId: call.requestId, system, realm: session.realm });
-          continue;
-        }
+        if ((await renew(args, backendSession)) !== undefined) continue;
         throw new ApiFault(PortaFaultCode.authFailed, `The ${system} system ended this session: log in again`);
       }
     }

@@ -18,8 +18,18 @@ export interface MigrationsApiDeps {
   metrics: Metrics;
   /** Longest wait for calls in flight at `begin`. */
   drainTimeoutMs: number;
-  /** Lists a customer's accounts on a system (via a service login); undefined when not configured. */
-  listAccounts?: (system: SystemName, iCustomer: number) => Promise<Array<{ iAccount: number; id?: string; login?: string }>>;
+  /**
+   * Reads a customer's lookup keys and accounts on a system (via a service login); undefined when
+   * not configured.
+   */
+  learnCustomer?: (system: SystemName, iCustomer: number) => Promise<LearnedCustomer>;
+}
+
+export interface LearnedCustomer {
+  login?: string;
+  name?: string;
+  refnum?: string;
+  accounts: Array<{ iAccount: number; id?: string; login?: string }>;
 }
 
 const ROUTE = /^\/v1\/migrations(?:\/(\d{1,15})\/(begin|commit|abort))?\/?$/;
@@ -46,9 +56,14 @@ export function createMigrationsApi(deps: MigrationsApiDeps) {
     holds.markMoving(iCustomer);
     let accounts: number[] = [];
     try {
-      if (deps.listAccounts !== undefined) {
-        const found = await deps.listAccounts(current.system, iCustomer);
-        for (const a of found) {
+      if (deps.learnCustomer !== undefined) {
+        // Every key that names this customer must resolve through the directory from now on, or a
+        // lookup by login could reach the stale copy left on the old system after the move.
+        const found = await deps.learnCustomer(current.system, iCustomer);
+        for (const [kind, value] of [['customer-login', found.login], ['customer-name', found.name], ['customer-refnum', found.refnum]] as const) {
+          if (value !== undefined && value !== '') await directory.putKey(kind, value, { iCustomer });
+        }
+        for (const a of found.accounts) {
           const keys: { id?: string; login?: string } = {};
           if (a.id !== undefined) keys.id = a.id;
           if (a.login !== undefined) keys.login = a.login;

@@ -11,6 +11,9 @@ export interface LoginReply {
   expires_in: number;
 }
 
+/** Returned for a well-signed token past its `exp`: no session (clients re-login or refresh). */
+export const EXPIRED = '\u0000expired';
+
 /**
  * The dispatcher's own credentials: 192-bit random session ids, HS256 access tokens whose `jti`
  * is the session id, and refresh tokens `<session id>.<secret>`. Backend tokens never leave.
@@ -48,7 +51,10 @@ export class SessionTokens {
   /** The session id an access token names, or undefined when the token is malformed or forged. */
   sessionIdOfAccessToken(token: string): string | undefined {
     const payload = verifyJwt(token, this.#secret);
-    return typeof payload?.jti === 'string' ? payload.jti : undefined;
+    if (typeof payload?.jti !== 'string') return undefined;
+    // A token past its exp is dead even if its session lives on (an older token after a refresh).
+    if (typeof payload.exp === 'number' && payload.exp <= Date.now() / 1000) return EXPIRED;
+    return payload.jti;
   }
 
   /** Splits a refresh token; the secret part is checked against the stored session by `refreshMatches`. */

@@ -92,7 +92,7 @@ test('a moved customer is found by id, by account and by account key on the targ
   }
 });
 
-test('a moved customer is found by login on the target', { todo: 'dispatcher defect: a migration records account keys but not the customer login/name/refnum; with unknownOdd assume-source the key goes to the source (its stale, moved copy)' }, async (t) => {
+test('a moved customer is found by login on the target', async (t) => {
   const stack = await startSpiedStack(t);
   const admin = stack.url('admin');
   const creds = await loginFull(admin, { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });

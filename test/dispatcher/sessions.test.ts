@@ -206,7 +206,7 @@ test('unknown, expired and garbage credentials get the faults clients re-login o
   assert.equal(apiCallsSeen(stack, 'source').length + apiCallsSeen(stack, 'target').length, 0, 'no refused call reached a backend');
 });
 
-test('an access token past its exp is refused even while its session lives on', { todo: 'dispatcher defect: authenticate() ignores the JWT exp claim' }, async (t) => {
+test('an access token past its exp is refused even while its session lives on', async (t) => {
   const stack = await startSpiedStack(t, { config: { sessions: { store: 'memory', secret: SECRET } } });
   const admin = stack.url('admin');
   const creds = await loginFull(admin, { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });
@@ -249,7 +249,7 @@ test('when both systems refuse the login, the client gets Server.Session.auth_fa
   assert.equal(r.json.faultcode, 'Server.Session.auth_failed', r.text);
 });
 
-test('a simulator refresh token still renews its session after the access token expired', { todo: 'simulator defect: SessionManager.refresh() only accepts refresh tokens of live sessions' }, async (t) => {
+test('a simulator refresh token still renews its session after the access token expired', async (t) => {
   const stack = await startSpiedStack(t, { sim: { sessionTtlSeconds: 1 } });
   const login = await direct(stack.source.urls.admin, 'Session/login', { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });
   await sleep(1100);
@@ -257,7 +257,7 @@ test('a simulator refresh token still renews its session after the access token 
   assert.equal(r.status, 200, `refresh after access-token expiry: ${r.text}`);
 });
 
-test('expired backend sessions are renewed transparently', { todo: 'blocked by the simulator: its refresh token expires with the session; the dispatcher only renews after a backend auth fault' }, async (t) => {
+test('expired backend sessions are renewed transparently', async (t) => {
   const stack = await startSpiedStack(t, { sim: { sessionTtlSeconds: 1 } });
   const admin = stack.url('admin');
   const creds = await loginFull(admin, { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });

@@ -11,6 +11,8 @@ export interface SimSession {
   principal: SimPrincipal;
   createdAt: number;
   expiresAt: number;
+  /** A refresh token outlives the access token, as on PortaBilling: it renews an expired session until then. */
+  refreshUntil: number;
   refreshToken: string;
   context: JsonObject;
 }
@@ -47,6 +49,7 @@ export class SessionManager {
   readonly #users: SimUser[];
   readonly #env: number;
   readonly #ttlMs: number;
+  readonly #refreshTtlMs: number;
   readonly #now: () => number;
   readonly #secret = randomBytes(32);
   readonly #sessions = new Map<string, SimSession>();
@@ -61,6 +64,7 @@ export class SessionManager {
     this.#users = o.users;
     this.#env = o.env;
     this.#ttlMs = o.ttlSeconds * 1000;
+    this.#refreshTtlMs = Math.max(this.#ttlMs * 24, 86_400_000);
     this.#now = o.now ?? Date.now;
   }
 
@@ -133,6 +137,7 @@ export class SessionManager {
       principal,
       createdAt: now,
       expiresAt: now + this.#ttlMs,
+      refreshUntil: now + this.#refreshTtlMs,
       refreshToken: randomBytes(16).toString('hex'),
       context: { i_env: this.#env },
     };
@@ -168,7 +173,7 @@ export class SessionManager {
   #sweepSessions(): void {
     this.#loginsSinceSweep = 0;
     const now = this.#now();
-    for (const [id, s] of this.#sessions) if (s.expiresAt <= now) this.#drop(id);
+    for (const [id, s] of this.#sessions) if (s.refreshUntil <= now) this.#drop(id);
   }
 
   #drop(id: string): void {
@@ -182,8 +187,9 @@ export class SessionManager {
   live(id: string): SimSession | undefined {
     const s = this.#sessions.get(id);
     if (!s) return undefined;
-    if (s.expiresAt <= this.#now()) {
-      this.#drop(id);
+    const now = this.#now();
+    if (s.expiresAt <= now) {
+      if (s.refreshUntil <= now) this.#drop(id);
       return undefined;
     }
     return s;
@@ -233,11 +239,12 @@ export class SessionManager {
   /** Rotates the refresh token and issues a new access token for the same session. */
   refresh(refreshToken: string): LoginResult {
     const id = this.#byRefresh.get(refreshToken);
-    const s = id === undefined ? undefined : this.live(id);
-    if (!s) throw simFault('authFailed', 'The refresh token is unknown or its session has ended; log in again');
+    const s = id === undefined ? undefined : this.#sessions.get(id);
+    if (!s || s.refreshUntil <= this.#now()) throw simFault('authFailed', 'The refresh token is unknown or its session has ended; log in again');
     this.#byRefresh.delete(s.refreshToken);
     s.refreshToken = randomBytes(16).toString('hex');
     s.expiresAt = this.#now() + this.#ttlMs;
+    s.refreshUntil = this.#now() + this.#refreshTtlMs;
     this.#byRefresh.set(s.refreshToken, s.id);
     return this.#reply(s);
   }
