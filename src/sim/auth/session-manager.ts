@@ -143,11 +143,11 @@ export class SessionManager {
     };
     this.#sessions.set(s.id, s);
     this.#byRefresh.set(s.refreshToken, s.id);
-    return this.#reply(s);
+    return this.#reply(s, now);
   }
 
-  #reply(s: SimSession): LoginResult {
-    const now = this.#now();
+  /** `now` is the same clock reading that set `s.expiresAt`, so `expires_in` is exactly the TTL. */
+  #reply(s: SimSession, now: number): LoginResult {
     const p = s.principal;
     const payload: JsonObject = {
       iat: Math.floor(now / 1000),
@@ -240,13 +240,14 @@ export class SessionManager {
   refresh(refreshToken: string): LoginResult {
     const id = this.#byRefresh.get(refreshToken);
     const s = id === undefined ? undefined : this.#sessions.get(id);
-    if (!s || s.refreshUntil <= this.#now()) throw simFault('authFailed', 'The refresh token is unknown or its session has ended; log in again');
+    const now = this.#now();
+    if (!s || s.refreshUntil <= now) throw simFault('authFailed', 'The refresh token is unknown or its session has ended; log in again');
     this.#byRefresh.delete(s.refreshToken);
     s.refreshToken = randomBytes(16).toString('hex');
-    s.expiresAt = this.#now() + this.#ttlMs;
-    s.refreshUntil = this.#now() + this.#refreshTtlMs;
+    s.expiresAt = now + this.#ttlMs;
+    s.refreshUntil = now + this.#refreshTtlMs;
     this.#byRefresh.set(s.refreshToken, s.id);
-    return this.#reply(s);
+    return this.#reply(s, now);
   }
 
   close(id: string): boolean {
