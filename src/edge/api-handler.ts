@@ -12,6 +12,7 @@ import type { ApiFault} from './faults.ts';
 import { dispatcherFault, isApiFault } from './faults.ts';
 import { readBody } from './body-limit.ts';
 import { decodeRestRequest, encodeRestFault } from './rest-codec.ts';
+import { encodeSoapFault } from '../soap/soap-reply.ts';
 
 /** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
 export interface SoapFront {
@@ -64,6 +65,15 @@ export function writeFault(res: ServerResponse, fault: ApiFault, requestId: stri
   res.end(f.body);
 }
 
+function writeSoapFault(res: ServerResponse, fault: ApiFault, requestId: string): void {
+  const f = encodeSoapFault(fault);
+  res.statusCode = fault.httpStatus === 500 ? f.status : fault.httpStatus;
+  res.setHeader('content-type', f.contentType);
+  res.setHeader('x-request-id', requestId);
+  res.setHeader('content-length', Buffer.byteLength(f.body));
+  res.end(f.body);
+}
+
 /**
  * The HTTP face of one API listener (a realm, or the PortaSIP API): reads the body within its
  * limit, decodes it with the REST (or SOAP) codec, runs it, writes the reply, logs one line.
@@ -80,15 +90,16 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     let systems: string[] = [];
     let status = 500;
     let faultcode: string | undefined;
+    const path = (req.url ?? '/').split('?')[0]!;
+    const soap = deps.soap !== undefined && !portasip && deps.soap.handles(path);
     try {
       if (!deps.allow.allows(realm, clientIp)) {
         req.resume();
         throw dispatcherFault('ipNotAllowed', `Client address ${clientIp} is not allowed to use the ${realm} API`, { httpStatus: 403 });
       }
-      const path = (req.url ?? '/').split('?')[0]!;
-      if (deps.soap !== undefined && !portasip && deps.soap.handles(path)) {
+      if (soap) {
         const body = req.method === 'POST' ? await readBody(req, deps.bodyLimit) : undefined;
-        ({ status, service, method, plan, systems } = await deps.soap.handle(req, res, body, { realm, clientIp, requestId }));
+        ({ status, service, method, plan, systems } = await deps.soap!.handle(req, res, body, { realm, clientIp, requestId }));
         return;
       }
       const body = await readBody(req, deps.bodyLimit);
@@ -107,7 +118,9 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
       if (!isApiFault(err)) deps.logger.error('unexpected error', { requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
       status = fault.httpStatus;
       faultcode = fault.faultcode;
-      writeFault(res, fault, requestId);
+      // A SOAP client cannot read a JSON fault: refusals made before the SOAP front ran still speak SOAP.
+      if (soap && !res.headersSent) writeSoapFault(res, fault, requestId);
+      else writeFault(res, fault, requestId);
     } finally {
       const ms = performance.now() - started;
       deps.metrics.inc('webdispatcher_calls_total', 'API calls by listener, plan and status', { listener, plan: plan.split(':')[0] ?? '', status: String(status) });

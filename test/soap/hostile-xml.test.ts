@@ -141,6 +141,7 @@ test('an envelope over the body limit is refused and the node keeps serving', as
   const huge = envelope(sessionId, `<ns1:get_customer_info><name>${'x'.repeat(2 * 1024 * 1024)}</name></ns1:get_customer_info>`);
   const reply = await soapPost('/soap/Customer/get_customer_info', huge);
   assert.equal(reply.status, 413, reply.text.slice(0, 300));
+  assert.match(reply.text, /<faultcode>Server\.Dispatcher\.body_too_large<\/faultcode>/, 'a SOAP client gets a SOAP fault');
   const normal = await soapPost('/soap/Customer/get_customer_info', envelope(sessionId, '<ns1:get_customer_info><i_customer>3</i_customer></ns1:get_customer_info>'));
   assert.equal(normal.status, 200, normal.text.slice(0, 300));
 });
