@@ -57,3 +57,10 @@ test('check-config exits 1 and lists the problems of a bad file, 0 for a good on
   assert.match(ko.stderr, /listen\.admin/);
   assert.match(ko.stderr, /systems\.target/);
 });
+
+test('the documented example config is valid', () => {
+  const c = loadConfigFile(new URL('../../config/example.yaml', import.meta.url).pathname);
+  assert.equal(c.workers, 2);
+  assert.equal(c.sessions.store, 'redis');
+  assert.deepEqual(c.security.allow['admin:billing-robot'], ['10.1.2.3']);
+});
