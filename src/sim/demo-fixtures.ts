@@ -31,6 +31,12 @@ export const DEMO_ACCOUNT = { iAccount: 1, id: '15551230001', login: '1555123000
  * of its accounts has login `alice` / password `secret`.
  */
 export const CAPTURE_CUSTOMER_ID = 7;
+
+/**
+ * Customer 7 is also a main office (the WebTrit capture lists its branch offices): up to this
+ * many of the next seeded customers under the same parent become its branch offices (source only).
+ */
+export const CAPTURE_BRANCH_OFFICES = 3;
 export const CAPTURE_ACCOUNT = { iAccount: 19, login: 'alice', password: 'secret' } as const;
 
 /** Admin credentials the wire captures use (pass as SimulatorOptions.adminCredentials). */

@@ -125,10 +125,19 @@ describe('lists, lookups and not-found faults', () => {
     }
   });
 
-  test('get_customer_list with i_main_customer (as WebTrit sends it) lists only that customer\'s offices', {
-    todo: 'simulator ignores i_main_customer and returns every customer',
-  }, async () => {
-    const rows = ok(await call('Customer/get_customer_list', { skip_exported: 1, i_main_customer: 7, i_office_type: 2 }))['customer_list'] as Row[];
-    for (const r of rows) assert.equal(r['i_main_customer'], 7, `customer ${String(r['i_customer'])} is not an office of 7`);
+  test('get_customer_list with i_main_customer (as WebTrit sends it) lists only that customer\'s offices', async () => {
+    const reply = ok(await call('Customer/get_customer_list', { skip_exported: 1, i_main_customer: 7, i_office_type: 2, get_total: 1 }));
+    const rows = reply['customer_list'] as Row[];
+    assert.ok(rows.length > 0, 'customer 7 has branch offices on the source');
+    assert.equal(reply['total'], rows.length);
+    for (const r of rows) {
+      // PortaBilling's customer_info names the main office i_main_office (the filter WebTrit sends is i_main_customer).
+      assert.equal(r['i_main_office'], 7, `customer ${String(r['i_customer'])} is not an office of 7`);
+      assert.equal(r['i_office_type'], 2, `customer ${String(r['i_customer'])} is not a branch office`);
+    }
+    const order = rows.map((r) => r['i_customer'] as number);
+    assert.deepEqual(order, [...order].sort((a, b) => a - b), 'listed by i_customer ascending');
+    const everyone = ok(await call('Customer/get_customer_list', { get_total: 1 }));
+    assert.ok((everyone['total'] as number) > rows.length, 'the filter narrows the list');
   });
 });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../routing/api-call.ts';
-import { CUSTOMER_WRITABLE, type SimCustomer } from '../model/records.ts';
+import { CUSTOMER_WRITABLE, OFFICE_TYPE, type SimCustomer } from '../model/records.ts';
 import { formatPortaTime, parsePortaTime } from '../model/porta-time.ts';
 import type { SimCallContext, SimHandlerTable, SimSystem } from './sim-context.ts';
 import { collectPage, findCustomer, guardWrite, logWrite } from './locate.ts';
-import { likeMatcher, optInt, optString, paging, reqObject } from './params.ts';
+import { likeMatcher, optFlag, optInt, optString, paging, reqObject } from './params.ts';
 import { customerView } from './record-views.ts';
 import { validatePatch } from './record-patch.ts';
 import { canSeeCustomer, isStaff } from './scope.ts';
@@ -21,6 +21,14 @@ function checkReferences(sys: SimSystem, patch: JsonObject): void {
   const dp = patch.i_discount_plan;
   if (typeof dp === 'number' && !sys.store.config.discountPlans.has(dp)) {
     throw simFault('validation', `i_discount_plan ${dp} does not exist`);
+  }
+  const type = patch.i_office_type;
+  if (typeof type === 'number' && !(Object.values(OFFICE_TYPE) as number[]).includes(type)) {
+    throw simFault('validation', `i_office_type must be 1 (none), 2 (branch office) or 3 (main office), got ${type}`);
+  }
+  const main = patch.i_main_office;
+  if (typeof main === 'number' && !sys.store.getCustomer(main)) {
+    throw simFault('validation', `i_main_office ${main} does not exist`);
   }
 }
 
@@ -73,9 +81,14 @@ export function registerCustomerService(table: SimHandlerTable, sys: SimSystem):
     const name = optString(params, 'name');
     const iParent = optInt(params, 'i_parent');
     const iClass = optInt(params, 'i_customer_class');
+    // PortaBilling's customer_info field is i_main_office; WebTrit's client sends i_main_customer.
+    const iMainOffice = optInt(params, 'i_main_office') ?? optInt(params, 'i_main_customer');
+    const iOfficeType = optInt(params, 'i_office_type');
+    const skipExported = optFlag(params, 'skip_exported') ?? false;
     const cap = limit ?? DEFAULT_LIST_CAP;
     if (ctx.user.realm === 'account') return { customer_list: [], ...(getTotal ? { total: 0 } : {}) };
-    const filtered = login !== undefined || name !== undefined || iParent !== undefined || iClass !== undefined || ctx.user.realm !== 'admin';
+    const filtered = login !== undefined || name !== undefined || iParent !== undefined || iClass !== undefined
+      || iMainOffice !== undefined || iOfficeType !== undefined || skipExported || ctx.user.realm !== 'admin';
     let rows: SimCustomer[];
     let total: number;
     if (!filtered) {
@@ -89,6 +102,7 @@ export function registerCustomerService(table: SimHandlerTable, sys: SimSystem):
     } else {
       const loginMatch = login === undefined ? undefined : likeMatcher(login);
       const nameMatch = name === undefined ? undefined : likeMatcher(name);
+      // Ascending i_customer in every case: clients page with limit/offset and rely on a stable order.
       const ids: Iterable<number> = ctx.user.realm === 'customer' ? [ctx.user.i_customer] : store.customerIds();
       const customers = (function* () {
         for (const id of ids) {
@@ -101,7 +115,10 @@ export function registerCustomerService(table: SimHandlerTable, sys: SimSystem):
         && (loginMatch === undefined || loginMatch(c.login))
         && (nameMatch === undefined || nameMatch(c.name))
         && (iParent === undefined || c.i_parent === iParent)
-        && (iClass === undefined || c.i_customer_class === iClass), offset, cap, getTotal));
+        && (iClass === undefined || c.i_customer_class === iClass)
+        && (iMainOffice === undefined || c.i_main_office === iMainOffice)
+        && (iOfficeType === undefined || c.i_office_type === iOfficeType)
+        && (!skipExported || store.movedMark(c.i_customer) === undefined), offset, cap, getTotal));
     }
     const out: JsonObject = { customer_list: rows.map((c) => view(ctx, c)) };
     if (getTotal) out.total = total;
@@ -138,6 +155,8 @@ export function registerCustomerService(table: SimHandlerTable, sys: SimSystem):
       i_discount_plan: null,
       refnum: '',
       creation_date: formatPortaTime(Date.now()),
+      i_office_type: OFFICE_TYPE.none,
+      i_main_office: null,
       ...(patch as Partial<SimCustomer>),
     };
     store.putCustomer(c);
@@ -155,7 +174,7 @@ export function registerCustomerService(table: SimHandlerTable, sys: SimSystem):
       throw simFault('permissionDenied', 'A reseller cannot move a customer to another parent');
     }
     if (!isStaff(ctx.user)) {
-      for (const f of ['i_parent', 'i_customer_class', 'i_discount_plan', 'credit_limit', 'bill_status', 'blocked']) {
+      for (const f of ['i_parent', 'i_customer_class', 'i_discount_plan', 'credit_limit', 'bill_status', 'blocked', 'i_office_type', 'i_main_office']) {
         if (f in patch) throw simFault('permissionDenied', `The ${ctx.realm} realm cannot change ${f}`);
       }
     }

@@ -22,7 +22,14 @@ export interface SimCustomer {
   i_discount_plan: number | null;
   refnum: string;
   creation_date: string;
+  /** Office hierarchy, as PortaBilling's customer_info: see OFFICE_TYPE. */
+  i_office_type: number;
+  /** The main office (an i_customer) of a branch office; null otherwise. */
+  i_main_office: number | null;
 }
+
+/** PortaBilling's `i_office_type` values. */
+export const OFFICE_TYPE = { none: 1, branchOffice: 2, mainOffice: 3 } as const;
 
 /** An account (one phone line) of a customer. */
 export interface SimAccount {
@@ -70,6 +77,8 @@ export const CUSTOMER_WRITABLE: Readonly<Record<string, FieldKind>> = {
   i_parent: 'nullable-integer',
   i_discount_plan: 'nullable-integer',
   refnum: 'string',
+  i_office_type: 'integer',
+  i_main_office: 'nullable-integer',
 };
 
 export const ACCOUNT_WRITABLE: Readonly<Record<string, FieldKind>> = {

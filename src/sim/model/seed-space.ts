@@ -1,6 +1,6 @@
 import type { SystemName, JsonObject } from '../../routing/api-call.ts';
 import { hash3, pick } from './hash.ts';
-import type { SimAccount, SimCustomer, SimPortaSipState } from './records.ts';
+import { OFFICE_TYPE, type SimAccount, type SimCustomer, type SimPortaSipState } from './records.ts';
 import { CUSTOMER_CLASS_COUNT, DISCOUNT_PLAN_COUNT, PRODUCT_COUNT, SUBSCRIPTION_PLAN_COUNT } from './config-entities.ts';
 import { DEMO_RESELLER, DEMO_RESELLER_2 } from '../demo-fixtures.ts';
 import { formatPortaTime } from './porta-time.ts';
@@ -136,6 +136,8 @@ export class SeedSpace {
       i_discount_plan: h2 % 3 === 0 ? null : 1 + ((h2 >>> 6) % DISCOUNT_PLAN_COUNT),
       refnum: `R${i_customer}`,
       creation_date: formatPortaTime(this.anchorMs - (400 + (h % 1000)) * DAY_MS),
+      i_office_type: OFFICE_TYPE.none,
+      i_main_office: null,
     };
   }
 
