@@ -7,7 +7,7 @@ import type {
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
-import type { Rejection, ValidRow } from './import-batches.ts';
+import type { BatchInfo, Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
 import { dispatcherFault, isApiFault } from '../edge/faults.ts';
 
@@ -54,6 +54,26 @@ type CustomerRow = { i_customer: number; system: SystemName; state: 'active' | '
 
 const toLocation = (r: CustomerRow): CustomerLocation => ({ iCustomer: r.i_customer, system: r.system, state: r.state, version: r.version, updatedAt: r.updated_at });
 
+/** Rows per multi-row import statement: one SQLite statement run per 256 rows, not per row. */
+const BULK_ROWS = 256;
+
+const rowsOf = (n: number, one: string): string => Array.from({ length: n }, () => one).join(', ');
+
+/**
+ * The upserts, for `n` rows at once. A customer row never changes the system of a moving customer
+ * (`WHERE`), and bumps `version` only when the system changes.
+ */
+const BULK_SQL = {
+  customers: (n: number) => `INSERT INTO customers (i_customer, system, state, version, updated_at) VALUES ${rowsOf(n, "(?, ?, 'active', 1, ?)")}
+      ON CONFLICT (i_customer) DO UPDATE SET system = excluded.system, version = version + (system <> excluded.system),
+        updated_at = CASE WHEN system <> excluded.system THEN excluded.updated_at ELSE updated_at END
+      WHERE state = 'active' OR system = excluded.system`,
+  accounts: (n: number) => `INSERT INTO accounts (i_account, i_customer) VALUES ${rowsOf(n, '(?, ?)')}
+      ON CONFLICT (i_account) DO UPDATE SET i_customer = excluded.i_customer`,
+  keys: (n: number) => `INSERT INTO lookup_keys (kind, value, i_customer, i_account) VALUES ${rowsOf(n, '(?, ?, ?, ?)')}
+      ON CONFLICT (kind, value) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account`,
+};
+
 function migrate(db: SqliteDatabase): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const run = db.transaction(() => {
@@ -86,17 +106,16 @@ export class SqliteDirectory implements LocationDirectory {
     dataVersion: Statement; getCustomer: Statement; getOwner: Statement; findKey: Statement;
     upsertCustomer: Statement; upsertCustomerReturning: Statement; upsertAccount: Statement; upsertKey: Statement;
     accountsOf: Statement; begin: Statement; commit: Statement; abort: Statement; listMoving: Statement;
+    listMovingSystems: Statement; syncNormal: Statement; syncFull: Statement;
   };
+  readonly #bulkStatements = new Map<string, Statement>();
 
   private constructor(db: SqliteDatabase, options: SqliteDirectoryOptions) {
     this.#db = db;
     this.#batch = options.importBatch ?? DEFAULT_IMPORT_BATCH;
     this.#shared = options.shared ?? false;
     this.#pollMs = options.pollMs ?? 200;
-    const upsert = `INSERT INTO customers (i_customer, system, state, version, updated_at) VALUES (?, ?, 'active', 1, ?)
-      ON CONFLICT (i_customer) DO UPDATE SET system = excluded.system, version = version + (system <> excluded.system),
-        updated_at = CASE WHEN system <> excluded.system THEN excluded.updated_at ELSE updated_at END
-      WHERE state = 'active' OR system = excluded.system`;
+    const upsert = BULK_SQL.customers(1);
     this.#s = {
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       getCustomer: db.prepare('SELECT * FROM customers WHERE i_customer = ?'),
@@ -104,9 +123,8 @@ export class SqliteDirectory implements LocationDirectory {
       findKey: db.prepare('SELECT i_customer, i_account FROM lookup_keys WHERE kind = ? AND value = ?'),
       upsertCustomer: db.prepare(upsert),
       upsertCustomerReturning: db.prepare(`${upsert} RETURNING *`),
-      upsertAccount: db.prepare('INSERT INTO accounts (i_account, i_customer) VALUES (?, ?) ON CONFLICT (i_account) DO UPDATE SET i_customer = excluded.i_customer'),
-      upsertKey: db.prepare(`INSERT INTO lookup_keys (kind, value, i_customer, i_account) VALUES (?, ?, ?, ?)
-        ON CONFLICT (kind, value) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account`),
+      upsertAccount: db.prepare(BULK_SQL.accounts(1)),
+      upsertKey: db.prepare(BULK_SQL.keys(1)),
       accountsOf: db.prepare('SELECT i_account FROM accounts WHERE i_customer = ? ORDER BY i_account').pluck(),
       begin: db.prepare(`INSERT INTO customers (i_customer, system, state, version, updated_at) VALUES (?, ?, 'moving', 1, ?)
         ON CONFLICT (i_customer) DO UPDATE SET state = 'moving', version = version + 1, updated_at = excluded.updated_at
@@ -116,6 +134,9 @@ export class SqliteDirectory implements LocationDirectory {
       abort: db.prepare(`UPDATE customers SET state = 'active', version = version + 1, updated_at = ?
         WHERE i_customer = ? AND state = 'moving' RETURNING *`),
       listMoving: db.prepare("SELECT * FROM customers WHERE state = 'moving' ORDER BY i_customer"),
+      listMovingSystems: db.prepare("SELECT i_customer, system FROM customers WHERE state = 'moving'").raw(),
+      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
     this.#polledVersion = this.#s.dataVersion.get() as number;
   }
@@ -244,21 +265,100 @@ export class SqliteDirectory implements LocationDirectory {
     return this.#guard('listing moving customers', () => (this.#s.listMoving.all() as CustomerRow[]).map(toLocation));
   }
 
-  async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
-    const applyBatch = this.#db.transaction((batch: ValidRow[]) => {
-      const refused: Rejection[] = [];
-      const now = new Date().toISOString();
-      for (const { line, record } of batch) {
-        if (this.#s.upsertCustomer.run(record.iCustomer, record.system, now).changes === 0) {
-          refused.push({ line, reason: `customer ${record.iCustomer} is moving; its system cannot change during a move` });
-          continue;
-        }
-        this.#writeRelations(record);
+  /** A cached multi-row upsert of `n` rows into `table` (n is a power of two ≤ `BULK_ROWS`). */
+  #bulk(table: 'customers' | 'accounts' | 'keys', n: number): Statement {
+    const name = `${table}:${n}`;
+    let stmt = this.#bulkStatements.get(name);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(BULK_SQL[table](n));
+      this.#bulkStatements.set(name, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * Runs `values` (rows of `width` values each, in order) through multi-row upserts: `BULK_ROWS`
+   * rows per statement, the remainder in power-of-two pieces, so at most log2(BULK_ROWS) + 1
+   * statements per table are ever prepared. SQLite applies the rows of one statement in order,
+   * so a key repeated in a batch ends with its last row's value, as with one statement per row.
+   * Returns the number of rows changed.
+   */
+  #upsertAll(table: 'customers' | 'accounts' | 'keys', values: unknown[], width: number): number {
+    let changed = 0;
+    let at = 0;
+    while (at < values.length) {
+      let n = BULK_ROWS;
+      const left = (values.length - at) / width;
+      while (n > left) n >>= 1;
+      const part = at === 0 && n * width === values.length ? values : values.slice(at, at + n * width);
+      changed += this.#bulk(table, n).run(part).changes;
+      at += n * width;
+    }
+    return changed;
+  }
+
+  /** One import batch, inside the caller's IMMEDIATE transaction; returns the refused rows. */
+  #importBatch(batch: ValidRow[]): Rejection[] {
+    const refused: Rejection[] = [];
+    const now = new Date().toISOString();
+    // A row may not change the system of a moving customer (the statement's WHERE says the same).
+    // Moving customers are few and indexed, and we hold the write lock, so read them once.
+    const moving = new Map((this.#s.listMovingSystems.all() as Array<[number, SystemName]>));
+    const customers: unknown[] = [];
+    const accounts: unknown[] = [];
+    const keys: unknown[] = [];
+    for (const { line, record: r } of batch) {
+      const id = r.iCustomer;
+      const system = moving.get(id);
+      if (system !== undefined && system !== r.system) {
+        refused.push({ line, reason: `customer ${id} is moving; its system cannot change during a move` });
+        continue;
       }
-      return refused;
+      customers.push(id, r.system, now);
+      if (r.accounts !== undefined) for (const a of r.accounts) accounts.push(a, id);
+      if (r.login !== undefined) keys.push('customer-login', r.login, id, null);
+      if (r.name !== undefined) keys.push('customer-name', r.name, id, null);
+      if (r.refnum !== undefined) keys.push('customer-refnum', r.refnum, id, null);
+      if (r.accountKeys !== undefined) {
+        for (const k of r.accountKeys) {
+          accounts.push(k.iAccount, id);
+          if (k.id !== undefined) keys.push('account-id', k.id, id, k.iAccount);
+          if (k.login !== undefined) keys.push('account-login', k.login, id, k.iAccount);
+        }
+      }
+    }
+    const written = this.#upsertAll('customers', customers, 3);
+    // Every row sent was either inserted or updated (DO UPDATE counts one change, a refused
+    // update none): anything else means the moving check above was wrong — undo the batch.
+    if (written !== customers.length / 3) throw new Error(`import batch: ${customers.length / 3 - written} customer rows were refused by the store after the moving check`);
+    this.#upsertAll('accounts', accounts, 2);
+    this.#upsertAll('keys', keys, 4);
+    return refused;
+  }
+
+  async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
+    const applyBatch = this.#db.transaction((batch: ValidRow[]) => this.#importBatch(batch));
+    const apply = (batch: ValidRow[], { last }: BatchInfo): Rejection[] => this.#guard('importing', () => {
+      if (last) return applyBatch.immediate(batch);
+      // Durability: every batch but the last commits with synchronous=NORMAL, i.e. without an
+      // fsync. In WAL mode that is still atomic and crash-safe: a commit is a run of checksummed
+      // WAL frames ending in a commit frame, and recovery ignores an incomplete run, so a crash
+      // or power cut can lose the latest unsynced batches whole — never part of a batch, never
+      // the file (checkpoints still sync the WAL first). The last batch commits with FULL, and
+      // its fsync of the WAL file covers every earlier frame, so when the report comes back every
+      // accepted row is on disk — as before, just with one fsync per import instead of one per
+      // batch. A crash before the report loses at most a suffix of an import the operator never
+      // saw finish; re-running it is safe (rows are upserts). The setting is restored before any
+      // other code runs (this is synchronous), so moves and puts keep synchronous=FULL.
+      this.#s.syncNormal.run();
+      try {
+        return applyBatch.immediate(batch);
+      } finally {
+        this.#s.syncFull.run();
+      }
     });
     try {
-      return await importInBatches(rows, this.#batch, (batch) => this.#guard('importing', () => applyBatch.immediate(batch)));
+      return await importInBatches(rows, this.#batch, apply);
     } finally {
       this.#emit({ all: true });
     }
