@@ -1,5 +1,7 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { Realm, SystemName } from '../routing/api-call.ts';
@@ -192,12 +194,14 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
   const dispatcher = await createDispatcher(config, deps);
   const servers: Server[] = [];
   const urls: RunningDispatcher['urls'] = {};
-  const ports: Partial<Record<DispatcherListener, number | undefined>> = { ...config.listen };
+  const { tls: tlsFiles, ...ports } = config.listen as DispatcherConfig['listen'] & Partial<Record<DispatcherListener, number>>;
+  const tls = tlsFiles === undefined ? undefined : { cert: readFileSync(tlsFiles.certFile), key: readFileSync(tlsFiles.keyFile) };
   try {
     for (const [name, handler] of Object.entries(dispatcher.handlers) as Array<[DispatcherListener, (req: IncomingMessage, res: ServerResponse) => void]>) {
-      const port = ports[name];
+      const port = (ports as Partial<Record<DispatcherListener, number>>)[name];
       if (port === undefined) continue;
-      const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 }, handler);
+      const options = { keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 };
+      const server: Server = tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
       server.on('upgrade', refuseUpgrade);
       server.on('clientError', (_err, socket) => {
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -208,7 +212,7 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       servers.push(server);
       const addr = server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      urls[name] = `http://${host}:${addr.port}`;
+      urls[name] = `${tls === undefined ? 'http' : 'https'}://${host}:${addr.port}`;
     }
   } catch (err) {
     for (const s of servers) s.close();

@@ -22,6 +22,8 @@ export interface DispatcherConfig {
     ops: number;
     portal?: number;
     provisioning?: number;
+    /** Terminate TLS on every listener with this PEM certificate chain and key. */
+    tls?: { certFile: string; keyFile: string };
   };
   routing: {
     /** Context of a new admin/reseller session (default `source`). */

@@ -144,6 +144,22 @@ export function validateConfig(input: unknown): DispatcherConfig {
     admin: port('admin', 0), reseller: port('reseller', 0), customer: port('customer', 0), account: port('account', 0),
     portasip: port('portasip', 0), ops: port('ops', 0),
   };
+  if (listenRaw.tls !== undefined) {
+    const tls = r.section(listenRaw, 'tls', false, 'listen');
+    const certFile = r.str(tls, 'listen.tls', 'certFile', '');
+    const keyFile = r.str(tls, 'listen.tls', 'keyFile', '');
+    for (const [k, f] of [['certFile', certFile], ['keyFile', keyFile]] as const) {
+      if (f === '') r.problems.push(`listen.tls.${k}: is required with listen.tls`);
+      else {
+        try {
+          readFileSync(f);
+        } catch (err) {
+          r.problems.push(`listen.tls.${k}: cannot read ${f}: ${(err as Error).message}`);
+        }
+      }
+    }
+    listen.tls = { certFile, keyFile };
+  }
   if (listenRaw.portal !== undefined) listen.portal = port('portal', 0);
   if (listenRaw.provisioning !== undefined) listen.provisioning = port('provisioning', 0);
 
