@@ -217,13 +217,16 @@ describe('the simulator accepts every request style real PortaBilling clients us
     ok(parsed[6]!);
   });
 
-  test('per-realm API docs are served at /doc/api/<X>Interface.json (SPEC §3)', { todo: 'simulator answers 404 for /doc/api/*' }, async () => {
+  test('per-realm API docs are served at /doc/api/<X>Interface.json (SPEC §3)', async () => {
     for (const [realm, x] of [['admin', 'Admin'], ['reseller', 'Reseller'], ['customer', 'Customer'], ['account', 'Account']] as const) {
       const url = sim.urls[realm];
       const reply = await sendRaw(url, buildRequest('GET', `/doc/api/${x}Interface.json`, [['Host', hostOf(url)]]));
       assert.equal(reply.status, 200, `${realm}: GET /doc/api/${x}Interface.json → ${reply.status}`);
       assert.match(reply.headers['content-type'] ?? '', /json/);
-      JSON.parse(reply.text);
+      const doc = JSON.parse(reply.text) as { name: string; services: { name: string; methods: { name: string }[] }[] };
+      assert.equal(doc.name, `${x}Interface`);
+      const customer = doc.services.find((s) => s.name === 'Customer');
+      assert.ok(customer?.methods.some((m) => m.name === 'get_customer_info'), `${x}Interface documents Customer/get_customer_info`);
     }
   });
 });

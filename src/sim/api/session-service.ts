@@ -25,6 +25,9 @@ function liveSession(sessions: SessionManager, t: { sessionId?: string; accessTo
   return undefined;
 }
 
+/** The `Session/*` methods `sessionCall` answers (documented in the API docs). */
+export const SESSION_METHODS: readonly string[] = ['login', 'logout', 'ping', 'refresh_access_token', 'get_session_context', 'set_session_context'];
+
 /**
  * `Session/*`: login, logout, ping, refresh_access_token, get/set_session_context. logout, ping
  * and refresh take their token from params, as real clients send them with no Authorization header.
