@@ -15,6 +15,7 @@ import { Executor } from '../execution/executor.ts';
 import { CutoverHolds } from '../execution/cutover-holds.ts';
 import { createApiHandler, refuseUpgrade, type SoapFront } from '../edge/api-handler.ts';
 import { createSoapFront } from '../edge/soap-front.ts';
+import { createApiDocsProxy } from '../edge/api-docs.ts';
 import { IpAllowList } from '../edge/ip-allow.ts';
 import { createLogger, type Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
@@ -84,7 +85,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(executor, { logger });
-  const apiDeps = { executor, logger, metrics, allow, bodyLimit: config.limits.bodyBytes, soap };
+  const apiDeps = { executor, logger, metrics, allow, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
   const handlers: Dispatcher['handlers'] = {};
   for (const realm of REALMS) handlers[realm] = toListener(createApiHandler(realm, false, apiDeps));
   handlers.portasip = toListener(createApiHandler('admin', true, apiDeps));

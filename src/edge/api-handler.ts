@@ -27,6 +27,7 @@ export interface ApiHandlerDeps {
   allow: IpAllowList;
   bodyLimit: number;
   soap?: SoapFront;
+  apiDocs?: (req: IncomingMessage, res: ServerResponse, ctx: { realm: Realm; requestId: string }) => Promise<number>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -100,6 +101,10 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
       if (soap) {
         const body = req.method === 'POST' ? await readBody(req, deps.bodyLimit) : undefined;
         ({ status, service, method, plan, systems } = await deps.soap!.handle(req, res, body, { realm, clientIp, requestId }));
+        return;
+      }
+      if (req.method === 'GET' && path.startsWith('/doc/api/') && !portasip && deps.apiDocs) {
+        status = await deps.apiDocs(req, res, { realm, requestId });
         return;
       }
       const body = await readBody(req, deps.bodyLimit);
