@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { locationDirectorySuite } from './location-directory.suite.ts';
 import { DispatcherFaultCode, isApiFault } from '../edge/faults.ts';
+import type { ImportRow } from './location-directory.ts';
 
 locationDirectorySuite('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wd-sqlite-'));
@@ -44,5 +45,36 @@ describe('sqlite directory file handling', () => {
     const before = a.cacheToken();
     await b.putCustomer({ iCustomer: 5, system: 'target' });
     assert.notEqual(a.cacheToken(), before);
+  });
+
+  it('a bulk import over several batches and multi-row statements keeps row order: the last row naming a customer, account or key wins', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-sqlite-'));
+    const path = join(dir, 'bulk.sqlite');
+    const d = await SqliteDirectory.open({ path, importBatch: 300 });
+    t.after(async () => { await d.close(); rmSync(dir, { recursive: true, force: true }); });
+    await d.putCustomer({ iCustomer: 900, system: 'source' });
+    await d.beginMove(900, 'source');
+    const rows: ImportRow[] = [];
+    for (let i = 1; i <= 1000; i++) {
+      const record = i === 1000 ? { iCustomer: 7, system: 'target' as const, accounts: [70_001], login: 'shared-login' }
+        : i === 999 ? { iCustomer: 900, system: 'target' as const, login: 'refused-900' }
+          : { iCustomer: i, system: 'source' as const, accounts: [i * 10 + 1, 70_001], login: i === 3 ? 'shared-login' : `c${i}` };
+      rows.push({ line: i + 1, record });
+    }
+    const report = await d.importRecords((async function* () { yield* rows; })());
+    assert.equal(report.accepted, 999);
+    assert.deepEqual(report.rejected.map((r) => r.line), [1000]);
+    assert.match(report.rejected[0]!.reason, /customer 900 is moving/);
+    const seven = await d.getCustomer(7);
+    assert.deepEqual([seven?.system, seven?.version], ['target', 2], 'row 1000 re-imported customer 7 on target');
+    assert.equal(await d.getAccountOwner(70_001), 7, 'the last row listing account 70001 owns it');
+    assert.deepEqual(await d.findKey('customer-login', 'shared-login'), { iCustomer: 7 });
+    assert.equal(await d.getAccountOwner(9981), 998);
+    assert.deepEqual(await d.accountsOf(500), [5001]);
+    assert.equal(await d.findKey('customer-login', 'refused-900'), undefined, 'the refused row wrote no key');
+    assert.deepEqual([(await d.getCustomer(900))?.state, (await d.getCustomer(900))?.system], ['moving', 'source']);
+    const reopened = await SqliteDirectory.open({ path });
+    t.after(() => reopened.close());
+    assert.equal((await reopened.getCustomer(998))?.system, 'source', 'another connection reads the imported rows');
   });
 });
