@@ -46,3 +46,14 @@ export function cannedCustomerInfoReply(env: number): string {
     },
   });
 }
+
+/** Reply to any `POST /soap/…`: a SOAP 1.1 get_customer_info response (the transport floor for S5). */
+export function cannedSoapReply(env: number): string {
+  return '<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
+    + 'xmlns:ns1="https://pb.example.com/Porta/SOAP/Customer" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+    + '<SOAP-ENV:Body><ns1:get_customer_infoResponse><customer_info>'
+    + `<i_customer xsi:type="xsd:int">7</i_customer><i_env xsi:type="xsd:int">${env}</i_env><name xsi:type="xsd:string">John Doe</name>`
+    + '<login xsi:type="xsd:string">john</login><balance xsi:type="xsd:float">12.5</balance><iso_4217 xsi:type="xsd:string">USD</iso_4217>'
+    + '<email xsi:type="xsd:string">john@example.com</email><status xsi:type="xsd:string">active</status>'
+    + '</customer_info></ns1:get_customer_infoResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>';
+}

@@ -20,7 +20,7 @@ export interface Contender {
   auth: Auth;
   /** How it was started (for the results). */
   commands: string[];
-  /** Process id of a single-process contender (RSS measurements). */
+  /** Root process of the contender (its CPU use is this process tree's); none for direct. */
   pid?: number;
   close(): Promise<void>;
 }
@@ -50,7 +50,7 @@ async function directTarget(backend: Backend): Promise<Contender> {
 
 async function nginxProxy(backend: Backend, workers: number, name: string): Promise<Contender> {
   const proxy = await startNginxProxy(backend.source.urls.admin, workers);
-  return { name, urls: { admin: proxy.url }, auth: await backendAuth(backend, 'source'), commands: [proxy.command], close: () => proxy.close() };
+  return { name, urls: { admin: proxy.url }, auth: await backendAuth(backend, 'source'), commands: [proxy.command], pid: proxy.pid, close: () => proxy.close() };
 }
 
 interface UrlReady { ready: true; url: string }
@@ -65,7 +65,7 @@ async function naive(backend: Backend): Promise<Contender> {
   }
   const proc = await startReadyProcess<UrlReady>(process.execPath, args, { cwd: repoRoot });
   return {
-    name: 'naive-node', urls: { admin: proc.ready.url }, auth,
+    name: 'naive-node', urls: { admin: proc.ready.url }, auth, pid: proc.pid,
     commands: [proc.command.replace(repoRoot + '/', '').replace(/--(source|target)-bearer \S+/g, '--$1-bearer <token>')],
     close: () => proc.close(),
   };

@@ -12,11 +12,13 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { once } from 'node:events';
 import { freePort, nginxBinary } from './tools.ts';
-import { cannedCustomerInfoReply, cannedLoginReply, cannedPingReply } from './canned-replies.ts';
+import { cannedCustomerInfoReply, cannedLoginReply, cannedPingReply, cannedSoapReply } from './canned-replies.ts';
 
 /** A running nginx with the ports it listens on. */
 export interface RunningNginx {
   ports: number[];
+  /** The master process (its workers are its children). */
+  pid: number;
   /** The command line that started it (for the results). */
   command: string;
   /** The generated configuration (for the results). */
@@ -82,6 +84,7 @@ async function startNginx(prefix: string, config: string, ports: number[]): Prom
   }
   return {
     ports,
+    pid: child.pid ?? 0,
     command: `nginx ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`,
     config,
     async close() {
@@ -113,6 +116,7 @@ export async function startCannedBackend(opts: { envs?: readonly number[]; worke
     location = /rest/Session/login/ { return 200 ${nginxString(cannedLoginReply(env))}; }
     location = /rest/Session/ping { return 200 ${nginxString(cannedPingReply())}; }
     location /rest/ { return 200 ${nginxString(cannedCustomerInfoReply(env))}; }
+    location /soap/ { default_type 'text/xml; charset=utf-8'; return 200 ${nginxString(cannedSoapReply(env))}; }
     location / { return 404 '{"faultcode":"Server.not_found","faultstring":"no such path"}'; }
   }
 `).join('');

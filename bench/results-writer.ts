@@ -22,6 +22,8 @@ export interface ContenderRow {
   contender: string;
   rps?: Spread;
   wrkErrors?: number;
+  /** CPU time of the contender's process tree per request during the wrk runs, µs. */
+  cpuUsPerRequest?: Spread;
   /** Open-loop latency (from scheduled send time) per rate. */
   openLoop?: { rate: number; p50: Spread; p99: Spread; p999: Spread; serviceP50: Spread; serviceP99: Spread; errors: number; achieved: Spread }[];
   note?: string;
@@ -72,10 +74,10 @@ function scenarioMarkdown(s: ScenarioReport): string {
   const nginx = s.rows.find((r) => r.contender === 'nginx-proxy') ?? s.rows.find((r) => r.contender.startsWith('nginx'));
   if (s.rows.some((r) => r.rps !== undefined)) {
     lines.push(`Closed-loop throughput (wrk), req/s, median (min–max):`, '');
-    lines.push('| contender | req/s | vs direct | vs nginx-proxy | errors |', '|---|---:|---:|---:|---:|');
+    lines.push('| contender | req/s | vs direct | vs nginx-proxy | contender CPU µs/request | errors |', '|---|---:|---:|---:|---:|---:|');
     for (const r of s.rows) {
       if (r.rps === undefined) continue;
-      lines.push(`| ${r.contender} | ${spreadCell(r.rps, 0)} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, nginx?.rps)} | ${r.wrkErrors ?? 0} |`);
+      lines.push(`| ${r.contender} | ${spreadCell(r.rps, 0)} | ${ratio(r.rps, direct?.rps)} | ${ratio(r.rps, nginx?.rps)} | ${spreadCell(r.cpuUsPerRequest, 0)} | ${r.wrkErrors ?? 0} |`);
     }
     lines.push('');
   }

@@ -29,6 +29,7 @@ import { writeResults, writeStandalone } from './results-writer.ts';
 import type { ContenderRow, RunReport, ScenarioReport } from './results-writer.ts';
 import { summariseProfiles } from './cpu-profile.ts';
 import { growthTable, sessionGrowth } from './session-growth.ts';
+import { treeCpuSeconds } from './process-cpu.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,8 +48,8 @@ const settings = {
   runs: Number(args.runs ?? 3),
   // wrk takes whole seconds.
   wrkSeconds: quick ? 2 : 3,
-  olSeconds: quick ? 1 : 3,
-  olWarmup: quick ? 0.25 : 1,
+  olSeconds: quick ? 1 : 2,
+  olWarmup: quick ? 0.25 : 0.5,
 };
 const startedAt = Date.now();
 const log = (msg: string): void => { process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${msg}\n`); };
@@ -59,24 +60,52 @@ function rotated<T>(items: readonly T[], round: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-async function runScenario(s: Scenario, backend: Backend, generator: OpenLoopGenerator, commands: string[], skipped: string[]): Promise<ScenarioReport> {
+/**
+ * Contenders already started, by backend and name: scenarios on the same backend reuse them (a
+ * clustered dispatcher takes seconds to start), and all are stopped at the end of the run.
+ */
+const running = new Map<string, Promise<Contender>>();
+
+function contenderFor(name: ContenderName, backend: Backend, key: string, commands: string[]): Promise<Contender> {
+  const k = `${key}/${name}`;
+  let c = running.get(k);
+  if (c === undefined) {
+    c = startContender(name, backend).then((x) => { commands.push(...x.commands); return x; });
+    running.set(k, c);
+    // A failed start is not cached: the next scenario may try again.
+    c.catch(() => running.delete(k));
+  }
+  return c;
+}
+
+async function closeContenders(): Promise<void> {
+  for (const c of running.values()) await c.then((x) => x.close(), () => {}).catch(() => {});
+  running.clear();
+}
+
+async function runScenario(s: Scenario, backend: Backend, backendKey: string, generator: OpenLoopGenerator, commands: string[], skipped: string[]): Promise<ScenarioReport> {
   const wanted = quick ? s.contenders.filter((c) => c !== 'nginx-proxy-1w') : s.contenders;
   const contenders: Contender[] = [];
   const rows: ContenderRow[] = [];
-  try {
-    for (const name of wanted) {
-      if (name.startsWith('dispatcher') && !dispatcherAvailable()) { skipped.push(`${s.id} ${name}: src/cli/start-command.ts does not exist yet`); continue; }
-      try {
-        log(`${s.id}: starting ${name}`);
-        const c = await startContender(name, backend);
-        contenders.push(c);
-        commands.push(...c.commands);
-      } catch (err) {
-        log(`${s.id}: ${name} failed to start: ${(err as Error).message.slice(0, 400)}`);
-        rows.push({ contender: name, note: `failed to start: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}` });
-      }
-    }
+  {
+    // Started side by side: a clustered dispatcher takes seconds to come up.
+    const available = wanted.filter((name) => {
+      if (name.startsWith('dispatcher') && !dispatcherAvailable()) { skipped.push(`${s.id} ${name}: src/cli/start-command.ts does not exist yet`); return false; }
+      return true;
+    });
+    const started = await Promise.allSettled(available.map((name) => {
+      log(`${s.id}: ${running.has(`${backendKey}/${name}`) ? 'reusing' : 'starting'} ${name}`);
+      return contenderFor(name, backend, backendKey, commands);
+    }));
+    started.forEach((r, i) => {
+      const name = available[i]!;
+      if (r.status === 'fulfilled') { contenders.push(r.value); return; }
+      const err = r.reason as Error;
+      log(`${s.id}: ${name} failed to start: ${err.message.slice(0, 400)}`);
+      rows.push({ contender: name, note: `failed to start: ${err.message.split('\n')[0]!.slice(0, 200)}` });
+    });
     const wrk = new Map<string, WrkResult[]>();
+    const cpuPerRequest = new Map<string, number[]>();
     const ol = new Map<string, OpenLoopResult[]>();
     const urlOf = (c: Contender): string | undefined => c.urls[s.listener];
     // One unrecorded wrk second per contender: JIT, connection pools and caches warm up first.
@@ -92,7 +121,10 @@ async function runScenario(s: Scenario, backend: Backend, generator: OpenLoopGen
         const url = urlOf(c);
         if (url === undefined) continue;
         try {
+          const cpuBefore = c.pid !== undefined ? treeCpuSeconds(c.pid) : NaN;
           const r = await runWrk({ url, requests: s.requests(c.auth), durationS: settings.wrkSeconds, connections: s.wrk.connections, threads: 1 });
+          const cpu = c.pid !== undefined ? treeCpuSeconds(c.pid) - cpuBefore : NaN;
+          if (Number.isFinite(cpu) && r.requests > 0) cpuPerRequest.set(c.name, [...(cpuPerRequest.get(c.name) ?? []), (cpu * 1e6) / r.requests]);
           commands.push(r.command.replace(url, '<contender-url>'));
           wrk.set(c.name, [...(wrk.get(c.name) ?? []), r]);
           log(`${s.id} wrk round ${round + 1} ${c.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, errors ${r.errors}`);
@@ -123,6 +155,8 @@ async function runScenario(s: Scenario, backend: Backend, generator: OpenLoopGen
       if (w !== undefined) {
         row.rps = spread(w.map((r) => r.rps));
         row.wrkErrors = w.reduce((a, r) => a + r.errors, 0);
+        const cpu = cpuPerRequest.get(c.name);
+        if (cpu !== undefined) row.cpuUsPerRequest = spread(cpu);
       }
       const rates = s.openLoop?.rates ?? [];
       const openLoop = rates.flatMap((rate) => {
@@ -142,8 +176,6 @@ async function runScenario(s: Scenario, backend: Backend, generator: OpenLoopGen
       if (openLoop.length > 0) row.openLoop = openLoop;
       rows.push(row);
     }
-  } finally {
-    for (const c of contenders) await c.close().catch(() => {});
   }
   const order = (n: string): number => { const i = s.contenders.indexOf(n as ContenderName); return i < 0 ? 99 : i; };
   rows.sort((a, b) => order(a.contender) - order(b.contender));
@@ -163,6 +195,7 @@ async function profileDispatcher(backend: Backend, s: Scenario, commands: string
   }
   const summary = summariseProfiles(dir, repoRoot, 20);
   const keep = join(repoRoot, 'bench', 'results', 'profiles');
+  rmSync(keep, { recursive: true, force: true });
   mkdirSync(keep, { recursive: true });
   // The raw profiles stay in bench/results/ (git-ignored) for a flame graph in Chrome DevTools.
   for (const f of readdirSync(dir)) copyFileSync(join(dir, f), join(keep, f));
@@ -199,23 +232,26 @@ async function main(): Promise<void> {
       if ((s.needs === 'sim' || s.backend !== 'canned') && !simulatorAvailable()) { skipped.push(`${s.id}: the simulator (src/sim/simulator.ts) does not exist yet`); continue; }
       if (s.needs === 'dispatcher' && !dispatcherAvailable()) { skipped.push(`${s.id}: the dispatcher (src/cli/start-command.ts) does not exist yet`); continue; }
       const backend = await backendFor(s);
-      reports.push(await runScenario(s, backend, generator, commands, skipped));
+      reports.push(await runScenario(s, backend, s.backend === 'canned' ? 'canned' : `sim${s.backend.sim}`, generator, commands, skipped));
     }
+    // The scenarios' contenders are done: stop them before S6 and the profile start their own.
+    await closeContenders();
     const s1 = selected.find((s) => s.id === 'S1-json');
     const growthWanted = !quick && !args['no-growth'] && (only === undefined || only.includes('S6-sessions'));
     if (growthWanted && !dispatcherAvailable()) skipped.push('S6-sessions: the dispatcher does not exist yet');
     if (growthWanted && dispatcherAvailable()) {
       const s1def = scenarios({ simCustomerIds: [] }).find((s) => s.id === 'S1-json')!;
-      const levels = [1, 1_000, 10_000, 100_000, 1_000_000];
+      // The first level is the ~200 warm-up logins; then 10× steps until the login budget runs out.
+      const levels = [1, 2_000, 20_000, 200_000, 1_000_000];
       try {
-        const g = await sessionGrowth(await backendFor(s1def), s1def, levels, { runs: settings.runs, wrkSeconds: 2, loginBudgetMs: 90_000, log });
+        const g = await sessionGrowth(await backendFor(s1def), s1def, levels, { runs: settings.runs, wrkSeconds: 2, loginBudgetMs: 60_000, log });
         commands.push(...g.commands);
         reports.push({
           id: 'S6-sessions', title: 'growth: S1-json throughput and memory as live dispatcher sessions pile up (1 worker, in-memory store)',
           backend: 'canned nginx', rows: [], markdown: growthTable(g.levels),
           notes: [
-            'Sessions are real admin logins through the dispatcher (32 concurrent); RSS is VmRSS of the dispatcher process, 1 s after the logins; bytes per session = RSS growth / sessions added (includes garbage not yet collected).',
-            'Levels are filled within a 90 s login budget (the 10-minute run has no room for more): the last row is where the budget ran out (its session count is the one actually reached). Target: ≤ 1 KiB per session; S1 at the largest level ≥ 0.9 × at the smallest.',
+            'Sessions are real admin logins through the dispatcher (32 concurrent); RSS is VmRSS of the dispatcher process, 1 s after the logins; bytes per session = RSS growth / sessions added since the previous row (includes garbage not yet collected, so small steps are noisy; the largest step is the estimate).',
+            'Levels are filled within a 60 s login budget (the 10-minute run has no room for more): the last row is where the budget ran out (its session count is the one actually reached). Target: ≤ 1 KiB per session; S1 at the largest level ≥ 0.9 × at the smallest.',
             'Directory sizes (1,000 → 10,000,000 customers) are measured by the directory benchmarks in their own section.',
           ],
         });
@@ -233,6 +269,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await closeContenders();
     await generator.close();
     for (const b of backends.values()) await b.close().catch(() => {});
   }
