@@ -23,6 +23,11 @@ export interface SimulatorOptions {
   extraUsers?: SimExtraUser[];
   /** Request body cap in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Gives one seeded account `count` xDRs (generated deterministically on demand, newest first,
+   * over the last 60 days) for large-reply tests and benchmarks. Default: none.
+   */
+  heavyXdrs?: { iAccount: number; count: number };
 }
 
 /** An additional staff user of a simulator. */

@@ -68,7 +68,7 @@ function checkOptions(o: SimulatorOptions): void {
 export async function createSimulator(options: SimulatorOptions): Promise<SimulatorInstance> {
   checkOptions(options);
   const host = options.host ?? '127.0.0.1';
-  const space = new SeedSpace(options.seed ?? 1, options.role, options.customers ?? 200, Date.now());
+  const space = new SeedSpace(options.seed ?? 1, options.role, options.customers ?? 200, Date.now(), options.heavyXdrs);
   const store = new SimStore(space, buildConfigEntities(options.seed ?? 1));
   if (options.role === 'source') seedFixtures(store);
   const sessions = new SessionManager({ store, users: staffUsers(options), env: options.env, ttlSeconds: options.sessionTtlSeconds ?? 3600 });

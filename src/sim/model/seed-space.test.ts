@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeedSpace } from './seed-space.ts';
+import { SeedSpace, XDR_DAYS } from './seed-space.ts';
 import { buildConfigEntities } from './config-entities.ts';
 import { SimStore } from './sim-store.ts';
 
@@ -105,4 +105,19 @@ test('xDRs fall within the 60 days before the anchor', () => {
     }
   }
   assert.ok(seen > 0);
+});
+
+test('a heavy-user account gets its configured number of xDRs, newest first and uniquely numbered; other accounts are unchanged', () => {
+  const plain = new SeedSpace(1, 'source', 20, ANCHOR);
+  const heavy = new SeedSpace(1, 'source', 20, ANCHOR, { iAccount: 13, count: 12_000 });
+  const xdrs = heavy.xdrsFor(13, '16000000013');
+  assert.equal(xdrs.length, 12_000);
+  const times = xdrs.map((x) => String(x.connect_time));
+  for (let i = 1; i < times.length; i++) assert.ok((times[i - 1] ?? '') >= (times[i] ?? ''), `newest first at ${i}`);
+  assert.equal(new Set(xdrs.map((x) => x.i_xdr)).size, xdrs.length);
+  const oldest = Date.parse(`${times.at(-1) ?? ''}Z`.replace(' ', 'T'));
+  assert.ok(heavy.anchorMs - oldest <= XDR_DAYS * 86_400_000 + 3_600_000, 'within the history window');
+  assert.deepEqual(heavy.xdrsFor(13, '16000000013'), xdrs, 'deterministic');
+  assert.deepEqual(heavy.xdrsFor(15, '16000000015'), plain.xdrsFor(15, '16000000015'));
+  assert.ok(plain.xdrsFor(13, '16000000013').length < 25);
 });

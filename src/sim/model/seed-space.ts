@@ -17,6 +17,16 @@ const ACCOUNT_ID_BASE = 16_000_000_000;
 const DAY_MS = 86_400_000;
 /** xDRs per account are generated over this many days before the anchor. */
 export const XDR_DAYS = 60;
+/** Most xDRs one heavy-user account may be given (keeps its i_xdr range disjoint from others'). */
+export const MAX_HEAVY_XDRS = 1_000_000;
+/** Heavy-user xDRs are numbered from here: `base + i_account * MAX_HEAVY_XDRS + i`. */
+const HEAVY_XDR_ID_BASE = 1_000_000_000_000;
+
+/** One seeded account given many xDRs (for large-reply tests and benchmarks). */
+export interface HeavyXdrs {
+  iAccount: number;
+  count: number;
+}
 
 /**
  * The seeded population of one system, derived lazily and deterministically from
@@ -30,14 +40,19 @@ export class SeedSpace {
   readonly customerCount: number;
   /** Start of the hour the simulator started: the "now" of generated history. */
   readonly anchorMs: number;
+  readonly heavy: HeavyXdrs | undefined;
   readonly #parity: number;
 
-  constructor(seed: number, role: SystemName, customerCount: number, anchorMs: number) {
+  constructor(seed: number, role: SystemName, customerCount: number, anchorMs: number, heavy?: HeavyXdrs) {
     this.seed = seed;
     this.role = role;
     this.customerCount = customerCount;
     this.anchorMs = anchorMs - (anchorMs % 3_600_000);
     this.#parity = role === 'source' ? 1 : 2;
+    if (heavy && !(Number.isSafeInteger(heavy.count) && heavy.count >= 0 && heavy.count <= MAX_HEAVY_XDRS)) {
+      throw new Error(`heavy-user xDR count must be 0..${MAX_HEAVY_XDRS}, got ${String(heavy.count)}`);
+    }
+    this.heavy = heavy;
   }
 
   /** i_customer of seeded index k. */
@@ -165,16 +180,24 @@ export class SeedSpace {
     };
   }
 
-  /** Generated xDRs of an account, newest first, over the XDR_DAYS before the anchor. */
+  /**
+   * Generated xDRs of an account, newest first, over the XDR_DAYS before the anchor (0..24 of
+   * them; the heavy-user account, when configured, gets its configured count).
+   */
   xdrsFor(iAccount: number, accountId: string): JsonObject[] {
-    const n = hash3(this.seed, iAccount, 4) % 25;
+    const heavyCount = this.heavy?.iAccount === iAccount ? this.heavy.count : undefined;
+    const heavy = heavyCount !== undefined;
+    const n = heavyCount ?? hash3(this.seed, iAccount, 4) % 25;
+    const spacing = (XDR_DAYS * DAY_MS) / Math.max(25, n);
+    // Jitter stays below the spacing so the list really is newest first.
+    const jitter = Math.min(3_600_000, Math.floor(spacing));
     const out: JsonObject[] = [];
     for (let i = 0; i < n; i++) {
       const h = hash3(this.seed, iAccount, 1000 + i);
-      const connect = this.anchorMs - ((i * XDR_DAYS * DAY_MS) / 25 + (h % 3_600_000));
+      const connect = this.anchorMs - (i * spacing + (h % jitter));
       const seconds = 10 + (h % 1800);
       out.push({
-        i_xdr: iAccount * 64 + i,
+        i_xdr: heavy ? HEAVY_XDR_ID_BASE + iAccount * MAX_HEAVY_XDRS + i : iAccount * 64 + i,
         i_account: iAccount,
         CLI: accountId,
         CLD: `1${(h % 9_000_000_000 + 1_000_000_000).toString()}`,
