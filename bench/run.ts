@@ -84,7 +84,8 @@ async function closeContenders(): Promise<void> {
 }
 
 async function runScenario(s: Scenario, backend: Backend, backendKey: string, generator: OpenLoopGenerator, commands: string[], skipped: string[]): Promise<ScenarioReport> {
-  const wanted = quick ? s.contenders.filter((c) => c !== 'nginx-proxy-1w') : s.contenders;
+  // Quick mode leaves out the two slowest to start or least telling (60 s budget).
+  const wanted = quick ? s.contenders.filter((c) => c !== 'nginx-proxy-1w' && c !== 'dispatcher-all') : s.contenders;
   const contenders: Contender[] = [];
   const rows: ContenderRow[] = [];
   {
@@ -277,6 +278,7 @@ async function main(): Promise<void> {
     machine,
     mode: quick ? 'quick' : 'full',
     settings: [
+      ...(quick ? ['Quick mode: S1-json only, without nginx-proxy-1w and dispatcher-all, 2 s wrk runs and 1 s open-loop runs; run `npm run bench` for the full table.'] : []),
       `Every contender runs in its own process(es) on 127.0.0.1, in front of the same backend, on the same ${machine.cores} cores, which the backend, the contender and the load generator share (and, on a shared machine, whatever else runs).`,
       `Interleaved: each round runs every contender once (order rotated per round), ${settings.runs} rounds; figures are the median of the rounds with min–max.`,
       `Closed loop: \`wrk -t 1\` (one thread, so the generator's share of the cores is small and the same for every contender), ${settings.wrkSeconds} s per run, the scenario's connection count, POST bodies from bench/wrk-post.lua.`,
