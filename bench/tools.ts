@@ -35,7 +35,8 @@ function which(cmd: string): string | undefined {
 async function waitForDpkgLock(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const res = spawnSync('sh', ['-c', 'pgrep -x apt-get || pgrep -x apt || pgrep -x dpkg || pgrep -f unattended-upgr'], { encoding: 'utf8' });
+    // '[u]' keeps pgrep -f from matching this very shell command line.
+    const res = spawnSync('sh', ['-c', "pgrep -x apt-get || pgrep -x apt || pgrep -x dpkg || pgrep -f '[u]nattended-upgr'"], { encoding: 'utf8' });
     if (res.status !== 0 || res.stdout.trim() === '') return;
     process.stderr.write('bench: waiting for a running apt/dpkg to finish…\n');
     await sleep(3000);
