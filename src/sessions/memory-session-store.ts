@@ -1,9 +1,14 @@
 import type { DispatcherSession } from './session.ts';
 import type { SessionStore } from './session-store.ts';
 
-/** In-process sessions for a single node. Expired entries are dropped on read and by a periodic sweep. */
+/**
+ * In-process sessions for a single node. Each session is kept as its JSON text: a read returns a
+ * fresh copy (callers change a session only through put, as with a shared store), and a string
+ * takes about half the memory of the object graph. Expired entries are dropped on read and by a
+ * periodic sweep.
+ */
 export class MemorySessionStore implements SessionStore {
-  #sessions = new Map<string, DispatcherSession>();
+  #sessions = new Map<string, { expiresAt: number; json: string }>();
   #sweep: NodeJS.Timeout;
 
   constructor(sweepIntervalMs = 60_000) {
@@ -23,12 +28,11 @@ export class MemorySessionStore implements SessionStore {
       this.#sessions.delete(id);
       return undefined;
     }
-    // A copy, so callers mutate only through put() as they must with a shared store.
-    return structuredClone(s);
+    return JSON.parse(s.json) as DispatcherSession;
   }
 
   async put(session: DispatcherSession): Promise<void> {
-    this.#sessions.set(session.id, structuredClone(session));
+    this.#sessions.set(session.id, { expiresAt: session.expiresAt, json: JSON.stringify(session) });
   }
 
   async delete(id: string): Promise<void> {

@@ -20,6 +20,8 @@ export const EXPIRED = '\u0000expired';
  */
 export class SessionTokens {
   #secret: string;
+  /** Tokens already verified (token → jti, exp): a client sends the same token on every call. */
+  #verified = new Map<string, { jti: string; exp: number | undefined }>();
 
   constructor(secret: string) {
     this.#secret = secret;
@@ -50,11 +52,18 @@ export class SessionTokens {
 
   /** The session id an access token names, or undefined when the token is malformed or forged. */
   sessionIdOfAccessToken(token: string): string | undefined {
-    const payload = verifyJwt(token, this.#secret);
-    if (typeof payload?.jti !== 'string') return undefined;
+    let known = this.#verified.get(token);
+    if (known === undefined) {
+      const payload = verifyJwt(token, this.#secret);
+      if (typeof payload?.jti !== 'string') return undefined;
+      known = { jti: payload.jti, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
+      // Bounded: past the cap the oldest entry goes (a Map iterates in insertion order).
+      if (this.#verified.size >= 10_000) this.#verified.delete(this.#verified.keys().next().value as string);
+      this.#verified.set(token, known);
+    }
     // A token past its exp is dead even if its session lives on (an older token after a refresh).
-    if (typeof payload.exp === 'number' && payload.exp <= Date.now() / 1000) return EXPIRED;
-    return payload.jti;
+    if (known.exp !== undefined && known.exp <= Date.now() / 1000) return EXPIRED;
+    return known.jti;
   }
 
   /** Splits a refresh token; the secret part is checked against the stored session by `refreshMatches`. */
