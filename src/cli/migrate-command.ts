@@ -1,15 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readDemoState } from '../app/demo-state.ts';
+import { postJson as post } from './post-json.ts';
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  try {
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
-  } catch {
-    return { status: res.status, json: { body: text } };
-  }
-}
 
 /**
  * `webdispatcher migrate --customer N [--to target|source]`: a controlled cutover — begin (the

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimulatorInstance } from '../../src/sim/simulator.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
+import { postJson as post } from '../../src/cli/post-json.ts';
 
 export interface CutoverWorkloadOptions {
   /** Dispatcher admin URLs; each call goes to the next one (clients spread over the nodes). */
@@ -38,15 +39,6 @@ export interface CutoverFigures {
 
 type Applied = { tag: string; time: string; seq: number; system: 'source' | 'target'; method: string };
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  try {
-    return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
-  } catch {
-    return { status: res.status, json: { nonJson: text } };
-  }
-}
 
 async function appliedWrites(sim: SimulatorInstance, system: 'source' | 'target', iCustomer: number): Promise<{ applied: Applied[]; refused: number }> {
   const res = await fetch(`${sim.urls.admin}/sim/write-log?i_customer=${iCustomer}`);
