@@ -13,9 +13,11 @@
  *    commit (the held calls). Prints begin, commit and begin → commit wall times, the held calls'
  *    latency, and the background latency with and without cutovers running. It also times, directly
  *    against the source simulator, what `begin` asks of it (service login, get_customer_info,
- *    get_account_list), to show how much of `begin` that is.
+ *    get_account_list), and runs the same phases against a dispatcher without `ops.serviceLogin`
+ *    (begin then reads nothing from the backend), to show how much of `begin` that read is.
  *
- *   node --import tsx bench/cutover.ts [--cutovers 50] [--rate 1000] [--held 3] [--skip-proof] [--skip-hold]
+ *   node --import tsx bench/cutover.ts [--cutovers 50] [--rates 0,1000] [--held 3] [--service-login both|on|off] [--skip-proof] [--skip-hold]
+ * (one hold-time phase per background rate; 0 = no background traffic, the cutover's own cost).
  * Every phase is bounded in count and time; everything listens on 127.0.0.1 ports chosen by the OS.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,17 +48,19 @@ import type { RequestSpec } from './request-spec.ts';
 const { values: args } = parseArgs({
   options: {
     cutovers: { type: 'string', default: '50' },
-    rate: { type: 'string', default: '1000' },
+    rates: { type: 'string', default: '0,1000' },
     held: { type: 'string', default: '3' },
     customers: { type: 'string', default: '2000' },
     'skip-proof': { type: 'boolean', default: false },
     'skip-hold': { type: 'boolean', default: false },
+    'service-login': { type: 'string', default: 'both' },
   },
 });
 const CUTOVERS = Math.min(Number(args.cutovers), 500);
-const RATE = Math.min(Number(args.rate), 5000);
+const RATES = args.rates.split(',').map((r) => Math.min(Number(r), 5000));
 const HELD = Math.min(Number(args.held), 20);
 const CUSTOMERS = Math.min(Number(args.customers), 100_000);
+const SERVICE_LOGIN = args['service-login'];
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -152,7 +156,7 @@ async function proofTwoNodes(): Promise<void> {
 interface DispatcherProcess { admin: string; ops: string; command: string; close(): Promise<void> }
 
 /** `webdispatcher start` in its own process: one worker, SQLite directory, memory sessions. */
-async function dispatcherProcess(backend: Backend): Promise<DispatcherProcess> {
+async function dispatcherProcess(backend: Backend, serviceLogin: boolean): Promise<DispatcherProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'wd-bench-cutover-'));
   const config = join(dir, 'dispatcher.yaml');
   const urls = (s: Backend['source']) => `{ env: ${s.env}, urls: { admin: "${s.urls.admin}", reseller: "${s.urls.reseller}", customer: "${s.urls.customer}", account: "${s.urls.account}", portasip: "${s.urls.portasip}" } }`;
@@ -163,7 +167,7 @@ listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, porta
 workers: 1
 sessions: { store: memory, secret: "bench-secret-0123456789abcdef" }
 directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }
-ops: { token: "${DEMO_OPS_TOKEN}", serviceLogin: { login: "${DEMO_ADMIN.login}", token: "${DEMO_ADMIN.token}" } }
+ops: { token: "${DEMO_OPS_TOKEN}"${serviceLogin ? `, serviceLogin: { login: "${DEMO_ADMIN.login}", token: "${DEMO_ADMIN.token}" }` : ''} }
 cutover: { holdTimeoutMs: 5000 }
 log: { level: warn }
 `);
@@ -174,7 +178,7 @@ log: { level: warn }
   const { admin, ops } = proc.ready.dispatcher;
   if (admin === undefined || ops === undefined) { await proc.close(); throw new Error(`ready line without admin/ops: ${JSON.stringify(proc.ready)}`); }
   return {
-    admin, ops, command: `${proc.command.replace(repoRoot + '/', '').replace(config, '<dispatcher.yaml>')}   # workers: 1, sessions: memory, directory: sqlite`,
+    admin, ops, command: `${proc.command.replace(repoRoot + '/', '').replace(config, '<dispatcher.yaml>')}   # workers: 1, sessions: memory, directory: sqlite, ops.serviceLogin: ${serviceLogin ? 'set' : 'unset'}`,
     async close() { await proc.close(); rmSync(dir, { recursive: true, force: true }); },
   };
 }
@@ -195,12 +199,15 @@ async function serviceReadDirect(sourceAdmin: string, iCustomer: number): Promis
   return performance.now() - t0;
 }
 
-async function holdTime(): Promise<void> {
-  const backend = await simBackend(CUSTOMERS);
+/**
+ * One dispatcher process, every rate phase. Without `ops.serviceLogin`, begin does not read the
+ * customer's keys and accounts from the system it leaves: the difference is what that read costs.
+ */
+async function holdTime(backend: Backend, serviceLogin: boolean, firstCustomer: number): Promise<void> {
   let dispatcher: DispatcherProcess | undefined;
   const generator = new OpenLoopGenerator();
   try {
-    dispatcher = await dispatcherProcess(backend);
+    dispatcher = await dispatcherProcess(backend, serviceLogin);
     const auth = await restLogin(dispatcher.admin, BENCH_ADMIN.login, BENCH_ADMIN.password);
     const bearer = { authorization: `Bearer ${auth.accessToken}` };
     const opsAuth = { authorization: `Bearer ${DEMO_OPS_TOKEN}` };
@@ -209,70 +216,75 @@ async function holdTime(): Promise<void> {
     for (let c = 1; c < 1000; c += 2) {
       background.push({ path: '/rest/Customer/get_customer_info', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ params: { i_customer: c } }) });
     }
-    const moving = Array.from({ length: CUTOVERS }, (_, i) => 1001 + 2 * i);
-    if (moving.at(-1)! > CUSTOMERS) throw new Error(`--customers ${CUSTOMERS} is too few for ${CUTOVERS} cutovers`);
-    // Warm the dispatcher (JIT, backend sessions, directory) before measuring anything.
-    await generator.run({ url: dispatcher.admin, requests: background, rate: RATE, durationS: 2, warmupS: 1, connections: 64 });
-
-    const quiet = await generator.run({ url: dispatcher.admin, requests: background, rate: RATE, durationS: 5, warmupS: 1, connections: 64 });
-
-    const begins: number[] = [];
-    const commits: number[] = [];
-    const windows: number[] = [];
-    const helds: number[] = [];
-    const heldStatus: Record<string, number> = {};
-    const drained: number[] = [];
-    // The generator runs long enough to cover every cutover (each takes tens of ms plus a 20 ms pause).
-    const durationS = Math.max(5, Math.ceil((CUTOVERS * 0.12) + 2));
-    const busyRun: Promise<OpenLoopResult> = generator.run({ url: dispatcher.admin, requests: background, rate: RATE, durationS, warmupS: 1, connections: 64 });
-    await sleep(1500);
-    const started = performance.now();
-    for (const c of moving) {
-      if (performance.now() - started > (durationS - 1) * 1000) break;
-      const t0 = performance.now();
-      const begin = await post(`${dispatcher.ops}/v1/migrations/${c}/begin`, {}, opsAuth);
-      const t1 = performance.now();
-      if (begin.status !== 200) throw new Error(`begin ${c}: ${begin.status} ${JSON.stringify(begin.json)}`);
-      if (typeof begin.json.drained_ms === 'number') drained.push(begin.json.drained_ms);
-      // Calls for the moving customer: the dispatcher holds them until commit.
-      const held = Array.from({ length: HELD }, async () => {
-        const s = performance.now();
-        const r = await post(`${dispatcher!.admin}/rest/Customer/get_customer_info`, { params: { i_customer: c } }, bearer);
-        helds.push(performance.now() - s);
-        const key = r.status === 200 ? '200' : `${r.status} ${String(r.json.faultcode)}`;
-        heldStatus[key] = (heldStatus[key] ?? 0) + 1;
-      });
-      await sleep(2);
-      const t2 = performance.now();
-      const commit = await post(`${dispatcher.ops}/v1/migrations/${c}/commit`, { system: 'target' }, opsAuth);
-      const t3 = performance.now();
-      if (commit.status !== 200) throw new Error(`commit ${c}: ${commit.status} ${JSON.stringify(commit.json)}`);
-      begins.push(t1 - t0);
-      commits.push(t3 - t2);
-      windows.push(t3 - t0);
-      await Promise.all(held);
-      await sleep(20);
-    }
-    const busy = await busyRun;
-
-    // What begin costs the source system, measured directly, right after (same machine state).
-    const direct: number[] = [];
-    for (let i = 0; i < Math.min(CUTOVERS, 50); i++) direct.push(await serviceReadDirect(backend.source.urls.admin, 1001 + 2 * i));
-
     const p = (xs: number[]) => pct(percentiles(Float64Array.from(xs)));
-    print({
-      bench: 'cutover-hold', cutovers: begins.length, backgroundRate: RATE, heldCallsPerCutover: HELD,
-      beginMs: p(begins), commitMs: p(commits), beginToCommitMs: p(windows), heldCallMs: p(helds), heldCallStatus: heldStatus,
-      beginReportedMs: p(drained),
-      serviceReadDirectMs: p(direct),
-      backgroundQuiet: { achieved: round(quiet.achievedRate, 0), errors: quiet.errors, latencyMs: pct(quiet.latencyMs), serviceMs: pct(quiet.serviceMs) },
-      backgroundDuringCutovers: { achieved: round(busy.achievedRate, 0), errors: busy.errors, latencyMs: pct(busy.latencyMs), serviceMs: pct(busy.serviceMs) },
-    });
-    print({ bench: 'cutover-hold', commands: [...backend.commands, dispatcher.command, quiet.command] });
+    // Warm the dispatcher (JIT, backend sessions, directory) before measuring anything.
+    await generator.run({ url: dispatcher.admin, requests: background, rate: 300, durationS: 2, warmupS: 1, connections: 64 });
+    let nextCustomer = firstCustomer;
+    let command = '';
+    for (const rate of RATES) {
+      const moving = Array.from({ length: CUTOVERS }, (_, i) => nextCustomer + 2 * i);
+      nextCustomer += 2 * CUTOVERS;
+      if (moving.at(-1)! > CUSTOMERS) throw new Error(`--customers ${CUSTOMERS} is too few for the cutovers of every phase`);
+      const quiet = rate > 0 ? await generator.run({ url: dispatcher.admin, requests: background, rate, durationS: 5, warmupS: 1, connections: 64 }) : undefined;
+      command = quiet?.command ?? command;
+
+      const begins: number[] = [];
+      const commits: number[] = [];
+      const windows: number[] = [];
+      const helds: number[] = [];
+      const heldStatus: Record<string, number> = {};
+      const reported: number[] = [];
+      // The background run covers the cutovers (bounded: at most 0.6 s per cutover, 40 s in all);
+      // cutovers that do not fit in it are not run.
+      const durationS = Math.min(40, Math.ceil(CUTOVERS * 0.6) + 2);
+      const busyRun = rate > 0 ? generator.run({ url: dispatcher.admin, requests: background, rate, durationS, warmupS: 1, connections: 64 }) : undefined;
+      if (busyRun !== undefined) await sleep(1500);
+      const started = performance.now();
+      for (const c of moving) {
+        if (busyRun !== undefined && performance.now() - started > (durationS - 1) * 1000) break;
+        const t0 = performance.now();
+        const begin = await post(`${dispatcher.ops}/v1/migrations/${c}/begin`, {}, opsAuth);
+        const t1 = performance.now();
+        if (begin.status !== 200) throw new Error(`begin ${c}: ${begin.status} ${JSON.stringify(begin.json)}`);
+        if (typeof begin.json.drained_ms === 'number') reported.push(begin.json.drained_ms);
+        // Calls for the moving customer: the dispatcher holds them until commit.
+        const held = Array.from({ length: HELD }, async () => {
+          const s = performance.now();
+          const r = await post(`${dispatcher!.admin}/rest/Customer/get_customer_info`, { params: { i_customer: c } }, bearer);
+          helds.push(performance.now() - s);
+          const key = r.status === 200 ? '200' : `${r.status} ${String(r.json.faultcode)}`;
+          heldStatus[key] = (heldStatus[key] ?? 0) + 1;
+        });
+        await sleep(2);
+        const t2 = performance.now();
+        const commit = await post(`${dispatcher.ops}/v1/migrations/${c}/commit`, { system: 'target' }, opsAuth);
+        const t3 = performance.now();
+        if (commit.status !== 200) throw new Error(`commit ${c}: ${commit.status} ${JSON.stringify(commit.json)}`);
+        begins.push(t1 - t0);
+        commits.push(t3 - t2);
+        windows.push(t3 - t0);
+        await Promise.all(held);
+        await sleep(20);
+      }
+      const busy = busyRun === undefined ? undefined : await busyRun;
+
+      // What begin asks of the source system, timed directly right after (same machine state).
+      const direct: number[] = [];
+      for (let i = 0; i < Math.min(begins.length, 50); i++) direct.push(await serviceReadDirect(backend.source.urls.admin, moving[i]!));
+
+      const bg = (r: OpenLoopResult | undefined) => r === undefined ? undefined
+        : { achieved: round(r.achievedRate, 0), errors: r.errors, latencyMs: pct(r.latencyMs), serviceMs: pct(r.serviceMs) };
+      print({
+        bench: 'cutover-hold', serviceLogin, backgroundRate: rate, cutovers: begins.length, heldCallsPerCutover: HELD,
+        beginMs: p(begins), commitMs: p(commits), beginToCommitMs: p(windows), heldCallMs: p(helds), heldCallStatus: heldStatus,
+        beginServerSideMs: p(reported), serviceReadDirectMs: p(direct),
+        backgroundQuiet: bg(quiet), backgroundDuringCutovers: bg(busy), loadavg1: round(loadavg()[0]!),
+      });
+    }
+    print({ bench: 'cutover-hold', commands: [...backend.commands, dispatcher.command, command] });
   } finally {
     await generator.close();
     await dispatcher?.close();
-    await backend.close();
   }
 }
 
@@ -281,5 +293,14 @@ if (!args['skip-proof']) {
   await proofOneNode();
   await proofTwoNodes();
 }
-if (!args['skip-hold']) await holdTime();
+if (!args['skip-hold']) {
+  const backend = await simBackend(CUSTOMERS);
+  try {
+    // Each dispatcher moves its own customers (odd ids from 1001 up, then the next block).
+    if (SERVICE_LOGIN !== 'off') await holdTime(backend, true, 1001);
+    if (SERVICE_LOGIN !== 'on') await holdTime(backend, false, 1001 + 2 * CUTOVERS * RATES.length);
+  } finally {
+    await backend.close();
+  }
+}
 print({ bench: 'cutover', done: true, loadavg1: round(loadavg()[0]!) });
