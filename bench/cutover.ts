@@ -225,7 +225,8 @@ async function holdTime(backend: Backend, serviceLogin: boolean, firstCustomer: 
       const moving = Array.from({ length: CUTOVERS }, (_, i) => nextCustomer + 2 * i);
       nextCustomer += 2 * CUTOVERS;
       if (moving.at(-1)! > CUSTOMERS) throw new Error(`--customers ${CUSTOMERS} is too few for the cutovers of every phase`);
-      const quiet = rate > 0 ? await generator.run({ url: dispatcher.admin, requests: background, rate, durationS: 5, warmupS: 1, connections: 64 }) : undefined;
+      // 3 s at the phase's rate first (not counted), so the quiet figures are not the JIT warming up.
+      const quiet = rate > 0 ? await generator.run({ url: dispatcher.admin, requests: background, rate, durationS: 5, warmupS: 3, connections: 64 }) : undefined;
       command = quiet?.command ?? command;
 
       const begins: number[] = [];
