@@ -85,7 +85,8 @@ async function startNginx(prefix: string, config: string, ports: number[]): Prom
   return {
     ports,
     pid: child.pid ?? 0,
-    command: `nginx ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`,
+    // The temp prefix differs per run and machine: shown as <prefix>.
+    command: `nginx ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ').split(prefix).join('<prefix>')}   # config: ${config.includes('proxy_pass') ? 'proxy_pass' : 'canned replies'}`,
     config,
     async close() {
       if (child.exitCode === null && child.signalCode === null) {

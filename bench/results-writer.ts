@@ -51,6 +51,8 @@ export interface RunReport {
   skipped: string[];
   profile?: string[];
   loadAtEnd?: number;
+  /** Targets of issue 6, met or not (bench/headline.ts). */
+  headline?: string[];
 }
 
 function fmt(n: number, digits = 0): string {
@@ -106,6 +108,11 @@ export function renderSection(report: RunReport): string {
   const m = report.machine;
   const out: string[] = [BEGIN, '## Proxy benchmarks', ''];
   out.push(`Run: ${m.date} (${report.mode} mode), commit \`${m.commit}\`, ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, nginx ${m.nginx}, ${m.wrk}, ${m.os}; 1-min load average ${m.loadAverage.toFixed(2)} at the start${report.loadAtEnd !== undefined ? ` and ${report.loadAtEnd.toFixed(2)} at the end` : ''} (other work on this machine shares the cores).`, '');
+  if (report.headline !== undefined && report.headline.length > 0) {
+    out.push('Headline (ratios and differences from this run; targets from issue 6):', '');
+    for (const h of report.headline) out.push(`- ${h}`);
+    out.push('');
+  }
   out.push('How it is measured:', '');
   for (const s of report.settings) out.push(`- ${s}`);
   out.push('');

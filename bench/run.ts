@@ -30,6 +30,8 @@ import type { ContenderRow, RunReport, ScenarioReport } from './results-writer.t
 import { summariseProfiles } from './cpu-profile.ts';
 import { growthTable, sessionGrowth } from './session-growth.ts';
 import { treeCpuSeconds } from './process-cpu.ts';
+import { headline } from './headline.ts';
+import type { GrowthLevel } from './session-growth.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -134,7 +136,8 @@ async function runScenario(s: Scenario, backend: Backend, backendKey: string, ge
         }
       }
     }
-    for (const rate of s.openLoop?.rates ?? []) {
+    // Quick mode measures only the target's rate (the last one listed).
+    for (const rate of quick ? (s.openLoop?.rates ?? []).slice(-1) : (s.openLoop?.rates ?? [])) {
       for (let round = 0; round < settings.runs; round++) {
         for (const c of rotated(openLoopContenders, round)) {
           const url = urlOf(c);
@@ -190,7 +193,7 @@ async function profileDispatcher(backend: Backend, s: Scenario, commands: string
   try {
     const r = await runWrk({ url: c.urls.admin!, requests: s.requests(c.auth), durationS: quick ? 2 : 5, connections: 32, threads: 1 });
     log(`profile run: ${r.rps.toFixed(0)} req/s under --cpu-prof`);
-    commands.push(...c.commands.map((x) => x.replace('node ', 'node --cpu-prof --cpu-prof-dir=<dir> ').replace(/ --cpu-prof --cpu-prof-dir=\S+/, '')));
+    commands.push(...c.commands.map((x) => x.replace(dir, '<dir>')));
   } finally {
     await c.close();
   }
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
   const reports: ScenarioReport[] = [];
   const generator = new OpenLoopGenerator();
   let profile: string[] | undefined;
+  let growth: GrowthLevel[] | undefined;
   const backends = new Map<string, Backend>();
   const backendFor = async (s: Scenario): Promise<Backend> => {
     const key = s.backend === 'canned' ? 'canned' : `sim${s.backend.sim}`;
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
       try {
         const g = await sessionGrowth(await backendFor(s1def), s1def, levels, { runs: settings.runs, wrkSeconds: 2, loginBudgetMs: 60_000, log });
         commands.push(...g.commands);
+        growth = g.levels;
         reports.push({
           id: 'S6-sessions', title: 'growth: S1-json throughput and memory as live dispatcher sessions pile up (1 worker, in-memory store)',
           backend: 'canned nginx', rows: [], markdown: growthTable(g.levels),
@@ -290,6 +295,7 @@ async function main(): Promise<void> {
     skipped,
     ...(profile !== undefined ? { profile } : {}),
     loadAtEnd: loadavg()[0] ?? NaN,
+    headline: headline(reports, growth),
   };
   mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
   writeFileSync(join(repoRoot, 'bench', 'results', `${quick ? 'quick' : only !== undefined ? 'partial' : 'full'}.json`), JSON.stringify(report, null, 2));

@@ -82,7 +82,7 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
         p50: ms(raw.latency_us.p50), p90: ms(raw.latency_us.p90), p99: ms(raw.latency_us.p99),
         p999: ms(raw.latency_us.p999), max: ms(raw.latency_us.max), mean: ms(raw.latency_us.mean),
       },
-      command: `wrk ${args.join(' ')}`,
+      command: `wrk ${args.join(' ').replace(script, 'bench/wrk-post.lua')}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
