@@ -26,7 +26,7 @@ import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
 import { openDirectory, openSessionStore } from './open-stores.ts';
-import { backendLogin, backendLogout } from '../backends/backend-sessions.ts';
+import { backendLogin } from '../backends/backend-sessions.ts';
 import { ApiFault } from '../edge/faults.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
@@ -146,28 +146,41 @@ function withToken(token: string, route: OpsRoute): OpsRoute {
   };
 }
 
-/** Reads a customer's keys and accounts on a system with the dispatcher's own service login. */
+/**
+ * Reads a customer's keys and accounts on a system with the dispatcher's own service login. The
+ * service session is kept per system and renewed by logging in again when the backend refuses it.
+ */
 function serviceCustomerReader(config: DispatcherConfig, backends: BackendClient) {
   const svc = config.ops.serviceLogin!;
   const creds = svc.token !== undefined ? { login: svc.login, token: svc.token } : { login: svc.login, password: svc.password ?? '' };
-  return async (system: SystemName, iCustomer: number) => {
+  const sessions = new Map<SystemName, string>();
+  const token = async (system: SystemName, fresh: boolean): Promise<string> => {
+    const known = sessions.get(system);
+    if (known !== undefined && !fresh) return known;
     const login = await backendLogin(backends, system, 'admin', creds, 'cutover');
     if (login instanceof ApiFault) throw login;
+    sessions.set(system, login.session.accessToken);
+    return login.session.accessToken;
+  };
+  const read = async (system: SystemName, path: string, params: Record<string, unknown>) => {
+    for (let attempt = 0; ; attempt++) {
+      const { status, json } = await backends.callJson({
+        system, listener: 'admin', path, accessToken: await token(system, attempt > 0), requestId: 'cutover', idempotent: true, body: JSON.stringify({ params }),
+      });
+      const code = String(json.faultcode ?? '');
+      if (status !== 200 && attempt === 0 && code.includes('check_auth')) continue;
+      return { status, json };
+    }
+  };
+  return async (system: SystemName, iCustomer: number): Promise<LearnedCustomer> => {
     const learned: LearnedCustomer = { accounts: [] };
-    const info = await backends.callJson({
-      system, listener: 'admin', path: '/rest/Customer/get_customer_info', accessToken: login.session.accessToken, requestId: 'cutover', idempotent: true,
-      body: JSON.stringify({ params: { i_customer: iCustomer } }),
-    });
+    const info = await read(system, '/rest/Customer/get_customer_info', { i_customer: iCustomer });
     const ci = info.json.customer_info as Record<string, unknown> | undefined;
     if (info.status === 200 && ci !== undefined) {
       for (const k of ['login', 'name', 'refnum'] as const) if (typeof ci[k] === 'string') learned[k] = ci[k];
     }
-    const out = learned.accounts;
     for (let offset = 0; offset < 1_000_000; offset += 1000) {
-      const { status, json } = await backends.callJson({
-        system, listener: 'admin', path: '/rest/Account/get_account_list', accessToken: login.session.accessToken, requestId: 'cutover', idempotent: true,
-        body: JSON.stringify({ params: { i_customer: iCustomer, limit: 1000, offset } }),
-      });
+      const { status, json } = await read(system, '/rest/Account/get_account_list', { i_customer: iCustomer, limit: 1000, offset });
       if (status !== 200) throw new ApiFault(String(json.faultcode ?? 'Server.unknown'), `Cannot list the accounts of customer ${iCustomer} on ${system}: ${String(json.faultstring ?? status)}`);
       const list = Array.isArray(json.account_list) ? (json.account_list as Array<Record<string, unknown>>) : [];
       for (const a of list) {
@@ -175,11 +188,10 @@ function serviceCustomerReader(config: DispatcherConfig, backends: BackendClient
         const entry: { iAccount: number; id?: string; login?: string } = { iAccount: a.i_account };
         if (typeof a.id === 'string') entry.id = a.id;
         if (typeof a.login === 'string') entry.login = a.login;
-        out.push(entry);
+        learned.accounts.push(entry);
       }
       if (list.length < 1000) break;
     }
-    await backendLogout(backends, system, 'admin', login.session, 'cutover');
     return learned;
   };
 }

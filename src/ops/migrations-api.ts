@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SystemName } from '../routing/api-call.ts';
-import type { LocationDirectory } from '../directory/location-directory.ts';
+import type { DirectoryRecord, LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../routing/location.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
 import type { Logger } from './logger.ts';
@@ -52,24 +52,23 @@ export function createMigrationsApi(deps: MigrationsApiDeps) {
     const started = performance.now();
     const current = await deps.resolver.resolve({ kind: 'customer', iCustomer });
     if (current === undefined) throw dispatcherFault('notFound', `Customer ${iCustomer} has no known location`, { httpStatus: 404 });
+    if (deps.learnCustomer !== undefined && current.state !== 'moving') {
+      // Every key and account that names this customer must resolve through the directory before
+      // the move, or a lookup by login could reach the stale copy left on the old system, and an
+      // account call could escape the hold. Read before holding (the backend round trips stay out
+      // of the hold window) and written in one transaction; accounts created through the
+      // dispatcher meanwhile are recorded as they are created.
+      const found = await deps.learnCustomer(current.system, iCustomer);
+      const record: DirectoryRecord = { iCustomer, system: current.system, accounts: found.accounts.map((a) => a.iAccount), accountKeys: found.accounts };
+      if (found.login !== undefined && found.login !== '') record.login = found.login;
+      if (found.name !== undefined && found.name !== '') record.name = found.name;
+      if (found.refnum !== undefined && found.refnum !== '') record.refnum = found.refnum;
+      await directory.putCustomer(record);
+    }
     const location = await directory.beginMove(iCustomer, current.system);
     holds.markMoving(iCustomer);
     let accounts: number[] = [];
     try {
-      if (deps.learnCustomer !== undefined) {
-        // Every key that names this customer must resolve through the directory from now on, or a
-        // lookup by login could reach the stale copy left on the old system after the move.
-        const found = await deps.learnCustomer(current.system, iCustomer);
-        for (const [kind, value] of [['customer-login', found.login], ['customer-name', found.name], ['customer-refnum', found.refnum]] as const) {
-          if (value !== undefined && value !== '') await directory.putKey(kind, value, { iCustomer });
-        }
-        for (const a of found.accounts) {
-          const keys: { id?: string; login?: string } = {};
-          if (a.id !== undefined) keys.id = a.id;
-          if (a.login !== undefined) keys.login = a.login;
-          await directory.putAccount(a.iAccount, iCustomer, keys);
-        }
-      }
       accounts = await directory.accountsOf(iCustomer);
       await holds.drain(iCustomer, deps.drainTimeoutMs);
     } catch (err) {
