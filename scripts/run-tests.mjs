@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with node:test via tsx.
+// Runs every *.test.ts under src/, test/ and bench/ with node:test via tsx.
 // Node 20's bare `--test` finds no .ts files and passes with zero tests, so the list is explicit
 // and an empty list is an error.
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,7 @@ function collect(dir, out) {
 }
 
 const filter = process.argv.slice(2);
-let files = [...collect('src', []), ...collect('test', [])].sort();
+let files = [...collect('src', []), ...collect('test', []), ...collect('bench', [])].sort();
 if (filter.length > 0) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
   console.error('run-tests: no test files found' + (filter.length ? ` matching ${filter.join(' ')}` : ''));

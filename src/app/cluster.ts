@@ -44,7 +44,12 @@ export async function runCluster(config: DispatcherConfig, _configPath: string):
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { w.process.kill('SIGKILL'); resolve(); }, 10_000);
+      w.once('exit', () => { clearTimeout(timer); resolve(); });
+      w.kill('SIGTERM');
+    })));
     return 0;
   }
   const ports = JSON.parse(process.env.WEBDISPATCHER_PORTS ?? '{}') as DispatcherConfig['listen'];

@@ -35,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { if (code !== 0) process.exitCode = code; },
+  // Commands return once they have closed what they opened; exiting here also ends what a
+  // library may keep alive (pool timers, idle sockets) instead of hanging on shutdown.
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`webdispatcher: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     process.exitCode = 1;

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { createSimulator } from '../../src/sim/simulator.ts';
+import { requireService, REDIS_URL } from '../helpers/services.ts';
+import { call, login } from '../helpers/stack.ts';
+
+test('with workers: 2 any worker serves any session, and a killed worker loses no session', { timeout: 60_000 }, async (t) => {
+  if (!(await requireService(t, 'redis'))) return;
+  const source = await createSimulator({ role: 'source', env: 3, customers: 20, seed: 1 });
+  t.after(() => source.close());
+  const target = await createSimulator({ role: 'target', env: 8, customers: 5, seed: 1 });
+  t.after(() => target.close());
+  const dir = mkdtempSync(join(tmpdir(), 'wd-workers-'));
+  const config = join(dir, 'dispatcher.yaml');
+  const urls = (u: typeof source.urls) => JSON.stringify({ admin: u.admin, reseller: u.reseller, customer: u.customer, account: u.account, portasip: u.portasip });
+  writeFileSync(config, [
+    `systems:`,
+    `  source: { env: 3, urls: ${urls(source.urls)} }`,
+    `  target: { env: 8, urls: ${urls(target.urls)} }`,
+    `listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0 }`,
+    `sessions: { store: redis, redisUrl: "${REDIS_URL}", secret: "${randomBytes(16).toString('hex')}" }`,
+    `directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }`,
+    `workers: 2`,
+    `log: { level: warn }`,
+  ].join('\n'));
+  const bin = new URL('../../bin/webdispatcher.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEBDISPATCHER_FROM_SOURCE: '1' } });
+  t.after(async () => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const lines = createInterface({ input: child.stdout });
+  const [line] = (await Promise.race([once(lines, 'line'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no ready line: ${stderr}`)), 30_000))])) as [string];
+  const ready = JSON.parse(line) as { ready: boolean; workers: number; pid: number; dispatcher: { admin: string } };
+  assert.equal(ready.workers, 2);
+  const admin = ready.dispatcher.admin;
+  const token = await login(admin, 'admin', { token: 'demo-admin-token' });
+  // New connections are spread over the workers by the primary; every one must know the session.
+  const pids = new Set<string>();
+  for (let i = 0; i < 12; i++) {
+    const res = await fetch(`${admin}/rest/Customer/get_customer_info`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' }, body: '{"params":{"i_customer":3}}',
+    });
+    assert.equal(res.status, 200, await res.text());
+    await res.text().catch(() => undefined);
+  }
+  const { execFileSync } = await import('node:child_process');
+  for (const pid of execFileSync('pgrep', ['-P', String(ready.pid)], { encoding: 'utf8' }).trim().split('\n')) pids.add(pid);
+  assert.equal(pids.size, 2, 'two worker processes');
+  // Kill one worker: the session lives in Redis, the primary starts another worker.
+  process.kill(Number([...pids][0]), 'SIGKILL');
+  let ok = 0;
+  for (let i = 0; i < 12; i++) {
+    try {
+      const r = await call(admin, 'Customer/get_customer_info', { i_customer: 3 }, token);
+      if (r.status === 200) ok++;
+    } catch {
+      // a connection to the dying worker may fail once; clients retry
+    }
+  }
+  assert.ok(ok >= 10, `calls after a worker died: ${ok}/12 succeeded`);
+});
