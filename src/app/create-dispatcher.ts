@@ -68,9 +68,13 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
+  // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
+  // withholds its acknowledgement and the begin that caused it is undone.
   const unsubscribe = directory.onChange((change) =>
-    followMove(change, directory, holds, config.cutover.holdTimeoutMs).catch((err: unknown) =>
-      logger.warn('could not follow a directory change', { iCustomer: change.iCustomer, error: (err as Error).message })));
+    followMove(change, directory, holds, config.cutover.holdTimeoutMs).catch((err: unknown) => {
+      logger.warn('could not follow a directory change', { iCustomer: change.iCustomer, error: (err as Error).message });
+      throw err;
+    }));
 
   metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
   metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);

@@ -20,7 +20,7 @@ export async function openDirectory(config: DispatcherConfig, workers: number): 
   switch (config.directory.store) {
     case 'memory': return new MemoryDirectory();
     case 'postgres': {
-      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl });
+      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl, moveAckMs: config.cutover.holdTimeoutMs + 2000 });
     }
     default:
       return SqliteDirectory.open({ path: config.directory.sqlitePath, shared: workers > 1 });

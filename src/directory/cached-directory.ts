@@ -44,7 +44,7 @@ export class CachedDirectory implements LocationDirectory {
     this.#token = inner.cacheToken();
     this.#unsubscribe = inner.onChange((change) => {
       this.#invalidate(change);
-      return Promise.allSettled([...this.#listeners].map((l) => l(change))).then(() => undefined);
+      return Promise.all([...this.#listeners].map((l) => l(change))).then(() => undefined);
     });
   }
 

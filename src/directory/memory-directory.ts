@@ -40,7 +40,8 @@ export class MemoryDirectory implements LocationDirectory {
   }
 
   #emit(change: DirectoryChange): void {
-    for (const l of this.#listeners) l(change);
+    // A listener's failure is its own to report; it must not surface as an unhandled rejection.
+    for (const l of this.#listeners) void Promise.resolve(l(change)).catch(() => undefined);
   }
 
   /** Applies a valid record; returns the new location, or undefined when refused (moving + other system). */

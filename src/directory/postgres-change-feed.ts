@@ -78,6 +78,8 @@ export class PostgresChangeFeed {
   #ackScheduled = false;
   /** Listener work (e.g. draining calls in flight) that must finish before the next acknowledgement. */
   #settling: Promise<unknown> = Promise.resolve();
+  /** The newest epoch whose listener work failed: not acknowledged, so its writer sees the refusal. */
+  #refused = 0;
   readonly #acked = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -187,7 +189,11 @@ export class PostgresChangeFeed {
     try { msg = JSON.parse(n.payload) as ChangeMessage; } catch { return; }
     if (msg.o !== this.#o.nodeId) {
       const work = this.#o.onRemoteChange(decodeChange(msg));
-      if (work !== undefined) this.#settling = Promise.allSettled([this.#settling, work]);
+      if (work !== undefined) {
+        const epoch = msg.e;
+        const settled = Promise.resolve(work).catch(() => { this.#refused = Math.max(this.#refused, epoch); });
+        this.#settling = Promise.allSettled([this.#settling, settled]);
+      }
     }
     if (msg.e > this.#processed) this.#processed = msg.e;
     if (msg.o !== this.#o.nodeId) this.#scheduleAck();
@@ -198,8 +204,11 @@ export class PostgresChangeFeed {
     this.#ackScheduled = true;
     queueMicrotask(() => {
       this.#ackScheduled = false;
-      const epoch = this.#processed;
+      let epoch = this.#processed;
       void this.#settling.then(() => {
+        // A refused epoch is not acknowledged (its writer times out and undoes the change); later
+        // epochs are, once this node has processed them.
+        if (this.#refused === epoch) epoch -= 1;
         const client = this.#client;
         if (client === undefined) return;
         return this.#run(() => client.query('SELECT pg_notify($1, $2)', [this.#acks, `${this.#o.nodeId}:${epoch}`]));
@@ -213,12 +222,13 @@ export class PostgresChangeFeed {
   }
 
   /**
-   * Resolves once every live node has acknowledged `epoch`, or after lease + margin (then a
-   * silent node has stopped trusting its cache). Never rejects.
+   * Resolves once every live node has acknowledged `epoch`, or after `waitMs` (default lease +
+   * margin: then a silent node has stopped trusting its cache), with the nodes that did not
+   * acknowledge. Never rejects.
    */
-  async awaitAcks(epoch: number): Promise<void> {
+  async awaitAcks(epoch: number, waitMs?: number): Promise<string[]> {
     const margin = Math.max(20, this.#o.leaseMs / 4);
-    const deadline = performance.now() + this.#o.leaseMs + margin;
+    const deadline = performance.now() + (waitMs ?? this.#o.leaseMs + margin);
     let live: string[];
     try {
       const r = await this.#o.pool.query(
@@ -228,16 +238,17 @@ export class PostgresChangeFeed {
       live = r.rows.map((row: { node_id: string }) => row.node_id);
     } catch {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
-      return;
+      return ['(unknown: the node list could not be read)'];
     }
     const pending = () => live.filter((n) => (this.#acked.get(n) ?? 0) < epoch);
-    if (pending().length === 0) return;
+    if (pending().length === 0) return [];
     await new Promise<void>((resolve) => {
       const done = () => { clearTimeout(timer); this.#waiters.delete(check); resolve(); };
       const check = () => { if (pending().length === 0) done(); };
       const timer = setTimeout(done, Math.max(0, deadline - performance.now()));
       this.#waiters.add(check);
     });
+    return pending();
   }
 
   /** Leaves the cluster: stops heartbeats, deregisters (writers stop waiting for this node). */

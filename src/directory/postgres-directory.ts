@@ -24,6 +24,11 @@ export interface PostgresDirectoryOptions {
    * round trip to PostgreSQL, and the longest a write waits for a node that does not acknowledge.
    */
   leaseMs?: number;
+  /**
+   * How long a begin waits for every live node to confirm it (default 15,000 ms; the dispatcher
+   * sets its cutover hold bound plus a margin): nodes drain their calls in flight first.
+   */
+  moveAckMs?: number;
   /** Join the cluster's cache-coherence protocol (default true; offline tools pass false). */
   coherence?: boolean;
   /** Rows per import transaction (default 5,000). */
@@ -70,6 +75,7 @@ const toLocation = (r: CustomerRow): CustomerLocation => ({
  * acknowledged it (see `PostgresChangeFeed`), so no node serves the old location afterwards.
  */
 export class PostgresDirectory implements LocationDirectory {
+  readonly #moveAckMs: number;
   readonly #pool: Pool;
   readonly #s: string;
   readonly #batch: number;
@@ -78,7 +84,8 @@ export class PostgresDirectory implements LocationDirectory {
   readonly #listeners = new Set<DirectoryChangeListener>();
   #closed = false;
 
-  private constructor(pool: Pool, schema: string, nodeId: string, batch: number, feed: PostgresChangeFeed | undefined) {
+  private constructor(pool: Pool, schema: string, nodeId: string, batch: number, feed: PostgresChangeFeed | undefined, moveAckMs = 15_000) {
+    this.#moveAckMs = moveAckMs;
     this.#pool = pool;
     this.#s = schema;
     this.#nodeId = nodeId;
@@ -103,7 +110,7 @@ export class PostgresDirectory implements LocationDirectory {
           onRemoteChange: (change) => (directory === undefined ? undefined : directory.#emit(change)),
         });
       }
-      directory = new PostgresDirectory(pool, schema, nodeId, options.importBatch ?? DEFAULT_IMPORT_BATCH, feed);
+      directory = new PostgresDirectory(pool, schema, nodeId, options.importBatch ?? DEFAULT_IMPORT_BATCH, feed, options.moveAckMs);
       await feed?.start();
       return directory;
     } catch (err) {
@@ -117,8 +124,9 @@ export class PostgresDirectory implements LocationDirectory {
     return this.#nodeId;
   }
 
+  /** Rejects when a listener's work failed (a remote node then withholds its acknowledgement). */
   #emit(change: DirectoryChange): Promise<unknown> {
-    return Promise.allSettled([...this.#listeners].map((l) => l(change)));
+    return Promise.all([...this.#listeners].map((l) => l(change)));
   }
 
   async #query<R>(what: string, text: string, values: unknown[]): Promise<R[]> {
@@ -152,7 +160,7 @@ export class PostgresDirectory implements LocationDirectory {
     } finally {
       client.release();
     }
-    this.#emit(outcome.change);
+    this.#emit(outcome.change).catch(() => undefined);
     acks.epoch = outcome.epoch;
     if (acks.wait) await this.#feed?.awaitAcks(outcome.epoch);
     return outcome.result;
@@ -262,11 +270,35 @@ export class PostgresDirectory implements LocationDirectory {
     });
   }
 
+  /**
+   * Every live node must confirm a begin (each drains its calls in flight for the customer first),
+   * within `moveAckMs`; otherwise the move is undone and the begin fails, so no call still in flight
+   * on a slow node can land on the old system after the copy.
+   */
   async beginMove(iCustomer: number, from: SystemName): Promise<CustomerLocation> {
-    return this.#move('begin', iCustomer, `INSERT INTO ${this.#s}.customers AS c (i_customer, system, state, version, updated_at)
+    const acks: { wait: boolean; epoch?: number } = { wait: false };
+    const location = await this.#moveNoWait(acks, iCustomer, from);
+    const missing = this.#feed === undefined || acks.epoch === undefined ? [] : await this.#feed.awaitAcks(acks.epoch, this.#moveAckMs);
+    if (missing.length > 0) {
+      await this.abortMove(iCustomer).catch(() => undefined);
+      throw dispatcherFault('conflict', `Cannot begin moving customer ${iCustomer}: cluster node(s) ${missing.join(', ')} did not confirm within ${this.#moveAckMs} ms that their calls in flight finished; the move was undone, try again`, { httpStatus: 409, retryable: true });
+    }
+    return location;
+  }
+
+  async #moveNoWait(acks: { wait: boolean; epoch?: number }, iCustomer: number, from: SystemName): Promise<CustomerLocation> {
+    return this.#write(`begin move of customer ${iCustomer}`, async (c) => {
+      const row = (await c.query(`INSERT INTO ${this.#s}.customers AS c (i_customer, system, state, version, updated_at)
       VALUES ($1, $2, 'moving', 1, now())
       ON CONFLICT (i_customer) DO UPDATE SET state = 'moving', version = c.version + 1, updated_at = now()
-      WHERE c.state = 'active' AND c.system = excluded.system RETURNING c.*`, [iCustomer, from], from);
+      WHERE c.state = 'active' AND c.system = excluded.system RETURNING c.*`, [iCustomer, from])).rows[0] as CustomerRow | undefined;
+      if (row === undefined) {
+        const cur = (await c.query(`SELECT * FROM ${this.#s}.customers WHERE i_customer = $1`, [iCustomer])).rows[0] as CustomerRow | undefined;
+        throw moveConflict('begin', iCustomer, cur === undefined ? undefined : toLocation(cur), from);
+      }
+      const location = toLocation(row);
+      return { result: location, change: { iCustomer, location } };
+    }, acks);
   }
 
   async commitMove(iCustomer: number, system: SystemName): Promise<CustomerLocation> {

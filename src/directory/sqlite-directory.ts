@@ -170,7 +170,8 @@ export class SqliteDirectory implements LocationDirectory {
   }
 
   #emit(change: DirectoryChange): void {
-    for (const l of this.#listeners) l(change);
+    // A listener's failure is its own to report; it must not surface as an unhandled rejection.
+    for (const l of this.#listeners) void Promise.resolve(l(change)).catch(() => undefined);
   }
 
   async getCustomer(iCustomer: number): Promise<CustomerLocation | undefined> {

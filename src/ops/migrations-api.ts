@@ -65,6 +65,11 @@ export function createMigrationsApi(deps: MigrationsApiDeps) {
       if (found.refnum !== undefined && found.refnum !== '') record.refnum = found.refnum;
       await directory.putCustomer(record);
     }
+    if (deps.learnCustomer === undefined && (await directory.accountsOf(iCustomer)).length === 0) {
+      // Without its accounts, a call naming only an account would escape the hold (and keep going
+      // to the old system after the move).
+      throw dispatcherFault('conflict', `Cannot begin moving customer ${iCustomer}: its accounts are unknown to the directory and ops.serviceLogin is not configured to learn them; PUT /v1/locations/customers/${iCustomer} with its accounts first`, { httpStatus: 409 });
+    }
     const location = await directory.beginMove(iCustomer, current.system);
     holds.markMoving(iCustomer);
     let accounts: number[] = [];
