@@ -1,6 +1,7 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
@@ -137,10 +138,11 @@ function toListener(h: (req: IncomingMessage, res: ServerResponse) => Promise<vo
 
 /** Operator endpoints need the ops bearer token. */
 function withToken(token: string, route: OpsRoute): OpsRoute {
-  const expected = `Bearer ${token}`;
+  const expected = Buffer.from(`Bearer ${token}`);
   return async (req, res) => {
     if (!(req.url ?? '').startsWith('/v1/')) return false;
-    if (req.headers.authorization !== expected) {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       const body = JSON.stringify({ faultcode: 'Server.Dispatcher.forbidden', faultstring: 'The ops API needs Authorization: Bearer <ops token>' });
       res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);

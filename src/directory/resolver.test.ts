@@ -48,11 +48,11 @@ describe('location resolver', () => {
     assert.deepEqual(await r.resolve({ kind: 'account', iAccount: 33 }), { system: 'target', state: 'active', iCustomer: 12, resolvedBy: 'parity' });
   });
 
-  it('a key has no parity: entry, else assume-source', async () => {
+  it('a key has no parity: entry, else no location (the call runs in the session context)', async () => {
     const directory = new MemoryDirectory({ records: [{ iCustomer: 3, system: 'target', login: 'john' }] });
     const r = createLocationResolver({ directory });
     assert.deepEqual(await r.resolve({ kind: 'key', key: 'customer-login', value: 'john' }), { system: 'target', state: 'active', iCustomer: 3, resolvedBy: 'directory' });
-    assert.deepEqual(await r.resolve({ kind: 'key', key: 'customer-login', value: 'jane' }), { system: 'source', state: 'active', resolvedBy: 'assume-source' });
+    assert.equal(await r.resolve({ kind: 'key', key: 'customer-login', value: 'jane' }), undefined);
   });
 
   it('discover mode asks once for an odd customer and stores the answer', async () => {

@@ -98,6 +98,9 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
     }
     const target = await d.findKey(locator.key, locator.value);
     if (target !== undefined) return customer(target.iCustomer, { kind: 'customer', iCustomer: target.iCustomer }, discover);
+    // A key has no parity, and assume-source is a rule for odd ids (SPEC §4.3): an unknown key
+    // names no location, so the call runs in the session's context (where an i_env can send it).
+    if (mode !== 'discover') return undefined;
     return unknown(locator, discover);
   }
 
