@@ -5,7 +5,7 @@ import type { Realm } from '../routing/api-call.ts';
 import type { Executor } from '../execution/executor.ts';
 import type { Reply } from '../execution/reply.ts';
 import type { Logger } from '../ops/logger.ts';
-import type { Metrics } from '../ops/metrics.ts';
+import type { CounterSeries, Metrics } from '../ops/metrics.ts';
 import type { IpAllowList } from './ip-allow.ts';
 import type { ApiFault} from './faults.ts';
 import { dispatcherFault, isApiFault } from './faults.ts';
@@ -42,7 +42,8 @@ export function clientIpOf(req: IncomingMessage): string {
 
 export async function writeReply(res: ServerResponse, reply: Reply, requestId: string): Promise<void> {
   res.statusCode = reply.status;
-  for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+  const headers = reply.headers;
+  for (const k in headers) res.setHeader(k, headers[k]!);
   res.setHeader('x-request-id', requestId);
   if (typeof reply.body === 'string') {
     res.setHeader('content-length', Buffer.byteLength(reply.body));
@@ -93,6 +94,30 @@ function writeSoapFault(res: ServerResponse, fault: ApiFault, requestId: string)
  */
 export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandlerDeps) {
   const listener = portasip ? 'portasip' : realm;
+  // Series resolved once per (plan kind, status) and per system: no label sorting per call.
+  const callSeries = new Map<string, CounterSeries>();
+  const systemSeries = new Map<string, CounterSeries>();
+  const latency = deps.metrics.histogram('webdispatcher_call_seconds', 'API call latency', { listener });
+  const logCalls = deps.logger.enabled?.('info') ?? true;
+  const countCall = (plan: string, status: number): void => {
+    const colon = plan.indexOf(':');
+    const kind = colon < 0 ? plan : plan.slice(0, colon);
+    const k = `${kind} ${status}`;
+    let series = callSeries.get(k);
+    if (series === undefined) {
+      series = deps.metrics.counter('webdispatcher_calls_total', 'API calls by listener, plan and status', { listener, plan: kind, status: String(status) });
+      callSeries.set(k, series);
+    }
+    series.inc();
+  };
+  const countSystem = (system: string): void => {
+    let series = systemSeries.get(system);
+    if (series === undefined) {
+      series = deps.metrics.counter('webdispatcher_system_calls_total', 'Backend calls per system', { system });
+      systemSeries.set(system, series);
+    }
+    series.inc();
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const requestId = requestIdOf(req);
@@ -103,7 +128,9 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     let systems: string[] = [];
     let status = 500;
     let faultcode: string | undefined;
-    const path = (req.url ?? '/').split('?')[0]!;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     const soap = deps.soap !== undefined && !portasip && deps.soap.handles(path);
     try {
       if (!deps.allow.allows(realm, clientIp)) {
@@ -140,10 +167,10 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
       else writeFault(res, fault, requestId);
     } finally {
       const ms = performance.now() - started;
-      deps.metrics.inc('webdispatcher_calls_total', 'API calls by listener, plan and status', { listener, plan: plan.split(':')[0] ?? '', status: String(status) });
-      for (const system of systems) deps.metrics.inc('webdispatcher_system_calls_total', 'Backend calls per system', { system });
-      deps.metrics.observe('webdispatcher_call_seconds', 'API call latency', { listener }, ms / 1000);
-      deps.logger.info('call', { requestId, realm: listener, method: service ? `${service}/${method}` : undefined, plan, systems, status, faultcode, ms: Math.round(ms * 100) / 100 });
+      countCall(plan, status);
+      for (let i = 0; i < systems.length; i++) countSystem(systems[i]!);
+      latency.observe(ms / 1000);
+      if (logCalls) deps.logger.info('call', { requestId, realm: listener, method: service ? `${service}/${method}` : undefined, plan, systems, status, faultcode, ms: Math.round(ms * 100) / 100 });
     }
   };
 }

@@ -9,7 +9,7 @@ import type { Discoverer, Location, LocationResolver, Locator } from '../routing
 import type { RouterConfig, RouteSession } from '../routing/route-input.ts';
 import type { Plan } from '../routing/plan.ts';
 import type { Logger } from '../ops/logger.ts';
-import type { Metrics } from '../ops/metrics.ts';
+import type { CounterSeries, Metrics } from '../ops/metrics.ts';
 import type { IpAllowList } from '../edge/ip-allow.ts';
 import { SYSTEMS } from '../routing/api-call.ts';
 import { route } from '../routing/router.ts';
@@ -50,9 +50,12 @@ export class Executor {
   readonly holds: CutoverHolds;
   #d: ExecutorDeps;
   #routerConfig: RouterConfig;
+  #routedCalls: Record<SystemName, CounterSeries>;
 
   constructor(deps: ExecutorDeps) {
     this.#d = deps;
+    const routed = (system: SystemName) => deps.metrics.counter('webdispatcher_routed_customer_calls_total', 'Calls routed by a customer locator', { system });
+    this.#routedCalls = { source: routed('source'), target: routed('target') };
     this.holds = deps.holds;
     const { config } = deps;
     this.#routerConfig = {
@@ -195,7 +198,7 @@ export class Executor {
       await this.#d.sessions.put(session);
     }
     const reply = await forwardSingle({ ...this.#d, call, session, system, body: forwardBody(call, source), plan: `single:${rule}` });
-    if (reply.status === 200 && iCustomer !== undefined) this.#d.metrics.inc('webdispatcher_routed_customer_calls_total', 'Calls routed by a customer locator', { system });
+    if (reply.status === 200 && iCustomer !== undefined) this.#routedCalls[system].inc();
     return reply;
   }
 }

@@ -7,27 +7,79 @@ function key(labels: Labels): string {
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class Metrics {
-  #counters = new Map<string, { help: string; values: Map<string, number> }>();
-  #gauges = new Map<string, { help: string; read: () => Array<[Labels, number]> }>();
-  #histograms = new Map<string, { help: string; values: Map<string, { buckets: number[]; sum: number; count: number }> }>();
+type Cell = { value: number };
+type HistogramCell = { buckets: number[]; sum: number; count: number };
 
-  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+/** One counter series (a name and its labels), resolved once: the hot path only adds. */
+export interface CounterSeries {
+  inc(by?: number): void;
+}
+
+/** One histogram series, resolved once. */
+export interface HistogramSeries {
+  observe(seconds: number): void;
+}
+
+function observeInto(v: HistogramCell, seconds: number): void {
+  for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) v.buckets[i]!++;
+  v.sum += seconds;
+  v.count++;
+}
+
+export class Metrics {
+  #counters = new Map<string, { help: string; values: Map<string, Cell> }>();
+  #gauges = new Map<string, { help: string; read: () => Array<[Labels, number]> }>();
+  #histograms = new Map<string, { help: string; values: Map<string, HistogramCell> }>();
+
+  #counterCell(name: string, help: string, labels: Labels): Cell {
     let c = this.#counters.get(name);
     if (!c) this.#counters.set(name, (c = { help, values: new Map() }));
     const k = key(labels);
-    c.values.set(k, (c.values.get(k) ?? 0) + by);
+    let cell = c.values.get(k);
+    if (!cell) c.values.set(k, (cell = { value: 0 }));
+    return cell;
   }
 
-  observe(name: string, help: string, labels: Labels, seconds: number): void {
+  #histogramCell(name: string, help: string, labels: Labels): HistogramCell {
     let h = this.#histograms.get(name);
     if (!h) this.#histograms.set(name, (h = { help, values: new Map() }));
     const k = key(labels);
     let v = h.values.get(k);
     if (!v) h.values.set(k, (v = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) v.buckets[i]!++;
-    v.sum += seconds;
-    v.count++;
+    return v;
+  }
+
+  inc(name: string, help: string, labels: Labels = {}, by = 1): void {
+    this.#counterCell(name, help, labels).value += by;
+  }
+
+  observe(name: string, help: string, labels: Labels, seconds: number): void {
+    observeInto(this.#histogramCell(name, help, labels), seconds);
+  }
+
+  /**
+   * A counter series to increment without resolving its labels again. The series appears in
+   * `render` at its first increment, as with `inc`.
+   */
+  counter(name: string, help: string, labels: Labels = {}): CounterSeries {
+    let cell: Cell | undefined;
+    return {
+      inc: (by = 1) => {
+        cell ??= this.#counterCell(name, help, labels);
+        cell.value += by;
+      },
+    };
+  }
+
+  /** A histogram series to observe into without resolving its labels again (appears at its first observation). */
+  histogram(name: string, help: string, labels: Labels): HistogramSeries {
+    let cell: HistogramCell | undefined;
+    return {
+      observe: (seconds) => {
+        cell ??= this.#histogramCell(name, help, labels);
+        observeInto(cell, seconds);
+      },
+    };
   }
 
   gauge(name: string, help: string, read: () => Array<[Labels, number]>): void {
@@ -35,7 +87,7 @@ export class Metrics {
   }
 
   counterValue(name: string, labels: Labels = {}): number {
-    return this.#counters.get(name)?.values.get(key(labels)) ?? 0;
+    return this.#counters.get(name)?.values.get(key(labels))?.value ?? 0;
   }
 
   /** Sums a counter over all its series, grouped by one label's value. */
@@ -44,7 +96,7 @@ export class Metrics {
     for (const [k, v] of this.#counters.get(name)?.values ?? []) {
       const m = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(k);
       const group = m?.[1] ?? '';
-      out[group] = (out[group] ?? 0) + v;
+      out[group] = (out[group] ?? 0) + v.value;
     }
     return out;
   }
@@ -53,7 +105,7 @@ export class Metrics {
     const out: string[] = [];
     for (const [name, c] of this.#counters) {
       out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`);
-      for (const [k, v] of c.values) out.push(`${name}${k ? `{${k}}` : ''} ${v}`);
+      for (const [k, v] of c.values) out.push(`${name}${k ? `{${k}}` : ''} ${v.value}`);
     }
     for (const [name, g] of this.#gauges) {
       out.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`);
