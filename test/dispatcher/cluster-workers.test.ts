@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -54,7 +54,10 @@ test('with workers: 2 any worker serves any session, and a killed worker loses n
     await res.text().catch(() => undefined);
   }
   const { execFileSync } = await import('node:child_process');
-  for (const pid of execFileSync('pgrep', ['-P', String(ready.pid)], { encoding: 'utf8' }).trim().split('\n')) pids.add(pid);
+  // Children of the primary that run the dispatcher (the TypeScript loader may add a helper process).
+  for (const pid of execFileSync('pgrep', ['-P', String(ready.pid)], { encoding: 'utf8' }).trim().split('\n')) {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('webdispatcher.js')) pids.add(pid);
+  }
   assert.equal(pids.size, 2, 'two worker processes');
   // Kill one worker: the session lives in Redis, the primary starts another worker.
   process.kill(Number([...pids][0]), 'SIGKILL');

@@ -109,7 +109,9 @@ export async function runCutoverWorkload(o: CutoverWorkloadOptions): Promise<Cut
   let location: 'source' | 'target' = 'source';
   const mover = async () => {
     const auth = { authorization: `Bearer ${o.opsToken}` };
-    for (let m = 0; m < o.moves && performance.now() - started < o.maxMs; m++) {
+    // Every move is made (a bounded count, each bounded by the dispatcher's timeouts); only the
+    // writing clients stop at maxMs.
+    for (let m = 0; m < o.moves; m++) {
       await sleep(o.pauseMs ?? 250);
       const to = location === 'source' ? 'target' : 'source';
       const t0 = performance.now();
