@@ -136,12 +136,15 @@ export class Executor {
       const plan: Plan = route({ call, session: this.#routeSession(session), locations, retailLocation, env, config: this.#routerConfig });
       let holdFor: number | undefined;
       if (plan.kind === 'hold') holdFor = plan.iCustomer;
-      else if (plan.kind === 'single' && plan.iCustomer !== undefined) {
+      else if ((plan.kind === 'single' || plan.kind === 'broadcast') && plan.iCustomer !== undefined) {
+        // A call that acts on a customer counts as in flight for that customer until it is answered.
         const leave = this.holds.enter(plan.iCustomer);
         if (leave === undefined) holdFor = plan.iCustomer;
         else {
           try {
-            return await this.#single(call, source, session, plan.system, plan.rule, plan.switchContext === true, plan.iCustomer);
+            return plan.kind === 'single'
+              ? await this.#single(call, source, session, plan.system, plan.rule, plan.switchContext === true, plan.iCustomer)
+              : await broadcast({ ...this.#d, call, source, session, systems: plan.systems });
           } finally {
             leave();
           }

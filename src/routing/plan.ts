@@ -18,6 +18,11 @@ export type Plan =
       switchContext?: boolean;
     }
   | { kind: 'merge'; systems: SystemName[]; paging: PagingMode }
-  | { kind: 'broadcast'; systems: SystemName[] }
+  | {
+      kind: 'broadcast';
+      systems: SystemName[];
+      /** The customer owning the record the call names, when known: cutover holds apply to it. */
+      iCustomer?: number;
+    }
   | { kind: 'hold'; iCustomer: number }
   | { kind: 'refuse'; fault: ApiFault };

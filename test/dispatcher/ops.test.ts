@@ -58,6 +58,10 @@ test('a held call gets the retryable customer_migrating fault after the hold bou
   assert.equal(held.json.faultcode, 'Server.Dispatcher.customer_migrating');
   const byAccount = await call(stack.url('admin'), 'Account/get_account_info', { i_account: 1 }, token);
   assert.equal(byAccount.json.faultcode, 'Server.Dispatcher.customer_migrating', 'the accounts learned at begin are held too');
+  const res = await fetch(`${stack.url('portasip')}/portasip/Voicemail/update_settings`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ params: { i_account: 1, pin: '4321' } }),
+  });
+  assert.equal(((await res.json()) as { faultcode: string }).faultcode, 'Server.Dispatcher.customer_migrating', 'a PortaSIP broadcast for a moving customer is held too');
   const other = await call(stack.url('admin'), 'Customer/get_customer_info', { i_customer: 3 }, token);
   assert.equal(other.status, 200, 'other customers are not held');
 });
