@@ -152,6 +152,17 @@ export class SessionOps {
       const result = await backendLogin(this.#d.backends, system, call.realm, credentials, call.requestId);
       attempts.push({ system, result });
       if (!(result instanceof ApiFault)) {
+        // The session must know its customer (holds, moves); a backend whose token does not say
+        // gets asked. An owner that cannot be learned refuses the login rather than guess.
+        if (typeof result.claims.i_customer !== 'number') {
+          const owner = await this.#ownerOfRetailSession(system, call, result);
+          if (owner === undefined) {
+            await backendLogout(this.#d.backends, system, call.realm, result.session, call.requestId);
+            attempts[attempts.length - 1] = { system, result: dispatcherFault('backendUnavailable', `Cannot tell which customer ${JSON.stringify(credentials.login)} belongs to on the ${system} system`) };
+            break;
+          }
+          result.claims.i_customer = owner;
+        }
         // A record that was moved away stays on the old system, marked; logging in there would pin
         // the user to stale data, so check the location of the customer the backend named.
         const ic = result.claims.i_customer;
@@ -168,6 +179,21 @@ export class SessionOps {
       }
     }
     return attempts;
+  }
+
+  /** The customer a new retail backend session belongs to, from the backend itself. */
+  async #ownerOfRetailSession(system: SystemName, call: ApiCall, result: BackendLoginResult): Promise<number | undefined> {
+    const [service, key] = call.realm === 'account' ? ['Account', 'account_info'] : ['Customer', 'customer_info'];
+    try {
+      const { status, json } = await this.#d.backends.callJson({
+        system, listener: call.realm, path: `/rest/${service}/get_${key}`, body: '{"params":{}}',
+        accessToken: result.session.accessToken, requestId: call.requestId, idempotent: true,
+      });
+      const info = json[key] as Record<string, unknown> | undefined;
+      return status === 200 && typeof info?.i_customer === 'number' ? info.i_customer : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async #login(call: ApiCall): Promise<Reply> {
