@@ -27,6 +27,9 @@ export interface MergeArgs {
   paging: PagingMode;
 }
 
+/** The deepest page `exact` paging serves (each system then returns up to this many rows). */
+export const EXACT_PAGING_MAX_ROWS = 10_000;
+
 type Row = { [key: string]: JsonValue };
 
 /** Marks a record that the simulator (and a migration tool) left behind on the system it moved away from. */
@@ -72,6 +75,10 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   const offset = nonNegativeInt(call.params.offset, 'offset', 0) ?? 0;
   const params: JsonObject = { ...call.params };
   if (args.paging === 'exact' && limit !== undefined) {
+    // Exact paging reads offset+limit rows from every system: bound what one call may buffer.
+    if (offset + limit > EXACT_PAGING_MAX_ROWS) {
+      throw dispatcherFault('badRequest', `Exact paging serves offset + limit up to ${EXACT_PAGING_MAX_ROWS} rows, got offset ${offset} + limit ${limit}; narrow the filter or use per-system paging`);
+    }
     params.offset = 0;
     params.limit = offset + limit;
   }
