@@ -31,6 +31,7 @@ import { backendLogin } from '../backends/backend-sessions.ts';
 import { ApiFault } from '../edge/faults.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
+import { ClientAddress } from '../edge/client-address.ts';
 
 export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
 
@@ -90,7 +91,8 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(executor, { logger });
-  const apiDeps = { executor, logger, metrics, allow, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
+  const clientAddress = new ClientAddress(config.security.trustedProxies);
+  const apiDeps = { executor, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
   const handlers: Dispatcher['handlers'] = {};
   for (const realm of REALMS) handlers[realm] = toListener(createApiHandler(realm, false, apiDeps));
   handlers.portasip = toListener(createApiHandler('admin', true, apiDeps));

@@ -56,6 +56,8 @@ export interface DispatcherConfig {
     /** Per realm (and optionally `realm:login`) lists of allowed client IPs/CIDRs; absent = all. */
     allow: Record<string, string[]>;
     loginFailures: { max: number; windowSeconds: number };
+    /** Load balancers whose X-Forwarded-For is believed (IPs/CIDRs); empty = the socket address is the client. */
+    trustedProxies: string[];
   };
   provisioning: { fallbackToSource: boolean };
   /** Worker processes (node:cluster); 1 = in-process. */

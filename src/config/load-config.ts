@@ -221,7 +221,9 @@ export function validateConfig(input: unknown): DispatcherConfig {
     allow[key] = list;
   }
   const lf = r.section(sec, 'loginFailures', false, 'security');
-  const security = { allow, loginFailures: { max: r.int(lf, 'security.loginFailures', 'max', 10, 1), windowSeconds: r.int(lf, 'security.loginFailures', 'windowSeconds', 300, 1) } };
+  const trustedProxies = r.strings(sec, 'security', 'trustedProxies', []);
+  for (const entry of trustedProxies) if (!isIpOrCidr(entry)) r.problems.push(`security.trustedProxies: "${entry}" is not an IP address or CIDR`);
+  const security = { allow, loginFailures: { max: r.int(lf, 'security.loginFailures', 'max', 10, 1), windowSeconds: r.int(lf, 'security.loginFailures', 'windowSeconds', 300, 1) }, trustedProxies };
 
   const p = r.section(raw, 'provisioning');
   const provisioning = { fallbackToSource: r.bool(p, 'provisioning', 'fallbackToSource', true) };

@@ -12,6 +12,7 @@ import { dispatcherFault, isApiFault } from './faults.ts';
 import { readBody } from './body-limit.ts';
 import { decodeRestRequest, encodeRestFault } from './rest-codec.ts';
 import { encodeSoapFault } from '../soap/soap-reply.ts';
+import type { ClientAddress } from './client-address.ts';
 
 /** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
 export interface SoapFront {
@@ -24,6 +25,8 @@ export interface ApiHandlerDeps {
   logger: Logger;
   metrics: Metrics;
   allow: IpAllowList;
+  /** Reads the client's address (X-Forwarded-For from trusted proxies); default: the socket peer. */
+  clientAddress?: ClientAddress;
   bodyLimit: number;
   soap?: SoapFront;
   apiDocs?: (req: IncomingMessage, res: ServerResponse, ctx: { realm: Realm; requestId: string }) => Promise<number>;
@@ -121,7 +124,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const requestId = requestIdOf(req);
-    const clientIp = clientIpOf(req);
+    const clientIp = deps.clientAddress?.of(req) ?? clientIpOf(req);
     let service = '';
     let method = '';
     let plan = '';
