@@ -37,7 +37,7 @@ export class LoginThrottle {
       this.#failures.set(key, list);
     }
     // Bound the map against a spray of distinct logins.
-    if (this.#failures.size > 100_000) this.#failures.delete(this.#failures.keys().next().value as string);
+    while (this.#failures.size > 100_000) this.#failures.delete(this.#failures.keys().next().value as string);
   }
 
   succeed(realm: string, login: string): void {

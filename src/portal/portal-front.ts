@@ -169,8 +169,26 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
     const encoded = reply.headers['content-encoding'] !== undefined && reply.headers['content-encoding'] !== 'identity';
     const declared = Number(reply.headers['content-length'] ?? 0);
     if (c.req.method !== 'HEAD' && isRewritableType(contentType) && !encoded && declared <= MAX_REWRITE_BYTES) {
-      const text = await reply.body.text();
-      send(c, reply.statusCode, out, rewriteBody(text, origins));
+      // A chunked page has no declared length: read at most the limit; a larger one is passed on
+      // unrewritten rather than buffered whole.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const it = reply.body[Symbol.asyncIterator]();
+      let next = await it.next();
+      while (!next.done && size <= MAX_REWRITE_BYTES) {
+        const chunk = next.value as Buffer;
+        chunks.push(chunk);
+        size += chunk.length;
+        next = await it.next();
+      }
+      if (next.done) {
+        send(c, reply.statusCode, out, rewriteBody(Buffer.concat(chunks).toString('utf8'), origins));
+        return;
+      }
+      c.res.writeHead(reply.statusCode, out);
+      for (const chunk of chunks) c.res.write(chunk);
+      for (; !next.done; next = await it.next()) c.res.write(next.value as Buffer);
+      c.res.end();
     } else {
       if (typeof reply.headers['content-length'] === 'string') out['content-length'] = reply.headers['content-length'];
       c.res.writeHead(reply.statusCode, out);
