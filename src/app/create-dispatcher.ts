@@ -79,6 +79,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     }));
 
   metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
+  metrics.gauge('webdispatcher_longest_hold_seconds', 'Longest time a call waited for a cutover on this node', () => [[{}, holds.longestHoldMs() / 1000]]);
   metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);
   metrics.gauge('webdispatcher_backend_up', 'Last call to the system succeeded (1) or failed (0)', () =>
     Object.entries(backends.health()).map(([system, h]) => [{ system }, h.ok ? 1 : 0]));

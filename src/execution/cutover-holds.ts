@@ -12,10 +12,6 @@ export class CutoverHolds {
   #drainers = new Map<number, Set<() => void>>();
   #longestHoldMs = 0;
 
-  isMoving(iCustomer: number): boolean {
-    return this.#moving.has(iCustomer);
-  }
-
   /** Registers a call on its way to a backend; returns undefined when the customer is moving (hold instead). */
   enter(iCustomer: number): (() => void) | undefined {
     if (this.#moving.has(iCustomer)) return undefined;

@@ -5,7 +5,7 @@ import type { SessionStore } from '../sessions/session-store.ts';
 import type { SessionTokens } from '../sessions/session-tokens.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
-import type { Discoverer, Location, LocationResolver, Locator } from '../routing/location.ts';
+import type { LocationResolver } from '../routing/location.ts';
 import type { RouterConfig, RouteSession } from '../routing/route-input.ts';
 import type { Plan } from '../routing/plan.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -119,19 +119,15 @@ export class Executor {
     return rs;
   }
 
-  async #resolve(locator: Locator, discover: Discoverer): Promise<Location | undefined> {
-    return this.#d.resolver.resolve(locator, discover);
-  }
-
   async #run(call: ApiCall, source: ForwardSource, session: DispatcherSession): Promise<Reply> {
     const discover = makeDiscoverer(this.#d.backends, session, call.requestId);
     const locators = session.pinned === undefined ? findLocators(call) : [];
     const env = findEnv(call);
     const deadline = performance.now() + this.#d.config.cutover.holdTimeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const locations = await Promise.all(locators.map(async (locator) => ({ locator, location: await this.#resolve(locator, discover) })));
+      const locations = await Promise.all(locators.map(async (locator) => ({ locator, location: await this.#d.resolver.resolve(locator, discover) })));
       const retailLocation = session.pinned !== undefined && session.iCustomer !== undefined
-        ? await this.#resolve({ kind: 'customer', iCustomer: session.iCustomer }, discover)
+        ? await this.#d.resolver.resolve({ kind: 'customer', iCustomer: session.iCustomer }, discover)
         : undefined;
       const plan: Plan = route({ call, session: this.#routeSession(session), locations, retailLocation, env, config: this.#routerConfig });
       let holdFor: number | undefined;
