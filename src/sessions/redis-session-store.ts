@@ -1,19 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DispatcherSession } from './session.ts';
-import type { SessionStore } from './session-store.ts';
+import type { SessionChangeFeed, SessionChangeListener, SessionStore } from './session-store.ts';
 import { dispatcherFault } from '../edge/faults.ts';
 
 /**
  * Sessions shared by every node of a cluster. Each session is one Redis string that expires with
- * the session; a sorted set by expiry gives a cheap live count for metrics.
+ * the session; a sorted set by expiry gives a cheap live count for metrics. Every put and delete
+ * also publishes the session id on `<prefix>changed` in the same transaction, so node caches
+ * (CachedSessionStore) drop their copy; Redis sends the message before it acknowledges the write.
  */
-export class RedisSessionStore implements SessionStore {
+export class RedisSessionStore implements SessionStore, SessionChangeFeed {
   #redis: Redis;
   #prefix: string;
+  #channel: string;
+  /** Tags this store's own messages, which its own cache need not act on. */
+  #origin = randomBytes(6).toString('hex');
 
   private constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#channel = `${prefix}changed`;
   }
 
   static async connect(url: string, prefix = 'wd:session:'): Promise<RedisSessionStore> {
@@ -51,6 +58,7 @@ export class RedisSessionStore implements SessionStore {
         .multi()
         .set(this.#prefix + session.id, JSON.stringify(session), 'EXAT', Math.ceil(session.expiresAt))
         .zadd(`${this.#prefix}expiry`, session.expiresAt, session.id)
+        .publish(this.#channel, `${this.#origin} ${session.id}`)
         .exec();
     } catch (err) {
       this.#unavailable(err);
@@ -59,10 +67,47 @@ export class RedisSessionStore implements SessionStore {
 
   async delete(id: string): Promise<void> {
     try {
-      await this.#redis.multi().del(this.#prefix + id).zrem(`${this.#prefix}expiry`, id).exec();
+      await this.#redis.multi().del(this.#prefix + id).zrem(`${this.#prefix}expiry`, id).publish(this.#channel, `${this.#origin} ${id}`).exec();
     } catch (err) {
       this.#unavailable(err);
     }
+  }
+
+  /**
+   * Subscribes to other stores' puts and deletes on a connection of its own. `lost` is called
+   * whenever the subscription may have missed a message (connection closed), `ready` once it is
+   * subscribed again; resolves when first subscribed, to a function that unsubscribes.
+   */
+  async watchChanges(listener: SessionChangeListener): Promise<() => Promise<void>> {
+    const sub = this.#redis.duplicate({ lazyConnect: true, enableOfflineQueue: true });
+    sub.on('error', () => undefined);
+    let subscribed = false;
+    sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.#channel) return;
+      const space = message.indexOf(' ');
+      if (space < 0) listener.lost();
+      else if (message.slice(0, space) !== this.#origin) listener.changed(message.slice(space + 1));
+    });
+    sub.on('close', () => {
+      subscribed = false;
+      listener.lost();
+    });
+    sub.on('ready', () => {
+      // ioredis subscribes again on reconnect before it says ready.
+      if (!subscribed) {
+        subscribed = true;
+        listener.ready();
+      }
+    });
+    await sub.connect();
+    await sub.subscribe(this.#channel);
+    if (!subscribed) {
+      subscribed = true;
+      listener.ready();
+    }
+    return async () => {
+      await sub.quit().catch(() => sub.disconnect());
+    };
   }
 
   async count(): Promise<number> {

@@ -14,3 +14,18 @@ export interface SessionStore {
   check(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Receives another node's session changes (see SessionChangeFeed). */
+export interface SessionChangeListener {
+  /** The session was put or deleted elsewhere: a copy of it is stale. */
+  changed(id: string): void;
+  /** Changes may have been missed (the feed is down): every copy may be stale. */
+  lost(): void;
+  /** The feed delivers changes again. */
+  ready(): void;
+}
+
+/** A shared store that tells each node when another node changed a session. */
+export interface SessionChangeFeed {
+  watchChanges(listener: SessionChangeListener): Promise<() => Promise<void>>;
+}
