@@ -1,14 +1,15 @@
 import type { DispatcherSession } from './session.ts';
 import type { SessionStore } from './session-store.ts';
+import { packedExpiresAt, packSession, unpackSession } from './compact-session.ts';
 
 /**
- * In-process sessions for a single node. Each session is kept as its JSON text: a read returns a
- * fresh copy (callers change a session only through put, as with a shared store), and a string
- * takes about half the memory of the object graph. Expired entries are dropped on read and by a
- * periodic sweep.
+ * In-process sessions for a single node. Each session is kept as one short JSON text
+ * (compact-session.ts): a read returns a fresh copy (callers change a session only through put, as
+ * with a shared store), and the text takes a fraction of the memory of the object graph. Expired
+ * entries are dropped on read and by a periodic sweep.
  */
 export class MemorySessionStore implements SessionStore {
-  #sessions = new Map<string, { expiresAt: number; json: string }>();
+  #sessions = new Map<string, string>();
   #sweep: NodeJS.Timeout;
 
   constructor(sweepIntervalMs = 60_000) {
@@ -18,21 +19,21 @@ export class MemorySessionStore implements SessionStore {
 
   #dropExpired(): void {
     const now = Date.now() / 1000;
-    for (const [id, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(id);
+    for (const [id, s] of this.#sessions) if (packedExpiresAt(s) <= now) this.#sessions.delete(id);
   }
 
   async get(id: string): Promise<DispatcherSession | undefined> {
     const s = this.#sessions.get(id);
     if (s === undefined) return undefined;
-    if (s.expiresAt <= Date.now() / 1000) {
+    if (packedExpiresAt(s) <= Date.now() / 1000) {
       this.#sessions.delete(id);
       return undefined;
     }
-    return JSON.parse(s.json) as DispatcherSession;
+    return unpackSession(id, s);
   }
 
   async put(session: DispatcherSession): Promise<void> {
-    this.#sessions.set(session.id, { expiresAt: session.expiresAt, json: JSON.stringify(session) });
+    this.#sessions.set(session.id, packSession(session));
   }
 
   async delete(id: string): Promise<void> {
