@@ -24,6 +24,8 @@ export interface DecodedRest {
 const PATH = /^\/rest\/([A-Za-z][A-Za-z0-9_]{0,63})\/([A-Za-z][A-Za-z0-9_]{0,127})(?:\/([^/]*)\/([^/]*))?\/?$/;
 const PORTASIP_PATH = /^\/portasip\/([A-Za-z][A-Za-z0-9_]{0,63})\/([A-Za-z][A-Za-z0-9_]{0,127})\/?$/;
 
+const BEARER = /^bearer\s+/i;
+
 function header(h: RestRequest['headers'], name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
@@ -82,7 +84,8 @@ export function decodeRestRequest(req: RestRequest, realm: Realm, portasip: bool
 
   const contentType = (header(req.headers, 'content-type') ?? '').toLowerCase();
   const auth = header(req.headers, 'authorization');
-  const bearer = auth !== undefined && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
+  const bearerMatch = auth === undefined ? null : BEARER.exec(auth);
+  const bearer = bearerMatch === null ? undefined : auth!.slice(bearerMatch[0].length).trim();
 
   let style: RequestStyle;
   let params: JsonObject;

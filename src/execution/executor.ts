@@ -5,13 +5,12 @@ import type { SessionStore } from '../sessions/session-store.ts';
 import type { SessionTokens } from '../sessions/session-tokens.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
-import type { LocationResolver } from '../routing/location.ts';
-import type { RouterConfig, RouteSession } from '../routing/route-input.ts';
+import type { Discoverer, LocationResolver, Locator } from '../routing/location.ts';
+import type { RouteInput, RouterConfig, RouteSession } from '../routing/route-input.ts';
 import type { Plan } from '../routing/plan.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { CounterSeries, Metrics } from '../ops/metrics.ts';
 import type { IpAllowList } from '../edge/ip-allow.ts';
-import { SYSTEMS } from '../routing/api-call.ts';
 import { route } from '../routing/router.ts';
 import { findEnv, findLocators } from '../routing/locators.ts';
 import { ApiFault, PortaFaultCode, dispatcherFault } from '../edge/faults.ts';
@@ -19,7 +18,7 @@ import type { CutoverHolds } from './cutover-holds.ts';
 import { SessionOps } from './session-ops.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { forwardBody, type ForwardSource } from './forward-body.ts';
-import { forwardSingle } from './forward-single.ts';
+import { forwardSingle, type ForwardArgs } from './forward-single.ts';
 import { mergeLists } from './merge-list.ts';
 import { broadcast } from './broadcast.ts';
 import { makeDiscoverer } from './discover.ts';
@@ -37,6 +36,9 @@ export interface ExecutorDeps {
   metrics: Metrics;
   allow: IpAllowList;
 }
+
+/** The plan names of single-system rules, built once. */
+const PLAN_OF_RULE: Record<string, string> = { retail: 'single:retail', locator: 'single:locator', 'env-switch': 'single:env-switch', context: 'single:context' };
 
 /** How many times a held call may be routed again after a move ends (a customer moved back and forth). */
 const MAX_REROUTES = 4;
@@ -113,10 +115,23 @@ export class Executor {
   }
 
   #routeSession(session: DispatcherSession): RouteSession {
-    const rs: RouteSession = { realm: session.realm, context: session.context, available: SYSTEMS.filter((s) => session.backends[s] !== undefined) };
+    const b = session.backends;
+    const available: SystemName[] = b.source === undefined ? (b.target === undefined ? [] : ['target']) : b.target === undefined ? ['source'] : ['source', 'target'];
+    const rs: RouteSession = { realm: session.realm, context: session.context, available };
     if (session.pinned !== undefined) rs.pinned = session.pinned;
     if (session.iCustomer !== undefined) rs.iCustomer = session.iCustomer;
     return rs;
+  }
+
+  /** The locators with their locations; one locator (the common case) without Promise.all. */
+  async #locate(locators: Locator[], discover: Discoverer): Promise<RouteInput['locations']> {
+    if (locators.length === 0) return [];
+    const resolver = this.#d.resolver;
+    if (locators.length === 1) {
+      const locator = locators[0]!;
+      return [{ locator, location: await resolver.resolve(locator, discover) }];
+    }
+    return Promise.all(locators.map(async (locator) => ({ locator, location: await resolver.resolve(locator, discover) })));
   }
 
   async #run(call: ApiCall, source: ForwardSource, session: DispatcherSession): Promise<Reply> {
@@ -125,7 +140,7 @@ export class Executor {
     const env = findEnv(call);
     const deadline = performance.now() + this.#d.config.cutover.holdTimeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const locations = await Promise.all(locators.map(async (locator) => ({ locator, location: await this.#d.resolver.resolve(locator, discover) })));
+      const locations = await this.#locate(locators, discover);
       const retailLocation = session.pinned !== undefined && session.iCustomer !== undefined
         ? await this.#d.resolver.resolve({ kind: 'customer', iCustomer: session.iCustomer }, discover)
         : undefined;
@@ -196,7 +211,11 @@ export class Executor {
       session.context = system;
       await this.#d.sessions.put(session);
     }
-    const reply = await forwardSingle({ ...this.#d, call, session, system, body: forwardBody(call, source), plan: `single:${rule}` });
+    const d = this.#d;
+    // Named fields rather than a spread of all the deps: this object is built on every call.
+    const args: ForwardArgs = { backends: d.backends, sessions: d.sessions, logger: d.logger, call, session, system, body: forwardBody(call, source), plan: PLAN_OF_RULE[rule] ?? `single:${rule}` };
+    if (d.directory !== undefined) args.directory = d.directory;
+    const reply = await forwardSingle(args);
     if (reply.status === 200 && iCustomer !== undefined) this.#routedCalls[system].inc();
     return reply;
   }

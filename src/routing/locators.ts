@@ -26,38 +26,34 @@ function asKey(v: JsonValue | undefined): string | undefined {
  */
 export function findLocators(call: ApiCall): Locator[] {
   const out: Locator[] = [];
-  const seen = new Set<string>();
-  const add = (l: Locator, k: string) => {
-    if (!seen.has(k)) {
-      seen.add(k);
-      out.push(l);
-    }
-  };
-  const scopes: Array<[string, JsonObject]> = [['params', call.params]];
+  const params = call.params;
+  idsIn(params, 'params', call, out);
   for (const key of NESTED) {
-    const nested = call.params[key];
-    if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) scopes.push([`params.${key}`, nested]);
-  }
-  for (const [where, scope] of scopes) {
-    const ic = asId(scope.i_customer, `${where}.i_customer`, call);
-    if (ic !== undefined) add({ kind: 'customer', iCustomer: ic }, `c${ic}`);
-    const ia = asId(scope.i_account, `${where}.i_account`, call);
-    if (ia !== undefined) add({ kind: 'account', iAccount: ia }, `a${ia}`);
+    const nested = params[key];
+    if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) idsIn(nested, `params.${key}`, call, out);
   }
   if (out.length > 0 || !call.method.startsWith('get_')) return out;
-  const p = call.params;
-  if (call.service === 'Customer') {
-    for (const [field, key] of [['login', 'customer-login'], ['name', 'customer-name'], ['refnum', 'customer-refnum']] as const) {
-      const v = asKey(p[field]);
-      if (v !== undefined) add({ kind: 'key', key, value: v }, `${key}:${v}`);
-    }
-  } else if (call.service === 'Account') {
-    for (const [field, key] of [['id', 'account-id'], ['login', 'account-login']] as const) {
-      const v = asKey(p[field]);
-      if (v !== undefined) add({ kind: 'key', key, value: v }, `${key}:${v}`);
-    }
+  const keys = call.service === 'Customer' ? CUSTOMER_KEYS : call.service === 'Account' ? ACCOUNT_KEYS : [];
+  for (const [field, key] of keys) {
+    const v = asKey(params[field]);
+    if (v !== undefined && !out.some((l) => l.kind === 'key' && l.key === key && l.value === v)) out.push({ kind: 'key', key, value: v });
   }
   return out;
+}
+
+const CUSTOMER_KEYS = [['login', 'customer-login'], ['name', 'customer-name'], ['refnum', 'customer-refnum']] as const;
+const ACCOUNT_KEYS = [['id', 'account-id'], ['login', 'account-login']] as const;
+
+/** Adds the i_customer / i_account a scope names, each record once (no closure or Set per call). */
+function idsIn(scope: JsonObject, where: string, call: ApiCall, out: Locator[]): void {
+  if (scope.i_customer !== undefined) {
+    const ic = asId(scope.i_customer, `${where}.i_customer`, call);
+    if (ic !== undefined && !out.some((l) => l.kind === 'customer' && l.iCustomer === ic)) out.push({ kind: 'customer', iCustomer: ic });
+  }
+  if (scope.i_account !== undefined) {
+    const ia = asId(scope.i_account, `${where}.i_account`, call);
+    if (ia !== undefined && !out.some((l) => l.kind === 'account' && l.iAccount === ia)) out.push({ kind: 'account', iAccount: ia });
+  }
 }
 
 /** The i_env a call names (params first, then auth_info), if any. */
