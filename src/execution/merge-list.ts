@@ -74,6 +74,11 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   const limit = nonNegativeInt(call.params.limit, 'limit', undefined);
   const offset = nonNegativeInt(call.params.offset, 'offset', 0) ?? 0;
   const params: JsonObject = { ...call.params };
+  // A customer moved away stays listed (marked) on the system it left; PortaBilling's
+  // skip_exported leaves such records out of the rows and of `total`, so totals add up exactly
+  // and a moved customer comes once, from where it lives. (The marker check below stays as a
+  // safety net for systems that ignore the flag.)
+  if (call.service === 'Customer' && params.skip_exported === undefined) params.skip_exported = 1;
   if (args.paging === 'exact' && limit !== undefined) {
     // Exact paging reads offset+limit rows from every system: bound what one call may buffer.
     if (offset + limit > EXACT_PAGING_MAX_ROWS) {

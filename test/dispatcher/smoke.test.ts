@@ -30,3 +30,16 @@ test('John Doe reads his balance before and after his move with the same URL and
   assert.equal(info.i_env, 8);
   assert.equal(info.balance, (b.json.customer_info as { balance: number }).balance);
 });
+
+test('a merged customer list keeps the same total across a move, on every page', async (t) => {
+  const stack = await startStack(t);
+  const token = await login(stack.url('admin'), DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  const page = async (offset: number) => (await call(stack.url('admin'), 'Customer/get_customer_list', { limit: 5, offset, get_total: 1 }, token)).json as { total: number; customer_list: Array<{ i_customer: number }> };
+  const before = await page(0);
+  await migrate(stack, DEMO_CUSTOMER.iCustomer, 'target');
+  const after = [await page(0), await page(5), await page(10)];
+  for (const p of after) assert.equal(p.total, before.total, 'a moved customer is counted once');
+  const everything = (await call(stack.url('admin'), 'Customer/get_customer_list', { limit: 1000, get_total: 1 }, token)).json as { total: number; customer_list: Array<{ i_customer: number; i_env: number }> };
+  assert.equal(everything.customer_list.length, before.total);
+  assert.deepEqual(everything.customer_list.filter((c) => c.i_customer === 1).map((c) => c.i_env), [8]);
+});
