@@ -143,6 +143,42 @@ export class SimStore {
     }
   }
 
+  /**
+   * A page of the ascending customer ids that leaves out customers moved away (skip_exported),
+   * without scanning: moved customers are few, so the page start is found by counting those
+   * before it. Returns the ids and the total without them.
+   */
+  customerPageSkippingMoved(offset: number, limit: number): { ids: number[]; total: number } {
+    const moved = [...this.#moved.keys()].sort((a, b) => a - b);
+    const total = this.customerTotal() - moved.length;
+    if (moved.length === 0) return { ids: [...this.#take(this.customerIdsFrom(offset), limit)], total };
+    const movedSet = new Set(moved);
+    // Position p of the full order holds the (offset)th unmoved id when p - (moved ids before it) = offset.
+    let start = offset;
+    for (let guard = 0; guard <= moved.length; guard++) {
+      const first = this.customerIdsFrom(start).next();
+      if (first.done) break;
+      const before = moved.filter((id) => id < first.value).length;
+      if (start === offset + before) break;
+      start = offset + before;
+    }
+    const ids: number[] = [];
+    for (const id of this.customerIdsFrom(start)) {
+      if (ids.length >= limit) break;
+      if (!movedSet.has(id)) ids.push(id);
+    }
+    return { ids, total };
+  }
+
+  *#take(it: Iterable<number>, n: number): Generator<number> {
+    if (n <= 0) return;
+    let k = 0;
+    for (const id of it) {
+      yield id;
+      if (++k >= n) return;
+    }
+  }
+
   // ---- accounts ----
 
   getAccount(iAccount: number): SimAccount | undefined {
