@@ -79,6 +79,8 @@ export function writeFault(res: ServerResponse, fault: ApiFault, requestId: stri
   for (const [k, v] of Object.entries(f.headers)) res.setHeader(k, v);
   res.setHeader('x-request-id', requestId);
   res.setHeader('content-length', Buffer.byteLength(f.body));
+  // The rest of a body over the limit is not worth reading: answer, then close the connection.
+  if (fault.httpStatus === 413) res.setHeader('connection', 'close');
   res.end(f.body);
 }
 

@@ -4,6 +4,8 @@ import type { DispatcherSession } from './session.ts';
 import type { SessionChangeFeed, SessionChangeListener, SessionStore } from './session-store.ts';
 import { dispatcherFault } from '../edge/faults.ts';
 
+const SESSION_ID = /^[0-9a-f]{48}$/;
+
 /**
  * Sessions shared by every node of a cluster. Each session is one Redis string that expires with
  * the session; a sorted set by expiry gives a cheap live count for metrics. Every put and delete
@@ -40,7 +42,9 @@ export class RedisSessionStore implements SessionStore, SessionChangeFeed {
   }
 
   async get(id: string): Promise<DispatcherSession | undefined> {
-    if (id.length > 200) return undefined;
+    // Only ids this product issues (48 hex digits) are looked up: a client-chosen id must never
+    // name another key of the store (e.g. the expiry set).
+    if (!SESSION_ID.test(id)) return undefined;
     let text: string | null;
     try {
       text = await this.#redis.get(this.#prefix + id);

@@ -34,6 +34,7 @@ export function sessionStoreSuite(name: string, open: () => Promise<SessionStore
     if (store === undefined) return;
     t.after(() => store.close());
     assert.equal(await store.get('no-such-session'), undefined);
+    assert.equal(await store.get('expiry'), undefined, 'a client-chosen id never reads another key of the store');
     const s = session();
     await store.put(s);
     await store.delete(s.id);

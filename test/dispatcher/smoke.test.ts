@@ -43,3 +43,13 @@ test('a merged customer list keeps the same total across a move, on every page',
   assert.equal(everything.customer_list.length, before.total);
   assert.deepEqual(everything.customer_list.filter((c) => c.i_customer === 1).map((c) => c.i_env), [8]);
 });
+
+test('a body over the limit is refused with 413 and the connection is closed rather than read to the end', async (t) => {
+  const stack = await startStack(t);
+  const res = await fetch(`${stack.url('admin')}/rest/Customer/get_customer_info`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+  });
+  assert.equal(res.status, 413);
+  assert.equal(res.headers.get('connection'), 'close');
+  assert.equal(((await res.json()) as { faultcode: string }).faultcode, 'Server.Dispatcher.body_too_large');
+});
