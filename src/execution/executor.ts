@@ -209,7 +209,9 @@ export class Executor {
     }
     if (switchContext && session.context !== system && session.pinned === undefined) {
       session.context = system;
-      await this.#d.sessions.put(session);
+      if ((await this.#d.sessions.update(session.id, (s) => { s.context = system; })) === undefined) {
+        throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
+      }
     }
     const d = this.#d;
     // Named fields rather than a spread of all the deps: this object is built on every call.

@@ -83,7 +83,10 @@ async function renew(args: ForwardArgs, current: BackendSession): Promise<Backen
   const renewed = await backendRefresh(args.backends, system, call.portasip ? 'admin' : call.realm, current, call.requestId).catch(() => undefined);
   if (renewed === undefined) return undefined;
   session.backends[system] = renewed;
-  await args.sessions.put(session);
+  // Only this backend session changes; a session logged out meanwhile stays logged out.
+  if ((await args.sessions.update(session.id, (s) => { s.backends[system] = renewed; })) === undefined) {
+    throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
+  }
   args.logger.info('renewed backend session', { requestId: call.requestId, system, realm: session.realm });
   return renewed;
 }

@@ -233,9 +233,14 @@ export class SessionOps {
     if (parsed === undefined || session === undefined || session.realm !== call.realm || !this.#d.tokens.refreshMatches(session, parsed.secret)) {
       throw new ApiFault(PortaFaultCode.authFailed, 'The refresh token is unknown or expired: log in again');
     }
-    session.refreshSecret = this.#d.tokens.newRefreshSecret();
-    session.expiresAt = Math.floor(Date.now() / 1000) + this.#d.config.sessions.ttlSeconds;
-    await this.#d.sessions.put(session);
+    const secret = this.#d.tokens.newRefreshSecret();
+    const expiresAt = Math.floor(Date.now() / 1000) + this.#d.config.sessions.ttlSeconds;
+    const stored = await this.#d.sessions.update(session.id, (s) => {
+      s.refreshSecret = secret;
+      s.expiresAt = expiresAt;
+    });
+    if (stored === undefined) throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
+    Object.assign(session, { refreshSecret: secret, expiresAt, context: stored.context, backends: stored.backends });
     const env = this.#d.config.systems[session.pinned ?? session.context].env;
     return jsonReply(this.#d.tokens.loginReply(session, env, session.userId), 'session-op');
   }
@@ -254,7 +259,9 @@ export class SessionOps {
     }
     if (session.backends[system] === undefined) throw dispatcherFault('backendUnavailable', `This session has no ${system} system (it was unavailable at login)`);
     session.context = system;
-    await this.#d.sessions.put(session);
+    if ((await this.#d.sessions.update(session.id, (s) => { s.context = system; })) === undefined) {
+      throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
+    }
     return this.#getContext(session);
   }
 }

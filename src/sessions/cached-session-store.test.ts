@@ -59,6 +59,7 @@ test('the cache answers repeated reads without the shared store, and only from c
     },
     put: (s) => inner.put(s),
     delete: (id) => inner.delete(id),
+    update: (id, change) => inner.update(id, change),
     count: () => inner.count(),
     check: () => inner.check(),
     close: () => inner.close(),

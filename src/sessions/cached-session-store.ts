@@ -94,6 +94,15 @@ export class CachedSessionStore implements SessionStore {
     if (this.#feedUp && quiet) this.#remember(session, this.#now());
   }
 
+  async update(id: string, change: (session: DispatcherSession) => void): Promise<DispatcherSession | undefined> {
+    this.#epoch++;
+    this.#entries.delete(id);
+    const session = await this.#inner.update(id, change);
+    this.#epoch++;
+    this.#entries.delete(id);
+    return session;
+  }
+
   async delete(id: string): Promise<void> {
     this.#epoch++;
     this.#entries.delete(id);

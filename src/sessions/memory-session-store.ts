@@ -36,6 +36,16 @@ export class MemorySessionStore implements SessionStore {
     this.#sessions.set(session.id, packSession(session));
   }
 
+  async update(id: string, change: (session: DispatcherSession) => void): Promise<DispatcherSession | undefined> {
+    // No await between the read and the write: atomic within the event loop.
+    const s = this.#sessions.get(id);
+    if (s === undefined || packedExpiresAt(s) <= Date.now() / 1000) return undefined;
+    const session = unpackSession(id, s);
+    change(session);
+    this.#sessions.set(id, packSession(session));
+    return session;
+  }
+
   async delete(id: string): Promise<void> {
     this.#sessions.delete(id);
   }

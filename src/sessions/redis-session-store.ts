@@ -6,6 +6,14 @@ import { dispatcherFault } from '../edge/faults.ts';
 
 const SESSION_ID = /^[0-9a-f]{48}$/;
 
+/** KEYS: session, expiry set; ARGV: expected text, new text, EXAT, score, id, channel, message. */
+const COMPARE_AND_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1`;
+
 /**
  * Sessions shared by every node of a cluster. Each session is one Redis string that expires with
  * the session; a sorted set by expiry gives a cheap live count for metrics. Every put and delete
@@ -67,6 +75,35 @@ export class RedisSessionStore implements SessionStore, SessionChangeFeed {
     } catch (err) {
       this.#unavailable(err);
     }
+  }
+
+  /**
+   * Read, change, then write only if the stored text is still what was read (a compare-and-set in
+   * one Lua call, so it is safe on a shared connection); retried on a concurrent change.
+   */
+  async update(id: string, change: (session: DispatcherSession) => void): Promise<DispatcherSession | undefined> {
+    if (!SESSION_ID.test(id)) return undefined;
+    const key = this.#prefix + id;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let text: string | null;
+      try {
+        text = await this.#redis.get(key);
+      } catch (err) {
+        this.#unavailable(err);
+      }
+      if (text === null) return undefined;
+      const session = JSON.parse(text) as DispatcherSession;
+      if (session.expiresAt <= Date.now() / 1000) return undefined;
+      change(session);
+      let stored: unknown;
+      try {
+        stored = await this.#redis.eval(COMPARE_AND_SET, 2, key, `${this.#prefix}expiry`, text, JSON.stringify(session), Math.ceil(session.expiresAt), session.expiresAt, id, this.#channel, `${this.#origin} ${id}`);
+      } catch (err) {
+        this.#unavailable(err);
+      }
+      if (stored === 1) return session;
+    }
+    throw dispatcherFault('backendUnavailable', `Session ${id.slice(0, 8)}… changed concurrently too often; retry`, { httpStatus: 503, retryable: true });
   }
 
   async delete(id: string): Promise<void> {

@@ -52,6 +52,27 @@ export function sessionStoreSuite(name: string, open: () => Promise<SessionStore
     assert.equal(await store.get(s.id), undefined);
   });
 
+  test(`${name}: update changes the stored session, never brings back a deleted one, and loses no concurrent change`, async (t) => {
+    const store = await open();
+    if (store === undefined) return;
+    t.after(() => store.close());
+    const s = session();
+    await store.put(s);
+    const updated = await store.update(s.id, (x) => { x.context = 'target'; });
+    assert.equal(updated?.context, 'target');
+    assert.equal((await store.get(s.id))?.context, 'target');
+    await Promise.all([
+      store.update(s.id, (x) => { x.backends.target = { sessionId: 't', accessToken: 'x.y.z', expiresAt: s.expiresAt }; }),
+      store.update(s.id, (x) => { x.userId = 99; }),
+    ]);
+    const both = await store.get(s.id);
+    assert.equal(both?.backends.target?.sessionId, 't');
+    assert.equal(both?.userId, 99);
+    await store.delete(s.id);
+    assert.equal(await store.update(s.id, (x) => { x.context = 'source'; }), undefined, 'a logout is not undone');
+    assert.equal(await store.get(s.id), undefined);
+  });
+
   test(`${name}: count reflects live sessions`, async (t) => {
     const store = await open();
     if (store === undefined) return;

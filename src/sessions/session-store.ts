@@ -9,6 +9,12 @@ export interface SessionStore {
   /** Creates or replaces a session; it disappears at `session.expiresAt`. */
   put(session: DispatcherSession): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * Applies `change` to the session as stored now and stores the result, unless the session is
+   * gone (a logout or expiry is never undone); concurrent updates of one session do not lose each
+   * other's changes. Returns the stored session, or undefined when there was none.
+   */
+  update(id: string, change: (session: DispatcherSession) => void): Promise<DispatcherSession | undefined>;
   /** Live sessions (for metrics); may be approximate. */
   count(): Promise<number>;
   check(): Promise<void>;
