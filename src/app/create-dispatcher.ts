@@ -1,7 +1,7 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
+import { hasOpsToken } from '../ops/ops-token.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
@@ -141,11 +141,9 @@ function toListener(h: (req: IncomingMessage, res: ServerResponse) => Promise<vo
 
 /** Operator endpoints need the ops bearer token. */
 function withToken(token: string, route: OpsRoute): OpsRoute {
-  const expected = Buffer.from(`Bearer ${token}`);
   return async (req, res) => {
     if (!(req.url ?? '').startsWith('/v1/')) return false;
-    const given = Buffer.from(req.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!hasOpsToken(req, token)) {
       const body = JSON.stringify({ faultcode: 'Server.Dispatcher.forbidden', faultstring: 'The ops API needs Authorization: Bearer <ops token>' });
       res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);

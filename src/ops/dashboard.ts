@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { hasOpsToken } from './ops-token.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
@@ -13,13 +13,6 @@ export interface DashboardDeps {
   backends: BackendClient;
   holds: CutoverHolds;
   metrics: Metrics;
-}
-
-function tokenOk(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const PAGE = `<!doctype html>
@@ -68,8 +61,7 @@ export function createDashboard(deps: DashboardDeps) {
       return true;
     }
     if (path !== '/v1/dashboard.json') return false;
-    const auth = req.headers.authorization;
-    if (!tokenOk(auth?.startsWith('Bearer ') ? auth.slice(7) : undefined, deps.token)) {
+    if (!hasOpsToken(req, deps.token)) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ faultcode: 'Server.Dispatcher.forbidden', faultstring: 'The dashboard needs Authorization: Bearer <ops token>' }));
       return true;

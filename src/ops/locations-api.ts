@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hasOpsToken } from './ops-token.ts';
 import type { LocationDirectory, DirectoryRecord } from '../directory/location-directory.ts';
 import type { LocationResolver, Locator } from '../routing/location.ts';
 import { dispatcherFault, isApiFault } from '../edge/faults.ts';
@@ -25,7 +25,6 @@ function send(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 function parseId(text: string, name: string): number {
   const v = /^[0-9]{1,15}$/.test(text) ? Number(text) : 0;
@@ -72,14 +71,9 @@ function putRecord(iCustomer: number, body: Buffer): DirectoryRecord {
  */
 export function createLocationsApi(options: LocationsApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { directory, resolver } = options;
-  const expected = digest(options.token);
   const bodyLimit = options.bodyLimit ?? 1 << 20;
 
-  function authorised(req: IncomingMessage): boolean {
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(h);
-    return options.token.length > 0 && m !== null && timingSafeEqual(digest(m[1]!.trim()), expected);
-  }
+  const authorised = (req: IncomingMessage): boolean => hasOpsToken(req, options.token);
 
   async function describe(locator: Locator, kind: 'customers' | 'accounts', id: number): Promise<unknown> {
     const loc = await resolver.resolve(locator);
