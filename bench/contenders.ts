@@ -22,10 +22,12 @@ export interface Contender {
   commands: string[];
   /** Root process of the contender (its CPU use is this process tree's); none for direct. */
   pid?: number;
+  /** A second destination every open-loop request is also sent to at the same instant (direct-both). */
+  pair?: { urls: Partial<SystemUrls>; auth: Auth };
   close(): Promise<void>;
 }
 
-export type ContenderName = 'direct' | 'direct-target' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'dispatcher-1w' | 'dispatcher-all';
+export type ContenderName = 'direct' | 'direct-target' | 'direct-both' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'dispatcher-1w' | 'dispatcher-all';
 
 /** Whether the dispatcher's `start` command exists yet in this checkout. */
 export function dispatcherAvailable(): boolean {
@@ -51,6 +53,16 @@ async function directTarget(backend: Backend): Promise<Contender> {
 async function nginxProxy(backend: Backend, workers: number, name: string): Promise<Contender> {
   const proxy = await startNginxProxy(backend.source.urls.admin, workers);
   return { name, urls: { admin: proxy.url }, auth: await backendAuth(backend, 'source'), commands: [proxy.command], pid: proxy.pid, close: () => proxy.close() };
+}
+
+/**
+ * Both systems called directly at the same instant, done when both replies are read: what a merge
+ * costs before the dispatcher does anything (two backends and the client sharing the cores, twice
+ * the bytes to the client). Open loop only.
+ */
+async function directBoth(backend: Backend): Promise<Contender> {
+  const [source, target] = await Promise.all([backendAuth(backend, 'source'), backendAuth(backend, 'target')]);
+  return { name: 'direct-both', urls: backend.source.urls, auth: source, pair: { urls: backend.target.urls, auth: target }, commands: [], close: async () => {} };
 }
 
 interface UrlReady { ready: true; url: string }
@@ -81,6 +93,8 @@ export interface DispatcherOptions {
   /** Extra top-level YAML (already indented) appended to the generated config. */
   extraYaml?: string;
   logLevel?: 'info' | 'warn' | 'silent';
+  /** `listen.fastPath` (default true): false serves every call with node:http, for A/B runs. */
+  fastPath?: boolean;
 }
 
 function systemYaml(s: Backend['source']): string {
@@ -95,7 +109,7 @@ export async function startDispatcher(backend: Backend, name: string, opts: Disp
   writeFileSync(config, `systems:
   source: ${systemYaml(backend.source)}
   target: ${systemYaml(backend.target)}
-listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0 }
+listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0, fastPath: ${opts.fastPath ?? true} }
 workers: ${opts.workers}
 sessions: { store: ${opts.workers > 1 ? `redis, redisUrl: "${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}"` : 'memory'}, secret: "bench-secret-0123456789abcdef" }
 directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }
@@ -132,6 +146,7 @@ export async function startContender(name: ContenderName, backend: Backend, opts
   switch (name) {
     case 'direct': return direct(backend);
     case 'direct-target': return directTarget(backend);
+    case 'direct-both': return directBoth(backend);
     case 'nginx-proxy': return nginxProxy(backend, cores, name);
     case 'nginx-proxy-1w': return nginxProxy(backend, 1, name);
     case 'naive-node': return naive(backend);

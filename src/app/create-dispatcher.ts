@@ -32,6 +32,7 @@ import { ApiFault } from '../edge/faults.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../edge/client-address.ts';
+import { LeanServer, type LeanRoutes } from '../http/lean-server.ts';
 
 export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
 
@@ -45,6 +46,8 @@ export interface DispatcherDeps {
 
 export interface Dispatcher {
   handlers: Partial<Record<DispatcherListener, (req: IncomingMessage, res: ServerResponse) => void>>;
+  /** The API listeners' REST calls for the lean server. */
+  leanRoutes: Partial<Record<DispatcherListener, LeanRoutes>>;
   executor: Executor;
   directory: LocationDirectory;
   resolver: LocationResolver;
@@ -95,8 +98,11 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const clientAddress = new ClientAddress(config.security.trustedProxies);
   const apiDeps = { executor, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
   const handlers: Dispatcher['handlers'] = {};
-  for (const realm of REALMS) handlers[realm] = toListener(createApiHandler(realm, false, apiDeps));
-  handlers.portasip = toListener(createApiHandler('admin', true, apiDeps));
+  const leanRoutes: Dispatcher['leanRoutes'] = {};
+  for (const [name, api] of [...REALMS.map((realm) => [realm, createApiHandler(realm, false, apiDeps)] as const), ['portasip', createApiHandler('admin', true, apiDeps)] as const]) {
+    handlers[name] = toListener(api.node);
+    leanRoutes[name] = api.lean;
+  }
   handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes }));
   const portal = createPortalFront({ config, resolver, backends, logger });
   const provisioning = createProvisioningFront({ config, logger });
@@ -104,7 +110,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   handlers.provisioning = toListener(provisioning.handle);
 
   return {
-    handlers, executor, directory, resolver, sessions, metrics, backends, logger,
+    handlers, leanRoutes, executor, directory, resolver, sessions, metrics, backends, logger,
     async close() {
       unsubscribe();
       await backends.close();
@@ -212,7 +218,7 @@ export interface RunningDispatcher {
 /** Builds the dispatcher and listens on every configured listener (port 0 = ephemeral). */
 export async function startDispatcher(config: DispatcherConfig, deps: DispatcherDeps = {}): Promise<RunningDispatcher> {
   const dispatcher = await createDispatcher(config, deps);
-  const servers: Server[] = [];
+  const servers: Array<Server | LeanServer> = [];
   const urls: RunningDispatcher['urls'] = {};
   const { tls: tlsFiles, ...ports } = config.listen as DispatcherConfig['listen'] & Partial<Record<DispatcherListener, number>>;
   const tls = tlsFiles === undefined ? undefined : { cert: readFileSync(tlsFiles.certFile), key: readFileSync(tlsFiles.keyFile) };
@@ -221,12 +227,16 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       const port = (ports as Partial<Record<DispatcherListener, number>>)[name];
       if (port === undefined) continue;
       const options = { keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 };
-      const server: Server = tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
-      server.on('upgrade', refuseUpgrade);
-      server.on('clientError', (_err, socket) => {
+      const node: Server = tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
+      node.on('upgrade', refuseUpgrade);
+      node.on('clientError', (_err, socket) => {
         if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         else socket.destroy();
       });
+      const lean = dispatcher.leanRoutes[name];
+      const server = lean !== undefined && tls === undefined && config.listen.fastPath
+        ? new LeanServer(node, lean, { keepAliveTimeoutMs: options.keepAliveTimeout, headersTimeoutMs: options.headersTimeout, maxBodyBytes: config.limits.bodyBytes })
+        : node;
       server.listen(port, config.listen.host);
       await once(server, 'listening');
       servers.push(server);

@@ -24,6 +24,11 @@ export interface DispatcherConfig {
     provisioning?: number;
     /** Terminate TLS on every listener with this PEM certificate chain and key. */
     tls?: { certFile: string; keyFile: string };
+    /**
+     * Serve REST calls on the API listeners with the lean HTTP/1.1 server (src/http), handing
+     * anything else to node:http; false = node:http only. Plain HTTP only: TLS listeners use node:https.
+     */
+    fastPath: boolean;
   };
   routing: {
     /** Context of a new admin/reseller session (default `source`). */

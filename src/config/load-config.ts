@@ -143,6 +143,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
     host: r.str(listenRaw, 'listen', 'host', '127.0.0.1'),
     admin: port('admin', 0), reseller: port('reseller', 0), customer: port('customer', 0), account: port('account', 0),
     portasip: port('portasip', 0), ops: port('ops', 0),
+    fastPath: r.bool(listenRaw, 'listen', 'fastPath', true),
   };
   if (listenRaw.tls !== undefined) {
     const tls = r.section(listenRaw, 'tls', false, 'listen');

@@ -10,7 +10,8 @@ import type { IpAllowList } from './ip-allow.ts';
 import type { ApiFault} from './faults.ts';
 import { dispatcherFault, isApiFault } from './faults.ts';
 import { readBody } from './body-limit.ts';
-import { decodeRestRequest, encodeRestFault } from './rest-codec.ts';
+import { decodeRestRequest, encodeRestFault, type RestRequest } from './rest-codec.ts';
+import type { LeanReply, LeanRequest, LeanRoutes } from '../http/lean-server.ts';
 import { encodeSoapFault } from '../soap/soap-reply.ts';
 import type { ClientAddress } from './client-address.ts';
 
@@ -34,8 +35,8 @@ export interface ApiHandlerDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-export function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
+export function requestIdOf(headers: Record<string, string | string[] | undefined>): string {
+  const given = headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
@@ -48,7 +49,7 @@ export async function writeReply(res: ServerResponse, reply: Reply, requestId: s
   const headers = reply.headers;
   for (const k in headers) res.setHeader(k, headers[k]!);
   res.setHeader('x-request-id', requestId);
-  if (typeof reply.body === 'string') {
+  if (typeof reply.body === 'string' || Buffer.isBuffer(reply.body)) {
     res.setHeader('content-length', Buffer.byteLength(reply.body));
     res.end(reply.body);
     return;
@@ -93,11 +94,30 @@ function writeSoapFault(res: ServerResponse, fault: ApiFault, requestId: string)
   res.end(f.body);
 }
 
+/** What one call leaves for its log line and metrics. */
+interface CallRecord {
+  started: number;
+  requestId: string;
+  service: string;
+  method: string;
+  plan: string;
+  systems: string[];
+  status: number;
+  faultcode: string | undefined;
+}
+
+/** The two HTTP faces of one API listener: node:http for everything, the lean server for REST calls. */
+export interface ApiHandler {
+  node(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  lean: LeanRoutes;
+}
+
 /**
- * The HTTP face of one API listener (a realm, or the PortaSIP API): reads the body within its
- * limit, decodes it with the REST (or SOAP) codec, runs it, writes the reply, logs one line.
+ * One API listener (a realm, or the PortaSIP API): reads the body within its limit, decodes it
+ * with the REST (or SOAP) codec, runs it, writes the reply, logs one line. REST calls run the same
+ * code on both faces; SOAP, the API docs and anything the lean server declines use node:http.
  */
-export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandlerDeps) {
+export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandlerDeps): ApiHandler {
   const listener = portasip ? 'portasip' : realm;
   // Series resolved once per (plan kind, status) and per system: no label sorting per call.
   const callSeries = new Map<string, CounterSeries>();
@@ -123,61 +143,105 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     }
     series.inc();
   };
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now();
-    const requestId = requestIdOf(req);
-    const clientIp = deps.clientAddress?.of(req) ?? clientIpOf(req);
-    let service = '';
-    let method = '';
-    let plan = '';
-    let systems: string[] = [];
-    let status = 500;
-    let faultcode: string | undefined;
-    const url = req.url ?? '/';
+  const record = (requestId: string): CallRecord => ({ started: performance.now(), requestId, service: '', method: '', plan: '', systems: [], status: 500, faultcode: undefined });
+  const finish = (r: CallRecord): void => {
+    const ms = performance.now() - r.started;
+    countCall(r.plan, r.status);
+    for (let i = 0; i < r.systems.length; i++) countSystem(r.systems[i]!);
+    latency.observe(ms / 1000);
+    if (logCalls) deps.logger.info('call', { requestId: r.requestId, realm: listener, method: r.service ? `${r.service}/${r.method}` : undefined, plan: r.plan, systems: r.systems, status: r.status, faultcode: r.faultcode, ms: Math.round(ms * 100) / 100 });
+  };
+  const refuseAddress = (clientIp: string): void => {
+    if (!deps.allow.allows(realm, clientIp)) {
+      throw dispatcherFault('ipNotAllowed', `Client address ${clientIp} is not allowed to use the ${realm} API`, { httpStatus: 403 });
+    }
+  };
+  const asFault = (err: unknown, r: CallRecord): ApiFault => {
+    const fault = isApiFault(err) ? err : dispatcherFault('internal', 'Internal error', { cause: err });
+    if (!isApiFault(err)) deps.logger.error('unexpected error', { requestId: r.requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    r.status = fault.httpStatus;
+    r.faultcode = fault.faultcode;
+    return fault;
+  };
+  /** A REST call, whichever server read it; the reply is the client's, not yet written. */
+  const restCall = async (method: string, url: string, headers: RestRequest['headers'], body: Buffer, clientIp: string, r: CallRecord): Promise<Reply> => {
+    const { call, rawParams } = decodeRestRequest({ method, url, headers, body, clientIp, requestId: r.requestId }, realm, portasip);
+    r.service = call.service;
+    r.method = call.method;
+    const source = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : rawParams === undefined ? {} : { rawParams };
+    const reply = await deps.executor.execute(call, source);
+    r.status = reply.status;
+    r.plan = reply.plan;
+    r.systems = reply.systems;
+    return reply;
+  };
+  const pathOf = (url: string): string => {
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    const soap = deps.soap !== undefined && !portasip && deps.soap.handles(path);
+    return q < 0 ? url : url.slice(0, q);
+  };
+  const isSoap = (path: string): boolean => deps.soap !== undefined && !portasip && deps.soap.handles(path);
+  const isDocs = (method: string, path: string): boolean => method === 'GET' && path.startsWith('/doc/api/') && !portasip && deps.apiDocs !== undefined;
+
+  const lean: LeanRoutes = {
+    accepts(method, url) {
+      if (method === 'HEAD') return false;
+      const path = pathOf(url);
+      return !isSoap(path) && !isDocs(method, path);
+    },
+    async serve(req: LeanRequest): Promise<LeanReply> {
+      const requestId = requestIdOf(req.headers);
+      const r = record(requestId);
+      try {
+        const clientIp = deps.clientAddress?.ofPeer(req.remoteAddress, req.headers['x-forwarded-for']) ?? req.remoteAddress;
+        refuseAddress(clientIp);
+        const reply = await restCall(req.method, req.url, req.headers, req.body, clientIp, r);
+        const headers = reply.headers;
+        headers['x-request-id'] = requestId;
+        return { status: reply.status, headers, body: reply.body };
+      } catch (err) {
+        const f = encodeRestFault(asFault(err, r));
+        return { status: f.status, headers: { ...f.headers, 'x-request-id': requestId }, body: f.body };
+      } finally {
+        finish(r);
+      }
+    },
+  };
+
+  const node = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = requestIdOf(req.headers);
+    const r = record(requestId);
+    const clientIp = deps.clientAddress?.of(req) ?? clientIpOf(req);
+    const url = req.url ?? '/';
+    const path = pathOf(url);
+    const soap = isSoap(path);
     try {
-      if (!deps.allow.allows(realm, clientIp)) {
+      try {
+        refuseAddress(clientIp);
+      } catch (err) {
         req.resume();
-        throw dispatcherFault('ipNotAllowed', `Client address ${clientIp} is not allowed to use the ${realm} API`, { httpStatus: 403 });
+        throw err;
       }
       if (soap) {
         const body = req.method === 'POST' ? await readBody(req, deps.bodyLimit) : undefined;
-        ({ status, service, method, plan, systems } = await deps.soap!.handle(req, res, body, { realm, clientIp, requestId }));
+        ({ status: r.status, service: r.service, method: r.method, plan: r.plan, systems: r.systems } = await deps.soap!.handle(req, res, body, { realm, clientIp, requestId }));
         return;
       }
-      if (req.method === 'GET' && path.startsWith('/doc/api/') && !portasip && deps.apiDocs) {
-        status = await deps.apiDocs(req, res, { realm, requestId });
+      if (isDocs(req.method ?? 'GET', path)) {
+        r.status = await deps.apiDocs!(req, res, { realm, requestId });
         return;
       }
       const body = await readBody(req, deps.bodyLimit);
-      const decoded = decodeRestRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, clientIp, requestId }, realm, portasip);
-      const { call } = decoded;
-      service = call.service;
-      method = call.method;
-      const source = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : decoded.rawParams === undefined ? {} : { rawParams: decoded.rawParams };
-      const reply = await deps.executor.execute(call, source);
-      status = reply.status;
-      plan = reply.plan;
-      systems = reply.systems;
-      await writeReply(res, reply, requestId);
+      await writeReply(res, await restCall(req.method ?? 'GET', url, req.headers, body, clientIp, r), requestId);
     } catch (err) {
-      const fault = isApiFault(err) ? err : dispatcherFault('internal', 'Internal error', { cause: err });
-      if (!isApiFault(err)) deps.logger.error('unexpected error', { requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-      status = fault.httpStatus;
-      faultcode = fault.faultcode;
+      const fault = asFault(err, r);
       // A SOAP client cannot read a JSON fault: refusals made before the SOAP front ran still speak SOAP.
       if (soap && !res.headersSent) writeSoapFault(res, fault, requestId);
       else writeFault(res, fault, requestId);
     } finally {
-      const ms = performance.now() - started;
-      countCall(plan, status);
-      for (let i = 0; i < systems.length; i++) countSystem(systems[i]!);
-      latency.observe(ms / 1000);
-      if (logCalls) deps.logger.info('call', { requestId, realm: listener, method: service ? `${service}/${method}` : undefined, plan, systems, status, faultcode, ms: Math.round(ms * 100) / 100 });
+      finish(r);
     }
   };
+  return { node, lean };
 }
 
 /** WebSocket upgrades are refused with a clear message: PortaBilling's WebSocket API is not supported. */

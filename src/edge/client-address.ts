@@ -32,9 +32,13 @@ export class ClientAddress {
   }
 
   of(req: IncomingMessage): string {
-    const peer = plain(req.socket.remoteAddress ?? '');
+    return this.ofPeer(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
+  }
+
+  /** The same, from the socket peer and the X-Forwarded-For header (for servers without an IncomingMessage). */
+  ofPeer(remoteAddress: string, header: string | string[] | undefined): string {
+    const peer = plain(remoteAddress);
     if (!this.#any || !this.#isTrusted(peer)) return peer;
-    const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((h) => plain(h.trim())).filter((h) => h !== '');
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i]!;

@@ -1,0 +1,219 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request as httpRequest } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { LeanServer, type LeanReply, type LeanRequest, type LeanRoutes } from './lean-server.ts';
+import { parseRequestHead } from './request-head.ts';
+
+interface Harness {
+  port: number;
+  lean: LeanRequest[];
+  node: Array<{ method: string; url: string; body: string }>;
+  close(): Promise<void>;
+}
+
+/** A lean server that serves POST /lean* itself (echoing the body) and hands everything else to node:http. */
+async function harness(reply?: (req: LeanRequest) => LeanReply | Promise<LeanReply>, opts: { maxBodyBytes?: number; headersTimeoutMs?: number; keepAliveTimeoutMs?: number } = {}): Promise<Harness> {
+  const lean: LeanRequest[] = [];
+  const nodeSeen: Harness['node'] = [];
+  const fallback = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      nodeSeen.push({ method: req.method ?? '', url: req.url ?? '', body });
+      res.setHeader('content-type', 'text/plain');
+      res.end(`node ${req.method} ${req.url} ${body}`);
+    });
+  });
+  const routes: LeanRoutes = {
+    accepts: (method, url) => url.startsWith('/lean'),
+    async serve(req) {
+      lean.push(req);
+      if (reply !== undefined) return reply(req);
+      return { status: 200, headers: { 'content-type': 'text/plain', 'x-seen': req.headers['x-tag'] ?? '' }, body: `lean ${req.method} ${req.url} ${req.body.toString()}` };
+    },
+  };
+  const server = new LeanServer(fallback, routes, { keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000, headersTimeoutMs: opts.headersTimeoutMs ?? 5000, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024 });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    lean,
+    node: nodeSeen,
+    async close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** Writes raw bytes (in the given pieces, a tick apart) and collects what comes back until the socket ends or `until` matches. */
+async function raw(port: number, pieces: Array<string | Buffer>, until: (text: string) => boolean): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (until(text)) resolve();
+    });
+    socket.on('close', () => resolve());
+  });
+  for (const p of pieces) {
+    socket.write(p);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await done;
+  socket.destroy();
+  return text;
+}
+
+const count = (text: string, needle: string): number => text.split(needle).length - 1;
+const post = (path: string, body: string, extra = ''): string => `POST ${path} HTTP/1.1\r\nHost: x\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+test('the head parser takes plain HTTP/1.1 requests and leaves anything unusual to node:http', () => {
+  const parse = (s: string) => {
+    const b = Buffer.from(s, 'latin1');
+    return parseRequestHead(b, b.indexOf('\r\n\r\n'));
+  };
+  const head = 'POST /rest/Customer/get_customer_info HTTP/1.1\r\nHost: a\r\nContent-Type:  application/json \r\nContent-Length: 12\r\n\r\n';
+  const ok = parse(head);
+  assert.deepEqual(ok && { method: ok.method, url: ok.url, headers: ok.headers, cl: ok.contentLength, total: ok.total, close: ok.close }, {
+    method: 'POST', url: '/rest/Customer/get_customer_info', headers: { host: 'a', 'content-type': 'application/json', 'content-length': '12' }, cl: 12, total: head.length + 12, close: false,
+  });
+  assert.equal(parse('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n')?.close, true);
+  for (const bad of [
+    'POST / HTTP/1.0\r\nHost: a\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1e3\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    'POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n folded\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nX: a\nb\r\n\r\n',
+    'POST / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n',
+    'POST /a b HTTP/1.1\r\nHost: a\r\n\r\n',
+    'POST http://x/ HTTP/1.1\r\nHost: a\r\n\r\n',
+    'post / HTTP/1.1\r\nHost: a\r\n\r\n',
+  ]) assert.equal(parse(bad), undefined, JSON.stringify(bad));
+});
+
+test('lean requests are answered in order on one connection, with bodies split across packets', async () => {
+  const h = await harness();
+  try {
+    const text = await raw(h.port, [
+      post('/lean/1', 'one', 'X-Tag: a\r\n') + post('/lean/2', 'two').slice(0, 20),
+      post('/lean/2', 'two').slice(20, 60),
+      post('/lean/2', 'two').slice(60) + post('/lean/3', 'x'.repeat(100_000)).slice(0, 70),
+      post('/lean/3', 'x'.repeat(100_000)).slice(70, 50_000),
+      post('/lean/3', 'x'.repeat(100_000)).slice(50_000),
+    ], (t) => count(t, 'HTTP/1.1 200') === 3 && t.endsWith('x'.repeat(10)));
+    assert.equal(count(text, 'HTTP/1.1 200 OK'), 3);
+    assert.match(text, /x-seen: a\r\n/);
+    assert.ok(text.indexOf('lean POST /lean/1 one') < text.indexOf('lean POST /lean/2 two'));
+    assert.match(text, /content-length: 100018\r\n/);
+    assert.match(text, /connection: keep-alive\r\nkeep-alive: timeout=5\r\n/);
+    assert.deepEqual(h.lean.map((r) => [r.url, r.body.length]), [['/lean/1', 3], ['/lean/2', 3], ['/lean/3', 100_000]]);
+    assert.equal(h.node.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the first request the lean path declines hands the connection, unread bytes included, to node:http', async () => {
+  const h = await harness();
+  try {
+    const text = await raw(h.port, [
+      post('/lean/a', '1') + post('/other', 'node-body').slice(0, 30),
+      post('/other', 'node-body').slice(30) + post('/lean/b', '2'),
+    ], (t) => count(t, 'HTTP/1.1 200') === 3);
+    assert.equal(count(text, 'HTTP/1.1 200 OK'), 3);
+    // Once handed over, node:http serves the rest of the connection, lean paths included.
+    assert.deepEqual(h.node.map((r) => `${r.url} ${r.body}`), ['/other node-body', '/lean/b 2']);
+    assert.deepEqual(h.lean.map((r) => r.url), ['/lean/a']);
+    assert.ok(text.indexOf('lean POST /lean/a 1') < text.indexOf('node POST /other node-body'));
+  } finally {
+    await h.close();
+  }
+});
+
+test('malformed requests, chunked bodies and over-limit bodies get node:http answers, not lean ones', async () => {
+  const h = await harness(undefined, { maxBodyBytes: 10 });
+  try {
+    const bad = await raw(h.port, ['POST /lean HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'], () => false);
+    assert.match(bad, /^HTTP\/1\.1 400 /);
+    const chunked = await raw(h.port, ['POST /lean/c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'], (t) => t.includes('abc'));
+    assert.match(chunked, /node POST \/lean\/c abc/);
+    const big = await raw(h.port, [post('/lean/big', 'x'.repeat(11))], (t) => t.includes('xxxxxxxxxxx'));
+    assert.match(big, /node POST \/lean\/big x{11}/);
+    assert.equal(h.lean.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('Connection: close is honoured and a streamed reply without a length is sent chunked', async () => {
+  const h = await harness((req) => req.url === '/lean/stream'
+    ? { status: 200, headers: { 'content-type': 'application/json' }, body: Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]) }
+    : { status: 404, headers: {}, body: Buffer.from('nope') });
+  try {
+    const closed = await raw(h.port, [post('/lean/x', '', 'Connection: close\r\n')], () => false);
+    assert.match(closed, /^HTTP\/1\.1 404 Not Found\r\n/);
+    assert.match(closed, /connection: close\r\n/);
+    assert.ok(closed.endsWith('\r\n\r\nnope'));
+    // Through a real HTTP client: the chunked framing is right.
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ port: h.port, host: '127.0.0.1', method: 'POST', path: '/lean/stream' }, (res) => {
+        assert.equal(res.headers['transfer-encoding'], 'chunked');
+        let t = '';
+        res.on('data', (d: Buffer) => { t += d.toString(); });
+        res.on('end', () => resolve(t));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(body, '{"a":1}');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a client that stops half-way through a request is answered 408 after the headers timeout', async () => {
+  const h = await harness(undefined, { headersTimeoutMs: 50, keepAliveTimeoutMs: 100 });
+  try {
+    const text = await raw(h.port, ['POST /lean HTTP/1.1\r\nHost: x\r\n'], () => false);
+    assert.match(text, /^HTTP\/1\.1 408 /);
+    assert.equal(h.lean.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a reply for a client that went away is dropped without harm', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const h = await harness(async () => {
+    await gate;
+    return { status: 200, headers: {}, body: Readable.from([Buffer.from('late')]) };
+  });
+  try {
+    const socket = connect(h.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(post('/lean/slow', 'x'));
+    await new Promise((r) => setTimeout(r, 20));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    const again = await raw(h.port, [post('/lean/ok', 'y')], (t) => t.includes('late'));
+    assert.match(again, /late/);
+  } finally {
+    await h.close();
+  }
+});

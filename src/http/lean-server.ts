@@ -1,0 +1,319 @@
+import { Server as NetServer, type Socket } from 'node:net';
+import { STATUS_CODES, type Server as HttpServer } from 'node:http';
+import type { Readable } from 'node:stream';
+import { parseRequestHead, type RequestHead } from './request-head.ts';
+
+/** A complete request served on the lean path. */
+export interface LeanRequest {
+  method: string;
+  url: string;
+  /** Lower-case names, each at most once (a request that repeats a header goes to node:http). */
+  headers: Record<string, string>;
+  body: Buffer;
+  remoteAddress: string;
+}
+
+export interface LeanReply {
+  status: number;
+  /** Lower-case names; framing headers (content-length, connection, …) are the server's business. */
+  headers: Record<string, string>;
+  body: string | Buffer | Readable;
+  /** Close the connection after this reply. */
+  close?: boolean;
+}
+
+export interface LeanRoutes {
+  /** Decides on the head alone whether the request is served lean; if not, node:http takes the connection. */
+  accepts(method: string, url: string, headers: Record<string, string>): boolean;
+  /** Must not reject: faults are replies. */
+  serve(req: LeanRequest): Promise<LeanReply>;
+}
+
+export interface LeanServerOptions {
+  keepAliveTimeoutMs: number;
+  /** Longest time a request may take to arrive once its first byte did (node's headersTimeout). */
+  headersTimeoutMs: number;
+  maxBodyBytes: number;
+  maxHeaderBytes?: number;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** Replies up to this size are copied into one buffer with their head: one write, one syscall. */
+const COPY_LIMIT = 16 * 1024;
+/** Framing headers the server writes itself. */
+const OWN_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date']);
+const NON_ASCII = /[\u0080-\uffff]/;
+
+let dateAt = 0;
+let dateText = '';
+/** The Date header, formatted once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  if (now - dateAt >= 1000) {
+    dateAt = now - (now % 1000);
+    dateText = new Date(dateAt).toUTCString();
+  }
+  return dateText;
+}
+
+/** Header text is Latin-1 on the wire, as node:http writes it. */
+function headBuffer(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
+/**
+ * One client connection on the lean path. Requests are parsed here with a strict, minimal
+ * HTTP/1.1 parser and answered in order, one at a time. The first request the lean path does not
+ * take (not an accepted API call, unusual framing, anything odd) hands the connection, with the
+ * bytes not yet consumed, to the node:http server for the rest of its life: node:http stays the
+ * authority on everything but the hot path.
+ */
+class LeanConnection {
+  #socket: Socket;
+  #server: LeanServer;
+  #buf: Buffer | null = null;
+  /** Body chunks of the pending request, joined once the whole body is in. */
+  #chunks: Buffer[] = [];
+  #chunkBytes = 0;
+  #pending: RequestHead | undefined;
+  #partialSince = 0;
+  #busy = false;
+  #closed = false;
+  #handedOff = false;
+  #onData = (chunk: Buffer): void => this.#receive(chunk);
+  #onTimeout = (): void => this.#timeout();
+  #onClose = (): void => {
+    this.#closed = true;
+    this.#server.sockets.delete(this.#socket);
+  };
+
+  constructor(socket: Socket, server: LeanServer) {
+    this.#socket = socket;
+    this.#server = server;
+    socket.setNoDelay(true);
+    socket.setTimeout(server.options.keepAliveTimeoutMs);
+    socket.on('data', this.#onData);
+    socket.on('timeout', this.#onTimeout);
+    socket.on('close', this.#onClose);
+    socket.on('error', noop);
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#pending !== undefined && !this.#busy) {
+      this.#chunks.push(chunk);
+      this.#chunkBytes += chunk.length;
+      if (this.#chunkBytes < this.#pending.total) return this.#checkSlow();
+      this.#buf = Buffer.concat(this.#chunks, this.#chunkBytes);
+      this.#chunks = [];
+      this.#chunkBytes = 0;
+    } else {
+      this.#buf = this.#buf === null ? chunk : Buffer.concat([this.#buf, chunk]);
+      if (this.#busy) {
+        // Pipelined requests wait for the current one; do not buffer without bound meanwhile.
+        if (this.#buf.length > this.#server.options.maxBodyBytes + this.#maxHeader()) this.#socket.pause();
+        return;
+      }
+    }
+    this.#pump();
+  }
+
+  #maxHeader(): number {
+    return this.#server.options.maxHeaderBytes ?? 16 * 1024;
+  }
+
+  /** A request that has been arriving for longer than the headers timeout is refused (slow clients hold sockets). */
+  #checkSlow(): void {
+    if (this.#partialSince !== 0 && Date.now() - this.#partialSince > this.#server.options.headersTimeoutMs) this.#requestTimeout();
+  }
+
+  #timeout(): void {
+    if (this.#busy) {
+      // The call itself has its own deadlines; the socket timer only watches idle and slow clients.
+      this.#socket.setTimeout(this.#server.options.keepAliveTimeoutMs);
+      return;
+    }
+    if (this.#partialSince !== 0) return this.#requestTimeout();
+    this.#socket.destroy();
+  }
+
+  #requestTimeout(): void {
+    this.#closed = true;
+    this.#socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    this.#socket.destroySoon();
+  }
+
+  #pump(): void {
+    while (!this.#busy && !this.#closed && !this.#handedOff) {
+      const buf = this.#buf;
+      if (buf === null) {
+        this.#partialSince = 0;
+        return;
+      }
+      let head = this.#pending;
+      if (head === undefined) {
+        const end = buf.indexOf(HEAD_END);
+        if (end < 0) {
+          if (buf.length > this.#maxHeader()) return this.#handOff();
+          if (this.#partialSince === 0) this.#partialSince = Date.now();
+          else this.#checkSlow();
+          return;
+        }
+        if (end > this.#maxHeader()) return this.#handOff();
+        head = parseRequestHead(buf, end);
+        if (head === undefined || head.contentLength > this.#server.options.maxBodyBytes || !this.#server.routes.accepts(head.method, head.url, head.headers)) {
+          return this.#handOff();
+        }
+        this.#pending = head;
+      }
+      if (buf.length < head.total) {
+        if (this.#partialSince === 0) this.#partialSince = Date.now();
+        this.#chunks = [buf];
+        this.#chunkBytes = buf.length;
+        this.#buf = null;
+        return;
+      }
+      const body = buf.subarray(head.bodyStart, head.total);
+      this.#buf = buf.length === head.total ? null : buf.subarray(head.total);
+      this.#pending = undefined;
+      this.#partialSince = 0;
+      this.#busy = true;
+      const closeAfter = head.close;
+      this.#server.routes.serve({ method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.#socket.remoteAddress ?? '' }).then(
+        (reply) => this.#reply(reply, closeAfter),
+        () => this.#reply({ status: 500, headers: { 'content-type': 'application/json' }, body: '{"faultcode":"Server.Dispatcher.internal","faultstring":"Internal error"}', close: true }, true),
+      );
+    }
+  }
+
+  /** Gives the connection, with every byte not consumed yet, to node:http. */
+  #handOff(): void {
+    const socket = this.#socket;
+    this.#handedOff = true;
+    socket.removeListener('data', this.#onData);
+    socket.removeListener('timeout', this.#onTimeout);
+    socket.removeListener('close', this.#onClose);
+    socket.removeListener('error', noop);
+    socket.setTimeout(0);
+    this.#server.sockets.delete(socket);
+    const rest = this.#buf;
+    this.#buf = null;
+    if (rest !== null) socket.unshift(rest);
+    this.#server.fallback.emit('connection', socket);
+    if (socket.isPaused()) socket.resume();
+  }
+
+  #reply(reply: LeanReply, closeAfter: boolean): void {
+    const socket = this.#socket;
+    const body = reply.body;
+    if (this.#closed || socket.destroyed) {
+      if (typeof body !== 'string' && !Buffer.isBuffer(body)) body.destroy();
+      return;
+    }
+    const close = closeAfter || reply.close === true;
+    let head = `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'Unknown'}\r\n`;
+    const headers = reply.headers;
+    for (const name in headers) {
+      if (!OWN_HEADERS.has(name)) head += `${name}: ${headers[name]!}\r\n`;
+    }
+    head += `date: ${httpDate()}\r\n${close ? 'connection: close\r\n' : this.#server.keepAliveHeaders}`;
+    if (typeof body === 'string') {
+      head += `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      if (NON_ASCII.test(head)) {
+        socket.cork();
+        socket.write(headBuffer(head));
+        socket.write(body);
+        socket.uncork();
+      } else {
+        socket.write(head + body);
+      }
+      return this.#done(close);
+    }
+    if (Buffer.isBuffer(body)) {
+      head += `content-length: ${body.length}\r\n\r\n`;
+      const h = headBuffer(head);
+      if (body.length <= COPY_LIMIT) {
+        socket.write(Buffer.concat([h, body], h.length + body.length));
+      } else {
+        socket.cork();
+        socket.write(h);
+        socket.write(body);
+        socket.uncork();
+      }
+      return this.#done(close);
+    }
+    this.#stream(body, head, headers['content-length'], close);
+  }
+
+  /** Streams a large reply with backpressure: as announced by the backend, or chunked. */
+  #stream(body: Readable, head: string, length: string | undefined, close: boolean): void {
+    const socket = this.#socket;
+    const chunked = length === undefined;
+    socket.write(headBuffer(`${head}${chunked ? 'transfer-encoding: chunked' : `content-length: ${length}`}\r\n\r\n`));
+    let sent = 0;
+    const onSocketClose = (): void => {
+      body.destroy();
+    };
+    socket.once('close', onSocketClose);
+    body.on('data', (chunk: Buffer) => {
+      sent += chunk.length;
+      const ok = chunked ? socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n') : socket.write(chunk);
+      if (!ok) {
+        body.pause();
+        socket.once('drain', () => body.resume());
+      }
+    });
+    body.once('error', () => socket.destroy());
+    body.once('end', () => {
+      socket.removeListener('close', onSocketClose);
+      if (chunked) socket.write('0\r\n\r\n');
+      // A body shorter than announced cannot be repaired: the client must not wait for the rest.
+      else if (sent !== Number(length)) return void socket.destroy();
+      this.#done(close);
+    });
+  }
+
+  #done(close: boolean): void {
+    if (close) {
+      this.#closed = true;
+      this.#socket.end();
+      return;
+    }
+    this.#busy = false;
+    if (this.#socket.isPaused()) this.#socket.resume();
+    this.#pump();
+  }
+}
+
+function noop(): void {}
+
+/**
+ * The hot path's HTTP/1.1 server: a `net` server that answers the requests its routes accept
+ * itself (one buffer in, one write out, no IncomingMessage/ServerResponse per call) and passes
+ * every other connection to `fallback`, a node:http server that is never listening itself.
+ */
+export class LeanServer extends NetServer {
+  readonly routes: LeanRoutes;
+  readonly fallback: HttpServer;
+  readonly options: LeanServerOptions;
+  readonly keepAliveHeaders: string;
+  readonly sockets = new Set<Socket>();
+
+  constructor(fallback: HttpServer, routes: LeanRoutes, options: LeanServerOptions) {
+    super({ noDelay: true });
+    this.routes = routes;
+    this.fallback = fallback;
+    this.options = options;
+    this.keepAliveHeaders = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(options.keepAliveTimeoutMs / 1000)}\r\n`;
+    this.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      new LeanConnection(socket, this);
+    });
+  }
+
+  /** Closes every connection, lean or handed over. */
+  closeAllConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    this.fallback.closeAllConnections();
+  }
+}
