@@ -217,3 +217,18 @@ test('a reply for a client that went away is dropped without harm', async () => 
     await h.close();
   }
 });
+
+test('a client that half-closes after its request still gets the reply', async () => {
+  const h = await harness();
+  try {
+    const socket = connect(h.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (d: Buffer) => { text += d.toString(); });
+    socket.end(post('/lean/half', 'h'));
+    await once(socket, 'close');
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*lean POST \/lean\/half h$/);
+  } finally {
+    await h.close();
+  }
+});

@@ -80,8 +80,14 @@ class LeanConnection {
   #busy = false;
   #closed = false;
   #handedOff = false;
+  /** The client finished sending (half-close): answer what it sent, then close. */
+  #ended = false;
   #onData = (chunk: Buffer): void => this.#receive(chunk);
   #onTimeout = (): void => this.#timeout();
+  #onEnd = (): void => {
+    this.#ended = true;
+    if (!this.#busy) this.#finishEnded();
+  };
   #onClose = (): void => {
     this.#closed = true;
     this.#server.sockets.delete(this.#socket);
@@ -94,6 +100,7 @@ class LeanConnection {
     socket.setTimeout(server.options.keepAliveTimeoutMs);
     socket.on('data', this.#onData);
     socket.on('timeout', this.#onTimeout);
+    socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
     socket.on('error', noop);
   }
@@ -191,6 +198,7 @@ class LeanConnection {
     this.#handedOff = true;
     socket.removeListener('data', this.#onData);
     socket.removeListener('timeout', this.#onTimeout);
+    socket.removeListener('end', this.#onEnd);
     socket.removeListener('close', this.#onClose);
     socket.removeListener('error', noop);
     socket.setTimeout(0);
@@ -273,14 +281,28 @@ class LeanConnection {
   }
 
   #done(close: boolean): void {
+    const socket = this.#socket;
     if (close) {
       this.#closed = true;
-      this.#socket.end();
+      socket.end();
+      return;
+    }
+    if (socket.writableNeedDrain) {
+      // A client that does not read its replies gets no more of them until it does.
+      socket.once('drain', () => this.#done(false));
       return;
     }
     this.#busy = false;
-    if (this.#socket.isPaused()) this.#socket.resume();
+    if (socket.isPaused()) socket.resume();
     this.#pump();
+    if (this.#ended && !this.#busy) this.#finishEnded();
+  }
+
+  /** After a half-close: the requests already complete have been answered; what is left is cut off. */
+  #finishEnded(): void {
+    if (this.#closed || this.#handedOff) return;
+    this.#closed = true;
+    this.#socket.end();
   }
 }
 
@@ -299,7 +321,8 @@ export class LeanServer extends NetServer {
   readonly sockets = new Set<Socket>();
 
   constructor(fallback: HttpServer, routes: LeanRoutes, options: LeanServerOptions) {
-    super({ noDelay: true });
+    // Half-open like node:http: a client may close its sending side and still read the reply.
+    super({ noDelay: true, allowHalfOpen: true });
     this.routes = routes;
     this.fallback = fallback;
     this.options = options;
