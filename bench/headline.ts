@@ -49,7 +49,10 @@ export function headline(scenarios: readonly ScenarioReport[], growth: readonly 
     if (d === undefined || a === undefined || b === undefined) continue;
     const slower = Math.max(a.serviceP50.median, b.serviceP50.median);
     const extra = d.serviceP50.median - slower;
-    out.push(`${id}: merge p50 ${d.serviceP50.median.toFixed(2)} ms vs slower single system ${slower.toFixed(2)} ms = +${extra.toFixed(2)} ms (target ≤ +${budget} ms: ${verdict(extra <= budget)}); achieved ${d.achieved.median.toFixed(0)} of ${d.rate} req/s.`);
+    const both = row(s, 'direct-both')?.openLoop?.[0];
+    // Not the issue's comparison: both systems called directly at once, the merge's own floor.
+    const own = both === undefined ? '' : `; vs both systems called directly at once ${both.serviceP50.median.toFixed(2)} ms (second baseline) = +${(d.serviceP50.median - both.serviceP50.median).toFixed(2)} ms`;
+    out.push(`${id}: merge p50 ${d.serviceP50.median.toFixed(2)} ms vs slower single system ${slower.toFixed(2)} ms = +${extra.toFixed(2)} ms (target ≤ +${budget} ms: ${verdict(extra <= budget)})${own}; achieved ${d.achieved.median.toFixed(0)} of ${d.rate} req/s.`);
   }
   if (growth !== undefined && growth.length >= 2) {
     const first = growth[0]!;

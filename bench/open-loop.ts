@@ -58,11 +58,18 @@ interface GeneratorOptions {
   warmupS: number;
   connections: number;
   maxRequests: number;
+  /**
+   * A second request sent at the same instant to another origin; the sample ends when both
+   * replies are read (e.g. both systems' direct calls at once, the floor of a merge).
+   */
+  pair?: { url: string; requests: readonly RequestSpec[] };
 }
 
 async function generate(opts: GeneratorOptions): Promise<Omit<OpenLoopResult, 'command'>> {
   const origin = new URL(opts.url).origin;
-  const pool = new Pool(origin, { connections: opts.connections, pipelining: 1, headersTimeout: 5000, bodyTimeout: 5000, keepAliveTimeout: 60_000 });
+  const poolOptions = { connections: opts.connections, pipelining: 1, headersTimeout: 5000, bodyTimeout: 5000, keepAliveTimeout: 60_000 };
+  const pool = new Pool(origin, poolOptions);
+  const pair = opts.pair === undefined ? undefined : { pool: new Pool(new URL(opts.pair.url).origin, poolOptions), requests: opts.pair.requests };
   const warmup = Math.floor(opts.rate * opts.warmupS);
   const measured = Math.min(opts.maxRequests, Math.floor(opts.rate * opts.durationS));
   const total = warmup + measured;
@@ -77,15 +84,23 @@ async function generate(opts: GeneratorOptions): Promise<Omit<OpenLoopResult, 'c
   let allSettled: () => void = () => {};
   const finished = new Promise<void>((resolve) => { allSettled = resolve; });
 
+  /** Resolves to whether the reply was a 2xx, once its body is read. */
+  const send = async (p: Pool, spec: RequestSpec): Promise<boolean> => {
+    const res = await p.request({ method: 'POST', path: spec.path, headers: spec.headers, body: spec.body });
+    await res.body.dump({ limit: 16 * 1024 * 1024 });
+    return res.statusCode >= 200 && res.statusCode < 300;
+  };
   const fire = (index: number, scheduledAt: number): void => {
     const spec = opts.requests[index % opts.requests.length]!;
     const sentAt = performance.now();
-    pool.request({ method: 'POST', path: spec.path, headers: spec.headers, body: spec.body })
-      .then(async (res) => {
-        await res.body.dump({ limit: 16 * 1024 * 1024 });
+    const done = pair === undefined
+      ? send(pool, spec)
+      : Promise.all([send(pool, spec), send(pair.pool, pair.requests[index % pair.requests.length]!)]).then(([a, b]) => a && b);
+    done
+      .then((ok) => {
         const end = performance.now();
         if (index >= warmup) {
-          if (res.statusCode >= 200 && res.statusCode < 300) {
+          if (ok) {
             latency[completed] = end - scheduledAt;
             service[completed] = end - sentAt;
             completed++;
@@ -114,6 +129,7 @@ async function generate(opts: GeneratorOptions): Promise<Omit<OpenLoopResult, 'c
   const measureEnd = performance.now();
   const lost = total - settled;
   await pool.destroy();
+  await pair?.pool.destroy();
   return {
     rate: opts.rate,
     durationS: opts.durationS,
@@ -134,18 +150,21 @@ export interface OpenLoopOptions {
   durationS: number;
   warmupS?: number;
   connections?: number;
+  /** A second request sent at the same instant (see GeneratorOptions.pair). */
+  pair?: { url: string; requests: readonly RequestSpec[] };
 }
 
 const self = fileURLToPath(import.meta.url);
 const maxRequests = 200_000;
 
 function toGeneratorOptions(o: OpenLoopOptions): GeneratorOptions {
-  return { url: o.url, requests: o.requests, rate: o.rate, durationS: o.durationS, warmupS: o.warmupS ?? 1, connections: o.connections ?? 64, maxRequests };
+  return { url: o.url, requests: o.requests, rate: o.rate, durationS: o.durationS, warmupS: o.warmupS ?? 1, connections: o.connections ?? 64, maxRequests, ...(o.pair !== undefined ? { pair: o.pair } : {}) };
 }
 
 function describe(o: OpenLoopOptions): string {
   return ['node --import tsx bench/open-loop.ts', '--url', o.url, '--requests', '<scenario>.json', '--rate', String(o.rate),
-    '--duration', String(o.durationS), '--warmup', String(o.warmupS ?? 1), '--connections', String(o.connections ?? 64)].join(' ');
+    '--duration', String(o.durationS), '--warmup', String(o.warmupS ?? 1), '--connections', String(o.connections ?? 64),
+    ...(o.pair !== undefined ? ['--pair-url', o.pair.url, '--pair-requests', '<scenario-pair>.json'] : [])].join(' ');
 }
 
 /**
@@ -207,6 +226,7 @@ if (process.argv[1] === self) {
       url: { type: 'string' }, requests: { type: 'string' }, rate: { type: 'string', default: '1000' },
       duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' },
       connections: { type: 'string', default: '64' }, 'max-requests': { type: 'string', default: String(maxRequests) },
+      'pair-url': { type: 'string' }, 'pair-requests': { type: 'string' },
     },
   });
   if (values.serve) {
@@ -223,13 +243,15 @@ if (process.argv[1] === self) {
     }
   } else {
     if (values.url === undefined || values.requests === undefined) {
-      process.stderr.write('usage: open-loop.ts --url URL --requests FILE.json [--rate N] [--duration S] [--warmup S] [--connections N] | --serve\n');
+      process.stderr.write('usage: open-loop.ts --url URL --requests FILE.json [--rate N] [--duration S] [--warmup S] [--connections N] [--pair-url URL --pair-requests FILE.json] | --serve\n');
       process.exit(2);
     }
     const requests = JSON.parse(readFileSync(values.requests, 'utf8')) as RequestSpec[];
     const result = await generate({
       url: values.url, requests, rate: Number(values.rate), durationS: Number(values.duration),
       warmupS: Number(values.warmup), connections: Number(values.connections), maxRequests: Number(values['max-requests']),
+      ...(values['pair-url'] !== undefined && values['pair-requests'] !== undefined
+        ? { pair: { url: values['pair-url'], requests: JSON.parse(readFileSync(values['pair-requests'], 'utf8')) as RequestSpec[] } } : {}),
     });
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }

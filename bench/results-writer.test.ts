@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeResults } from './results-writer.ts';
+import { renderSection, writeResults } from './results-writer.ts';
 import type { RunReport } from './results-writer.ts';
 
 function report(rps: number): RunReport {
@@ -36,4 +36,20 @@ test('rewriting the proxy section keeps the header and the sections other benchm
   assert.equal(text.split('## Proxy benchmarks').length, 2, 'exactly one proxy section');
   assert.match(text, /\| nginx-proxy \| 3,000 \(3,000–3,000\) \| 0\.50× \| 1\.00× \|/);
   assert.doesNotMatch(text, /1,000 \(1,000/);
+});
+
+test('a merge scenario with direct-both gets the added latency over that second baseline, next to the issue\'s', () => {
+  const ol = (p50: number) => {
+    const s = { median: p50, min: p50, max: p50, n: 3 };
+    return [{ rate: 10, p50: s, p99: s, p999: s, serviceP50: s, serviceP99: s, errors: 0, achieved: { median: 10, min: 10, max: 10, n: 3 } }];
+  };
+  const r = report(1000);
+  r.scenarios = [{
+    id: 'S2-merge-1000', title: 'merge', backend: 'sims', notes: [],
+    rows: [{ contender: 'direct', openLoop: ol(10) }, { contender: 'direct-both', openLoop: ol(13) }, { contender: 'dispatcher-1w', openLoop: ol(20) }],
+  }];
+  const text = renderSection(r);
+  assert.match(text, /\| added service p50 vs direct \| added p99 vs direct \| added service p50 vs direct-both \|/);
+  assert.match(text, /\| dispatcher-1w (\| [^|]+){5}\| 10\.000 \| 10\.000 \| 7\.000 \| 10 \| 0 \|/);
+  assert.match(text, /\| direct-both (\| [^|]+){5}\| 3\.000 \| 3\.000 \| – \| 10 \| 0 \|/);
 });

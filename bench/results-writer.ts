@@ -86,14 +86,17 @@ function scenarioMarkdown(s: ScenarioReport): string {
   const rates = [...new Set(s.rows.flatMap((r) => (r.openLoop ?? []).map((o) => o.rate)))].sort((a, b) => a - b);
   for (const rate of rates) {
     const base = direct?.openLoop?.find((o) => o.rate === rate);
+    // The second baseline of a merge: both systems called directly at the same instant.
+    const both = s.rows.find((r) => r.contender === 'direct-both')?.openLoop?.find((o) => o.rate === rate);
     lines.push(`Open-loop latency at ${fmt(rate)} req/s, ms, median (min–max) of runs. p50/p99/p99.9 from the scheduled send time; service = from the actual send:`, '');
-    lines.push('| contender | p50 | p99 | p99.9 | service p50 | service p99 | added service p50 vs direct | added p99 vs direct | achieved req/s | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(`| contender | p50 | p99 | p99.9 | service p50 | service p99 | added service p50 vs direct | added p99 vs direct |${both ? ' added service p50 vs direct-both |' : ''} achieved req/s | errors |`, `|---|---:|---:|---:|---:|---:|---:|---:|${both ? '---:|' : ''}---:|---:|`);
     for (const r of s.rows) {
       const o = r.openLoop?.find((x) => x.rate === rate);
       if (o === undefined) continue;
       const add50 = base && r.contender !== 'direct' ? fmt(o.serviceP50.median - base.serviceP50.median, 3) : '–';
       const add99 = base && r.contender !== 'direct' ? fmt(o.p99.median - base.p99.median, 3) : '–';
-      lines.push(`| ${r.contender} | ${spreadCell(o.p50, 3)} | ${spreadCell(o.p99, 3)} | ${spreadCell(o.p999, 3)} | ${spreadCell(o.serviceP50, 3)} | ${spreadCell(o.serviceP99, 3)} | ${add50} | ${add99} | ${fmt(o.achieved.median)} | ${o.errors} |`);
+      const addBoth = both === undefined ? '' : ` ${r.contender.startsWith('direct') ? '–' : fmt(o.serviceP50.median - both.serviceP50.median, 3)} |`;
+      lines.push(`| ${r.contender} | ${spreadCell(o.p50, 3)} | ${spreadCell(o.p99, 3)} | ${spreadCell(o.p999, 3)} | ${spreadCell(o.serviceP50, 3)} | ${spreadCell(o.serviceP99, 3)} | ${add50} | ${add99} |${addBoth} ${fmt(o.achieved.median)} | ${o.errors} |`);
     }
     lines.push('');
   }

@@ -122,7 +122,8 @@ async function runScenario(s: Scenario, backend: Backend, backendKey: string, ge
     for (let round = 0; round < settings.runs && s.wrk !== undefined; round++) {
       for (const c of rotated(contenders, round)) {
         const url = urlOf(c);
-        if (url === undefined) continue;
+        // wrk sends to one destination: a paired contender is measured in the open loop only.
+        if (url === undefined || c.pair !== undefined) continue;
         try {
           const cpuBefore = c.pid !== undefined ? treeCpuSeconds(c.pid) : NaN;
           const r = await runWrk({ url, requests: s.requests(c.auth), durationS: settings.wrkSeconds, connections: s.wrk.connections, threads: 1 });
@@ -143,8 +144,11 @@ async function runScenario(s: Scenario, backend: Backend, backendKey: string, ge
           const url = urlOf(c);
           if (url === undefined) continue;
           try {
-            const r = await generator.run({ url, requests: s.requests(c.auth), rate, durationS: settings.olSeconds, warmupS: settings.olWarmup, connections: s.openLoopConnections ?? 64 });
-            commands.push(r.command.replace(url, '<contender-url>'));
+            const pairUrl = c.pair?.urls[s.listener];
+            const pair = c.pair !== undefined && pairUrl !== undefined ? { pair: { url: pairUrl, requests: s.requests(c.pair.auth) } } : {};
+            const r = await generator.run({ url, requests: s.requests(c.auth), rate, durationS: settings.olSeconds, warmupS: settings.olWarmup, connections: s.openLoopConnections ?? 64, ...pair });
+            const command = r.command.replace(url, '<contender-url>');
+            commands.push(pairUrl !== undefined ? command.replace(pairUrl, '<pair-url>') : command);
             ol.set(`${c.name}@${rate}`, [...(ol.get(`${c.name}@${rate}`) ?? []), r]);
             log(`${s.id} open-loop ${rate}/s round ${round + 1} ${c.name}: p50 ${r.latencyMs.p50.toFixed(3)} p99 ${r.latencyMs.p99.toFixed(3)} p99.9 ${r.latencyMs.p999.toFixed(3)} ms (service p50 ${r.serviceMs.p50.toFixed(3)}), errors ${r.errors}`);
           } catch (err) {

@@ -140,7 +140,7 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
       title: `Customer/get_customer_list merge, ${rows} rows per system (limit ${rows}, per-system paging)`,
       backend: { sim: SIM_CUSTOMERS },
       listener: 'admin',
-      contenders: ['direct', 'direct-target', 'dispatcher-1w'],
+      contenders: ['direct', 'direct-target', 'direct-both', 'dispatcher-1w'],
       requests: (auth) => [jsonBearer('/rest/Customer/get_customer_list', auth, { limit: rows, offset: 0, get_total: 1 })],
       // Light load: the target is about the latency a merge adds, not the merge throughput.
       openLoop: { rates: [rows >= 1000 ? 10 : 40] },
@@ -149,6 +149,7 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
       notes: [
         `Target: the dispatcher's merge p50 ≤ the slower of direct (source) and direct-target + ${rows >= 1000 ? 5 : 1} ms.`,
         'direct/direct-target each return one system\'s rows; the dispatcher asks both in parallel and merges 2 × limit rows.',
+        'direct-both (a second baseline, not the issue\'s): the client sends the direct and the direct-target call at the same instant and the sample ends when both replies are read. It costs what a merge costs before the dispatcher does anything: two simulators answering at once on the shared cores, and twice the bytes read by the client. "added vs direct-both" is the dispatcher\'s own share.',
       ],
     })),
     {
