@@ -1,5 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
-import type { Dispatcher } from 'undici';
+import { HttpPool, type BackendBody } from './http-pool.ts';
 import type { Realm, SystemName } from '../routing/api-call.ts';
 import type { DispatcherConfig } from '../config/config.ts';
 import { ApiFault, dispatcherFault } from '../edge/faults.ts';
@@ -9,7 +8,8 @@ export type BackendListener = Realm | 'portasip';
 export interface BackendResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  /** Whole in `body.buffered` for a small reply; else streamed: the caller must read or dump it. */
+  body: BackendBody;
 }
 
 export interface BackendRequest {
@@ -30,14 +30,16 @@ export function isReadMethod(method: string): boolean {
   return method.startsWith('get_') || method === 'ping';
 }
 
-const RETRYABLE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const RETRYABLE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'SOCKET_CLOSED']);
+const TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'HEADERS_TIMEOUT', 'BODY_TIMEOUT']);
 
 /**
- * Keep-alive undici Pools, one per system and listener, with separate connect / headers / body
- * deadlines. Connection failures become `backend_unavailable` within the connect timeout.
+ * Keep-alive connection pools (HttpPool), one per system and listener, with separate connect /
+ * headers / body deadlines. Connection failures become `backend_unavailable` within the connect
+ * timeout.
  */
 export class BackendClient {
-  #pools = new Map<string, Pool>();
+  #pools = new Map<string, HttpPool>();
   #config: DispatcherConfig;
   #health = new Map<SystemName, { ok: boolean; lastError?: string; at: number }>();
 
@@ -49,18 +51,17 @@ export class BackendClient {
     return this.#config.systems[system].urls[listener];
   }
 
-  #pool(system: SystemName, listener: BackendListener): Pool {
+  #pool(system: SystemName, listener: BackendListener): HttpPool {
     const key = `${system}:${listener}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
       const { connectMs, headersMs, bodyMs } = this.#config.timeouts;
-      pool = new Pool(this.origin(system, listener), {
+      pool = new HttpPool(this.origin(system, listener), {
         connections: this.#config.limits.connectionsPerBackend,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        connect: { timeout: connectMs },
-        headersTimeout: headersMs,
-        bodyTimeout: bodyMs,
+        keepAliveTimeoutMs: 30_000,
+        connectTimeoutMs: connectMs,
+        headersTimeoutMs: headersMs,
+        bodyTimeoutMs: bodyMs,
       });
       this.#pools.set(key, pool);
     }
@@ -68,10 +69,17 @@ export class BackendClient {
   }
 
   health(): Record<string, { ok: boolean; lastError?: string; at: number }> {
-    return Object.fromEntries(this.#health);
+    // Copies: the entries change in place on later calls.
+    return Object.fromEntries([...this.#health].map(([system, h]) => [system, { ...h }]));
   }
 
   #mark(system: SystemName, ok: boolean, error?: string): void {
+    const h = this.#health.get(system);
+    if (ok && h !== undefined && h.ok) {
+      // The common case: still healthy, no new object per call.
+      h.at = Date.now();
+      return;
+    }
     this.#health.set(system, error === undefined ? { ok, at: Date.now() } : { ok, lastError: error, at: Date.now() });
   }
 
@@ -85,7 +93,7 @@ export class BackendClient {
     const pool = this.#pool(req.system, req.listener);
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await pool.request({ method: 'POST', path: req.path, headers, body: req.body, signal: req.signal ?? null });
+        const res = await pool.request({ method: 'POST', path: req.path, headers, body: req.body, signal: req.signal });
         this.#mark(req.system, true);
         return { status: res.statusCode, headers: res.headers, body: res.body };
       } catch (err) {
@@ -100,10 +108,10 @@ export class BackendClient {
     const code = (err as { code?: string }).code ?? '';
     const where = `${req.system} system (${req.listener})`;
     this.#mark(req.system, false, code || (err as Error).message);
-    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    if (TIMEOUT_CODES.has(code)) {
       return dispatcherFault('backendTimeout', `The ${where} did not answer in time`, { cause: err, retryable: true });
     }
-    if (err instanceof undiciErrors.RequestAbortedError) return dispatcherFault('backendUnavailable', `The call to the ${where} was aborted`, { cause: err, retryable: true });
+    if (code === 'ABORTED') return dispatcherFault('backendUnavailable', `The call to the ${where} was aborted`, { cause: err, retryable: true });
     return dispatcherFault('backendUnavailable', `The ${where} is unavailable (${code || (err as Error).message})`, { cause: err, retryable: true });
   }
 

@@ -87,7 +87,7 @@ function credentialsOf(authInfo: JsonObject): CallCredentials {
 }
 
 async function bodyText(reply: Reply): Promise<string> {
-  return typeof reply.body === 'string' ? reply.body : readText(reply.body as Readable);
+  return typeof reply.body === 'string' ? reply.body : Buffer.isBuffer(reply.body) ? reply.body.toString('utf8') : readText(reply.body as Readable);
 }
 
 /**

@@ -19,8 +19,8 @@ export interface BroadcastArgs {
   systems: SystemName[];
 }
 
-function discard(body: string | Readable): void {
-  if (typeof body === 'string') return;
+function discard(body: string | Buffer | Readable): void {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return;
   const dump = (body as Readable & { dump?: () => Promise<void> }).dump;
   if (dump !== undefined) dump.call(body).catch(() => undefined);
   else body.resume();

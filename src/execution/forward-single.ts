@@ -111,7 +111,7 @@ export async function forwardSingle(args: ForwardArgs): Promise<Reply> {
     });
     const creates = call.method === 'add_account' || call.method === 'add_customer';
     if (res.status === 200 && !creates) {
-      return { status: 200, headers: passHeaders(res), body: res.body, plan: args.plan, systems: [system] };
+      return { status: 200, headers: passHeaders(res), body: res.body.buffered ?? res.body.stream(), plan: args.plan, systems: [system] };
     }
     const text = await res.body.text();
     if (res.status === 200) {

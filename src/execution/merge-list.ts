@@ -37,8 +37,9 @@ export function isMovedAwayRow(row: Row): boolean {
   return row.migration_status === 'moved';
 }
 
-async function readText(body: string | Readable): Promise<string> {
+async function readText(body: string | Buffer | Readable): Promise<string> {
   if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { SystemName } from '../routing/api-call.ts';
 
-/** A reply ready for the edge codec: JSON text, or a backend body streamed through unchanged. */
+/** A reply ready for the edge codec: JSON text, or a backend body passed through unchanged (whole, or streamed). */
 export interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string | Readable;
+  body: string | Buffer | Readable;
   /** For the call log. */
   plan: string;
   systems: SystemName[];
