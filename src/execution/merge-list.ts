@@ -10,7 +10,8 @@ import type { Metrics } from '../ops/metrics.ts';
 import { SYSTEMS } from '../routing/api-call.ts';
 import { ApiFault, dispatcherFault } from '../edge/faults.ts';
 import { forwardSingle } from './forward-single.ts';
-import { jsonReply, MISSING_SYSTEM_HEADER, type Reply } from './reply.ts';
+import { MISSING_SYSTEM_HEADER, type Reply } from './reply.ts';
+import { mergeRows, readSystemList, type SystemList } from './merge-rows.ts';
 import type { ForwardSource } from './forward-body.ts';
 
 export interface MergeArgs {
@@ -30,28 +31,12 @@ export interface MergeArgs {
 /** The deepest page `exact` paging serves (each system then returns up to this many rows). */
 export const EXACT_PAGING_MAX_ROWS = 10_000;
 
-type Row = { [key: string]: JsonValue };
-
-/** Marks a record that the simulator (and a migration tool) left behind on the system it moved away from. */
-export function isMovedAwayRow(row: Row): boolean {
-  return row.migration_status === 'moved';
-}
-
-async function readText(body: string | Buffer | Readable): Promise<string> {
-  if (typeof body === 'string') return body;
-  if (Buffer.isBuffer(body)) return body.toString('utf8');
+/** A backend reply's body, whole: its bytes, or the text it already is. */
+async function readBody(body: string | Buffer | Readable): Promise<string | Buffer> {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function listKey(result: JsonObject): string | undefined {
-  return Object.keys(result).find((k) => k.endsWith('_list') && Array.isArray(result[k]));
-}
-
-function idOf(row: Row, idField: string): number | undefined {
-  const v = row[idField];
-  return typeof v === 'number' ? v : undefined;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function nonNegativeInt(v: JsonValue | undefined, name: string, fallback: number | undefined): number | undefined {
@@ -90,10 +75,11 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   }
   const body = JSON.stringify({ params });
 
-  const settled = await Promise.allSettled(systems.map(async (system) => {
+  const settled = await Promise.allSettled(systems.map(async (system): Promise<SystemList> => {
     const reply = await forwardSingle({ ...args, system, body, plan: 'merge' });
-    const text = await readText(reply.body);
+    const raw = await readBody(reply.body);
     if (reply.status !== 200) {
+      const text = typeof raw === 'string' ? raw : raw.toString('utf8');
       let fault: ApiFault;
       try {
         const j = JSON.parse(text) as { faultcode?: string; faultstring?: string };
@@ -103,11 +89,10 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
       }
       throw fault;
     }
-    const json = JSON.parse(text) as JsonObject;
-    return { system, json };
+    return readSystemList(system, raw, idField);
   }));
 
-  const ok: Array<{ system: SystemName; json: JsonObject }> = [];
+  const ok: SystemList[] = [];
   const failed: Array<{ system: SystemName; fault: ApiFault }> = [];
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') ok.push(s.value);
@@ -120,48 +105,15 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   }
   const missing = [...session.missing, ...failed.map((f) => f.system)].filter((s, i, a) => a.indexOf(s) === i && SYSTEMS.includes(s));
 
-  const key = listKey(ok[0]!.json) ?? `${call.service.toLowerCase()}_list`;
-  const rowsBySystem = new Map<SystemName, Row[]>();
-  const seen = new Map<number, SystemName[]>();
-  let dropped = 0;
-  for (const { system, json } of ok) {
-    const rows = (Array.isArray(json[key]) ? json[key] : []) as Row[];
-    const kept: Row[] = [];
-    for (const row of rows) {
-      if (typeof row !== 'object' || row === null) continue;
-      if (isMovedAwayRow(row)) {
-        dropped++;
-        continue;
-      }
-      const id = idOf(row, idField);
-      if (id !== undefined) seen.set(id, [...(seen.get(id) ?? []), system]);
-      kept.push(row);
-    }
-    rowsBySystem.set(system, kept);
-  }
-  // A record listed by both systems without a marker: keep the copy from where it lives.
-  const owner = new Map<number, SystemName>();
-  for (const [id, where] of seen) {
-    if (where.length < 2) continue;
-    const loc = await args.resolver.resolve(idField === 'i_customer' ? { kind: 'customer', iCustomer: id } : { kind: 'account', iAccount: id });
-    owner.set(id, loc?.system ?? where[0]!);
-    dropped += where.length - 1;
-  }
-  let merged: Row[] = [];
-  for (const { system } of ok) {
-    for (const row of rowsBySystem.get(system) ?? []) {
-      const id = idOf(row, idField);
-      if (id !== undefined && owner.has(id) && owner.get(id) !== system) continue;
-      merged.push(row);
-    }
-  }
-  if (args.paging === 'exact') {
-    merged.sort((a, b) => (idOf(a, idField) ?? 0) - (idOf(b, idField) ?? 0));
-    if (limit !== undefined) merged = merged.slice(offset, offset + limit);
-  }
-  const result: JsonObject = { [key]: merged };
-  const totals = ok.map((o) => o.json.total).filter((t): t is number => typeof t === 'number');
-  if (totals.length > 0) result.total = Math.max(0, totals.reduce((a, b) => a + b, 0) - dropped);
+  const out = await mergeRows(ok, {
+    idField, defaultKey: `${call.service.toLowerCase()}_list`, paging: args.paging, limit, offset,
+    async ownerOf(id, where) {
+      const loc = await args.resolver.resolve(idField === 'i_customer' ? { kind: 'customer', iCustomer: id } : { kind: 'account', iAccount: id });
+      return loc?.system ?? where[0]!;
+    },
+  });
   args.metrics.inc('webdispatcher_merges_total', 'List merges', { partial: String(missing.length > 0) });
-  return jsonReply(result, `merge:${args.paging}`, ok.map((o) => o.system), missing.length > 0 ? { [MISSING_SYSTEM_HEADER]: missing.join(',') } : {});
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (missing.length > 0) headers[MISSING_SYSTEM_HEADER] = missing.join(',');
+  return { status: 200, headers, body: out, plan: `merge:${args.paging}`, systems: ok.map((o) => o.system) };
 }

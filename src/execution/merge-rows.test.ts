@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SystemName } from '../routing/api-call.ts';
+import { mergeRows, parsedSystemList, readSystemList, type MergeRowsOptions, type SystemList } from './merge-rows.ts';
+import { oddListReply, seededRandom } from '../../test/helpers/odd-json.ts';
+
+const SYSTEMS: SystemName[] = ['source', 'target'];
+
+function options(o: Partial<MergeRowsOptions> = {}): MergeRowsOptions {
+  return { idField: 'i_customer', defaultKey: 'customer_list', paging: 'per-system', limit: undefined, offset: 0, ownerOf: async (_id, where) => where[where.length - 1]!, ...o };
+}
+
+/** Merges the same replies read both ways; asserts they mean the same, returns the scanned merge's text. */
+async function mergeBothWays(replies: readonly string[], o: MergeRowsOptions): Promise<string> {
+  const scanned = replies.map((t, i) => readSystemList(SYSTEMS[i]!, Buffer.from(t), o.idField));
+  const parsed = replies.map((t, i) => parsedSystemList(SYSTEMS[i]!, t));
+  const a = (await mergeRows(scanned, o)).toString('utf8');
+  const b = (await mergeRows(parsed, o)).toString('utf8');
+  assert.deepEqual(JSON.parse(a), JSON.parse(b), `scanned and parsed merges differ for ${JSON.stringify(replies).slice(0, 400)}`);
+  // One system scanned and the other parsed (a reply the scanner was unsure of) mean the same too.
+  if (replies.length === 2) {
+    const mixed = [scanned[0]!, parsed[1]!] as SystemList[];
+    assert.deepEqual(JSON.parse((await mergeRows(mixed, o)).toString('utf8')), JSON.parse(b));
+  }
+  return a;
+}
+
+test('the parsed path writes exactly what JSON.stringify of the merged object wrote', async () => {
+  const source = '{"customer_list":[{"i_customer":1,"n":"a"},{"i_customer":3,"migration_status":"moved"},{"i_customer":5}],"total":3}';
+  const target = '{"customer_list":[{"i_customer":3},{"i_customer":2,"big":1e2}],"total":2}';
+  const out = await mergeRows([parsedSystemList('source', source), parsedSystemList('target', target)], options());
+  assert.equal(out.toString(), JSON.stringify({ customer_list: [{ i_customer: 1, n: 'a' }, { i_customer: 5 }, { i_customer: 3 }, { i_customer: 2, big: 100 }], total: 4 }));
+});
+
+test('scanned rows are copied as the backend wrote them, adjacent rows of one system in one piece', async () => {
+  const source = '{"customer_list":[{"i_customer":1,"big":12345678901234567890,"e":1E2},{"i_customer":3,"migration_status":"moved"},{"i_customer":5,"s":"\\u00e9\\/"}],"total":3}';
+  const target = '{ "customer_list" : [ {"i_customer":2} ,\n {"i_customer":4} ] }';
+  const out = await mergeBothWays([source, target], options());
+  assert.equal(out, '{"customer_list":[{"i_customer":1,"big":12345678901234567890,"e":1E2},{"i_customer":5,"s":"\\u00e9\\/"},{"i_customer":2},{"i_customer":4}],"total":2}');
+});
+
+test('moved-away copies and duplicates are dropped, the total counts without them', async () => {
+  const source = '{"customer_list":[{"i_customer":1},{"i_customer":2,"migration_status":"moved"},{"i_customer":7,"from":"source"}],"total":30}';
+  const target = '{"customer_list":[{"i_customer":2},{"i_customer":7,"from":"target"},{"i_customer":8}],"total":6}';
+  for (const owner of SYSTEMS) {
+    const out = JSON.parse(await mergeBothWays([source, target], options({ ownerOf: async () => owner }))) as { customer_list: Array<{ i_customer: number; from?: string }>; total: number };
+    assert.deepEqual(out.customer_list.map((r) => r.i_customer), owner === 'source' ? [1, 7, 2, 8] : [1, 2, 7, 8]);
+    assert.equal(out.customer_list.find((r) => r.i_customer === 7)!.from, owner);
+    assert.equal(out.total, 30 + 6 - 2);
+  }
+});
+
+test('exact paging: one stable order by id, then the page', async () => {
+  const source = '{"customer_list":[{"i_customer":5,"s":1},{"n":"no id"},{"i_customer":1},{"i_customer":5,"s":2},{"i_customer":"3"}],"total":5}';
+  const target = '{"customer_list":[{"i_customer":4},[1],{"i_customer":2},{"i_customer":6}],"total":4}';
+  const owner = options({ ownerOf: async () => 'source' });
+  for (const [limit, offset] of [[undefined, 0], [3, 0], [3, 2], [2, 7], [0, 0], [100, 1]] as const) {
+    await mergeBothWays([source, target], { ...owner, paging: 'exact', limit, offset });
+  }
+  const all = JSON.parse(await mergeBothWays([source, target], { ...owner, paging: 'exact' })) as { customer_list: unknown[] };
+  assert.deepEqual(all.customer_list, [{ n: 'no id' }, { i_customer: '3' }, [1], { i_customer: 1 }, { i_customer: 2 }, { i_customer: 4 }, { i_customer: 5, s: 1 }, { i_customer: 5, s: 2 }, { i_customer: 6 }]);
+});
+
+test('the first system\'s list key names the merge; another system\'s differently named list adds no rows', async () => {
+  const out = JSON.parse(await mergeBothWays(['{"total":1,"b_list":{},"a_list":[{"i_customer":1}]}', '{"x_list":[{"i_customer":2}],"a_list":5,"total":2}'], options())) as Record<string, unknown>;
+  assert.deepEqual(out, { a_list: [{ i_customer: 1 }], total: 3 });
+  assert.deepEqual(JSON.parse(await mergeBothWays(['{"total":"7"}', '{"customer_list":[{"i_customer":2}]}'], options())), { customer_list: [{ i_customer: 2 }] });
+  assert.deepEqual(JSON.parse(await mergeBothWays(['{"x_list":[]}'], options({ defaultKey: 'account_list' }))), { x_list: [] });
+  assert.deepEqual(JSON.parse(await mergeBothWays(['{}'], options({ defaultKey: 'account_list' }))), { account_list: [] });
+});
+
+test('a total that overflows is written as JSON.stringify writes it', async () => {
+  const out = await mergeBothWays(['{"customer_list":[],"total":1e308}', '{"customer_list":[],"total":1e308}'], options());
+  assert.equal(out, '{"customer_list":[],"total":null}');
+});
+
+test('generated odd replies merge the same scanned as parsed, in both paging modes', async () => {
+  const r = seededRandom(66);
+  for (let n = 0; n < 400; n++) {
+    const shared = Array.from({ length: 3 }, () => 1 + Math.floor(r() * 10));
+    const source = oddListReply(r, { ids: [...Array.from({ length: Math.floor(r() * 6) }, () => 1 + Math.floor(r() * 10)), ...shared] });
+    const target = oddListReply(r, { ids: [...shared, ...Array.from({ length: Math.floor(r() * 6) }, () => 1 + Math.floor(r() * 10))] });
+    const paging = r() < 0.5 ? 'per-system' : 'exact';
+    const limit = r() < 0.3 ? undefined : Math.floor(r() * 8);
+    await mergeBothWays([source, target], options({ paging, limit, offset: Math.floor(r() * 4), ownerOf: async (id, where) => where[id % where.length]! }));
+  }
+});
