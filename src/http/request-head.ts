@@ -14,10 +14,31 @@ export interface RequestHead {
 }
 
 const REQUEST_LINE = /^([A-Z]{1,16}) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
-// Control characters other than HTAB are exactly what a header value must not contain.
-// eslint-disable-next-line no-control-regex
-const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
 const DIGITS = /^[0-9]{1,15}$/;
+
+/** RFC 9110 token characters, by char code. */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
+
+function isToken(text: string, from: number, to: number): boolean {
+  if (from === to) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] === 0) return false;
+  }
+  return true;
+}
+
+/** Field values: visible characters, spaces, tabs and obs-text; no other control characters (CR/LF included). */
+function isFieldValue(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return false;
+  }
+  return true;
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
 
 /**
  * Parses the head in `buf[0, end)` (`end` = offset of the blank line's CRLFCRLF). Returns
@@ -26,16 +47,28 @@ const DIGITS = /^[0-9]{1,15}$/;
  * Strict on purpose: a request is only served lean when its meaning is unambiguous.
  */
 export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefined {
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const start = REQUEST_LINE.exec(lines[0]!);
+  const text = buf.toString('latin1', 0, end);
+  let eol = text.indexOf('\r\n');
+  if (eol < 0) eol = text.length;
+  const start = REQUEST_LINE.exec(text.slice(0, eol));
   if (start === null) return undefined;
   const headers: Record<string, string> = {};
-  for (let i = 1; i < lines.length; i++) {
-    const m = HEADER_LINE.exec(lines[i]!);
-    if (m === null) return undefined;
-    const name = m[1]!.toLowerCase();
+  let pos = eol + 2;
+  while (pos < text.length) {
+    let next = text.indexOf('\r\n', pos);
+    if (next < 0) next = text.length;
+    const colon = text.indexOf(':', pos);
+    // A line without a colon, a folded line (leading blank) or a bad name: node:http decides.
+    if (colon < 0 || colon > next || !isToken(text, pos, colon)) return undefined;
+    let from = colon + 1;
+    let to = next;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    if (!isFieldValue(text, from, to)) return undefined;
+    const name = text.slice(pos, colon).toLowerCase();
     if (headers[name] !== undefined) return undefined;
-    headers[name] = m[2]!;
+    headers[name] = text.slice(from, to);
+    pos = next + 2;
   }
   if (headers['transfer-encoding'] !== undefined || headers['upgrade'] !== undefined || headers['expect'] !== undefined || headers['host'] === undefined) return undefined;
   const cl = headers['content-length'];
