@@ -23,16 +23,29 @@ export class SessionTokens {
   /** Tokens already verified (token → jti, exp): a client sends the same token on every call. */
   #verified = new Map<string, { jti: string; exp: number | undefined }>();
 
+  /** Random bytes drawn 4 KiB at a time (as crypto.randomUUID does); each byte is handed out once. */
+  #pool = Buffer.alloc(0);
+  #poolAt = 0;
+
   constructor(secret: string) {
     this.#secret = secret;
   }
 
+  #random(n: number): Buffer {
+    if (this.#poolAt + n > this.#pool.length) {
+      this.#pool = randomBytes(4096);
+      this.#poolAt = 0;
+    }
+    this.#poolAt += n;
+    return this.#pool.subarray(this.#poolAt - n, this.#poolAt);
+  }
+
   newSessionId(): string {
-    return randomBytes(24).toString('hex');
+    return this.#random(24).toString('hex');
   }
 
   newRefreshSecret(): string {
-    return randomBytes(24).toString('base64url');
+    return this.#random(24).toString('base64url');
   }
 
   loginReply(session: DispatcherSession, env: number, userId: number): LoginReply {
