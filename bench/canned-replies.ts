@@ -8,21 +8,27 @@ function base64url(value: string): string {
   return Buffer.from(value).toString('base64url');
 }
 
-/** A JWT-shaped token (unsigned): clients and the dispatcher read `exp` from its payload. */
-function cannedJwt(login: string, env: number, ttlSeconds: number): string {
+/**
+ * A token shaped and sized like a PortaBilling (and simulator) access token — the payload's claims,
+ * `jti` = the session id, a 43-character HS256 signature — but not verifiable: clients and the
+ * dispatcher only read `exp` from its payload. Its size matters to S6 (what a session holds).
+ */
+function cannedJwt(login: string, env: number, sessionId: string, ttlSeconds: number): string {
   const now = Math.floor(Date.now() / 1000);
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify({ login, realm: 'admin', i_env: env, iat: now, exp: now + ttlSeconds, jti: `bench-${env}` }));
-  return `${header}.${payload}.c2ln`;
+  const payload = base64url(JSON.stringify({ iat: now, exp: now + ttlSeconds, jti: sessionId, login, realm: 'admin', i_env: env, aud: 'porta-billing-admin', i_user: 1 }));
+  return `${header}.${payload}.${base64url('canned-signature-of-32-bytes-abc')}`;
 }
 
 /** Reply to `Session/login` (any credentials). Valid for a day, longer than any bench run. */
 export function cannedLoginReply(env: number): string {
   const ttl = 86_400;
+  // 32 hex digits, as PortaBilling's session ids and refresh tokens.
+  const sessionId = `bench${env}`.padEnd(32, '0').replace(/[^0-9a-f]/g, 'b');
   return JSON.stringify({
-    session_id: `bench${env}session0000000000000000`,
-    access_token: cannedJwt('admin', env, ttl),
-    refresh_token: `bench${env}refresh`,
+    session_id: sessionId,
+    access_token: cannedJwt('admin', env, sessionId, ttl),
+    refresh_token: sessionId.replace(/0/g, 'f'),
     expires_at: new Date(Date.now() + ttl * 1000).toISOString(),
     expires_in: ttl,
   });

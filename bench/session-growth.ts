@@ -17,8 +17,10 @@ import type { Spread } from './stats.ts';
 export interface GrowthLevel {
   sessions: number;
   rssMiB: number;
-  /** RSS growth per session added since the previous level (marginal; the largest level is the best estimate). */
+  /** RSS growth per session added since the previous level (marginal; noisy for small steps). */
   bytesPerSession: number;
+  /** RSS growth per session added since the first level (everything the logins left behind, garbage included). */
+  bytesPerSessionSinceFirst: number;
   rps: Spread;
   loginRate: number;
 }
@@ -66,6 +68,8 @@ export async function sessionGrowth(backend: Backend, s1: Scenario, levels: read
     await sleep(500);
     let prevRss = rssBytes(pid);
     let prevLive = live;
+    let firstRss = NaN;
+    let firstLive = NaN;
     const loginDeadline = Date.now() + opts.loginBudgetMs;
     let budgetSpent = false;
     for (const level of levels) {
@@ -85,7 +89,11 @@ export async function sessionGrowth(backend: Backend, s1: Scenario, levels: read
       const rss = rssBytes(pid);
       const rps: number[] = [];
       for (let i = 0; i < opts.runs; i++) rps.push((await runWrk({ url, requests: s1.requests(d.auth), durationS: opts.wrkSeconds, connections: 32 })).rps);
-      const level_: GrowthLevel = { sessions: live, rssMiB: rss / 2 ** 20, bytesPerSession: live > prevLive ? (rss - prevRss) / (live - prevLive) : NaN, rps: spread(rps), loginRate };
+      if (out.length === 0) { firstRss = rss; firstLive = live; }
+      const level_: GrowthLevel = {
+        sessions: live, rssMiB: rss / 2 ** 20, bytesPerSession: live > prevLive ? (rss - prevRss) / (live - prevLive) : NaN,
+        bytesPerSessionSinceFirst: live > firstLive ? (rss - firstRss) / (live - firstLive) : NaN, rps: spread(rps), loginRate,
+      };
       out.push(level_);
       prevRss = rss;
       prevLive = live;
@@ -100,12 +108,13 @@ export async function sessionGrowth(backend: Backend, s1: Scenario, levels: read
 /** Markdown table of the growth levels. */
 export function growthTable(levels: readonly GrowthLevel[]): string[] {
   const first = levels[0]?.rps.median;
-  const lines = ['| live sessions | dispatcher RSS, MiB | RSS growth per session added since the previous row, bytes | S1 req/s, median (min–max) | vs first level | logins/s while filling |', '|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| live sessions | dispatcher RSS, MiB | RSS growth per session added since the previous row, bytes | since the first row, bytes | S1 req/s, median (min–max) | vs first level | logins/s while filling |', '|---:|---:|---:|---:|---:|---:|---:|'];
   for (const l of levels) {
     const ratio = first !== undefined && first > 0 ? `${(l.rps.median / first).toFixed(2)}×` : '–';
     const bps = Number.isFinite(l.bytesPerSession) ? l.bytesPerSession.toFixed(0) : '–';
+    const since = Number.isFinite(l.bytesPerSessionSinceFirst) ? l.bytesPerSessionSinceFirst.toFixed(0) : '–';
     const lr = Number.isFinite(l.loginRate) ? l.loginRate.toFixed(0) : '–';
-    lines.push(`| ${l.sessions.toLocaleString('en-US')} | ${l.rssMiB.toFixed(1)} | ${bps} | ${l.rps.median.toFixed(0)} (${l.rps.min.toFixed(0)}–${l.rps.max.toFixed(0)}) | ${ratio} | ${lr} |`);
+    lines.push(`| ${l.sessions.toLocaleString('en-US')} | ${l.rssMiB.toFixed(1)} | ${bps} | ${since} | ${l.rps.median.toFixed(0)} (${l.rps.min.toFixed(0)}–${l.rps.max.toFixed(0)}) | ${ratio} | ${lr} |`);
   }
   return lines;
 }
