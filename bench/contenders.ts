@@ -95,6 +95,10 @@ export interface DispatcherOptions {
   logLevel?: 'info' | 'warn' | 'silent';
   /** `listen.fastPath` (default true): false serves every call with node:http, for A/B runs. */
   fastPath?: boolean;
+  /** An existing SQLite directory file (default: a fresh empty one). */
+  sqlitePath?: string;
+  /** `directory.cacheSize` (default: the product's default). */
+  directoryCacheSize?: number;
 }
 
 function systemYaml(s: Backend['source']): string {
@@ -112,7 +116,7 @@ export async function startDispatcher(backend: Backend, name: string, opts: Disp
 listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0, fastPath: ${opts.fastPath ?? true} }
 workers: ${opts.workers}
 sessions: { store: ${opts.workers > 1 ? `redis, redisUrl: "${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}"` : 'memory'}, secret: "bench-secret-0123456789abcdef" }
-directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }
+directory: { store: sqlite, sqlitePath: "${opts.sqlitePath ?? join(dir, 'directory.sqlite')}"${opts.directoryCacheSize !== undefined ? `, cacheSize: ${opts.directoryCacheSize}` : ''} }
 log: { level: ${opts.logLevel ?? 'warn'} }
 ${opts.extraYaml ?? ''}`);
   const nodeFlags = opts.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { basename, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestSpec } from './request-spec.ts';
 
@@ -26,6 +26,9 @@ export interface WrkOptions {
   durationS: number;
   connections: number;
   threads?: number;
+  /** Another wrk script (default bench/wrk-post.lua) and what it reads from the environment. */
+  script?: string;
+  env?: Record<string, string>;
 }
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'wrk-post.lua');
@@ -50,10 +53,11 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
   const specFile = join(dir, 'requests.lua');
   writeFileSync(specFile, luaTable(opts.requests));
   const threads = opts.threads ?? 1;
-  const args = ['-t', String(threads), '-c', String(opts.connections), '-d', `${opts.durationS}s`, '--timeout', '5s', '-s', script, opts.url];
+  const lua = opts.script ?? script;
+  const args = ['-t', String(threads), '-c', String(opts.connections), '-d', `${opts.durationS}s`, '--timeout', '5s', '-s', lua, opts.url];
   try {
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn('wrk', args, { env: { ...process.env, BENCH_REQUESTS: specFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('wrk', args, { env: { ...process.env, ...opts.env, BENCH_REQUESTS: specFile }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -82,7 +86,7 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
         p50: ms(raw.latency_us.p50), p90: ms(raw.latency_us.p90), p99: ms(raw.latency_us.p99),
         p999: ms(raw.latency_us.p999), max: ms(raw.latency_us.max), mean: ms(raw.latency_us.mean),
       },
-      command: `wrk ${args.join(' ').replace(script, 'bench/wrk-post.lua')}`,
+      command: `wrk ${args.join(' ').replace(lua, `bench/${basename(lua)}`)}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
