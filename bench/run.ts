@@ -6,7 +6,8 @@
  *   npm run bench                      full run (< 10 min)
  *   npm run bench -- --quick           ≤ 60 s subset, written to bench/results/quick.md
  *   npm run bench -- --only S1-json    selected scenarios (comma-separated)
- *   options: --runs N  --write (quick/--only: also update RESULTS.md)  --no-profile / --profile  --no-growth
+ *   options: --runs N  --write (quick/--only: also update RESULTS.md)  --no-profile / --profile  --no-growth (skips S6)
+ *   npm run bench -- --only S6-sessions,S6-directory --no-profile   S6 alone
  * A quick or --only run writes bench/results/{quick,partial}.md and leaves RESULTS.md alone.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,10 @@ import { growthTable, sessionGrowth } from './session-growth.ts';
 import { treeCpuSeconds } from './process-cpu.ts';
 import { headline } from './headline.ts';
 import type { GrowthLevel } from './session-growth.ts';
+import { storeFillInChild, storeTable } from './session-memory.ts';
+import type { StoreLevel } from './session-memory.ts';
+import { directoryGrowth, directoryTable } from './directory-growth.ts';
+import type { DirectoryLevel } from './directory-growth.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -224,6 +229,8 @@ async function main(): Promise<void> {
   const generator = new OpenLoopGenerator();
   let profile: string[] | undefined;
   let growth: GrowthLevel[] | undefined;
+  let storeLevels: StoreLevel[] | undefined;
+  let directoryLevels: DirectoryLevel[] | undefined;
   const backends = new Map<string, Backend>();
   const backendFor = async (s: Scenario): Promise<Backend> => {
     const key = s.backend === 'canned' ? 'canned' : `sim${s.backend.sim}`;
@@ -247,7 +254,8 @@ async function main(): Promise<void> {
     await closeContenders();
     const s1 = selected.find((s) => s.id === 'S1-json');
     const growthWanted = !quick && !args['no-growth'] && (only === undefined || only.includes('S6-sessions'));
-    if (growthWanted && !dispatcherAvailable()) skipped.push('S6-sessions: the dispatcher does not exist yet');
+    const directoryWanted = !quick && !args['no-growth'] && (only === undefined || only.includes('S6-directory'));
+    if ((growthWanted || directoryWanted) && !dispatcherAvailable()) skipped.push('S6: the dispatcher does not exist yet');
     if (growthWanted && dispatcherAvailable()) {
       const s1def = scenarios({ simCustomerIds: [] }).find((s) => s.id === 'S1-json')!;
       // The first level is the ~200 warm-up logins; then 10× steps until the login budget runs out.
@@ -256,18 +264,49 @@ async function main(): Promise<void> {
         const g = await sessionGrowth(await backendFor(s1def), s1def, levels, { runs: settings.runs, wrkSeconds: 2, loginBudgetMs: 60_000, log });
         commands.push(...g.commands);
         growth = g.levels;
+        const markdown = growthTable(g.levels);
+        const notes = [
+          'Sessions are real admin logins through the dispatcher (32 concurrent), each holding two backend sessions; the canned backend answers every login with a token shaped and sized like PortaBilling\'s (32-hex session id and refresh token, JWT with iat/exp/jti/login/realm/i_env/aud/i_user and a 43-character signature). RSS is VmRSS of the dispatcher process, 1 s after the logins; bytes per session = RSS growth / sessions added since the previous row, and since the first row (the headline figure). Both include garbage not yet collected, so small steps are noisy.',
+          'Levels are filled within a 60 s login budget (the 10-minute run has no room for more): the last row is where the budget ran out (its session count is the one actually reached). Target: ≤ 1 KiB per session; S1 at the largest level ≥ 0.9 × at the smallest. S1 sends one session\'s token, so its row measures a dispatcher holding N sessions, not N clients calling.',
+        ];
+        try {
+          log('S6: store-level fill to 1,000,000 sessions (its own process, --expose-gc)');
+          const store = await storeFillInChild(1_000_000);
+          storeLevels = store.levels;
+          commands.push(store.command);
+          markdown.push('', ...storeTable(store.levels));
+          notes.push('Store-level fill (second table; **not logins**): bench/session-memory.ts puts sessions into the in-memory store through its API (`put`), each shaped as a login leaves it (dispatcher id and refresh secret from SessionTokens, two backend sessions with distinct simulator-shaped tokens), in its own process; heap and RSS growth per session after `gc()`, and the CPU cost of `get` (a random session: decoded from the compact form; the session read just before: its decoded copy). This is how 1,000,000 sessions are reached within the run.');
+        } catch (err) {
+          log(`S6 store-level fill failed: ${(err as Error).message.slice(0, 300)}`);
+          skipped.push(`S6-sessions store-level fill: failed: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`);
+        }
         reports.push({
           id: 'S6-sessions', title: 'growth: S1-json throughput and memory as live dispatcher sessions pile up (1 worker, in-memory store)',
-          backend: 'canned nginx', rows: [], markdown: growthTable(g.levels),
-          notes: [
-            'Sessions are real admin logins through the dispatcher (32 concurrent); RSS is VmRSS of the dispatcher process, 1 s after the logins; bytes per session = RSS growth / sessions added since the previous row (includes garbage not yet collected, so small steps are noisy; the largest step is the estimate).',
-            'Levels are filled within a 60 s login budget (the 10-minute run has no room for more): the last row is where the budget ran out (its session count is the one actually reached). Target: ≤ 1 KiB per session; S1 at the largest level ≥ 0.9 × at the smallest.',
-            'Directory sizes (1,000 → 10,000,000 customers) are measured by the directory benchmarks in their own section.',
-          ],
+          backend: 'canned nginx', rows: [], markdown, notes,
         });
       } catch (err) {
         log(`S6 failed: ${(err as Error).message.slice(0, 300)}`);
         skipped.push(`S6-sessions: failed: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`);
+      }
+    }
+    if (directoryWanted && dispatcherAvailable()) {
+      const s1def = scenarios({ simCustomerIds: [] }).find((s) => s.id === 'S1-json')!;
+      try {
+        const d = await directoryGrowth(await backendFor(s1def), s1def, [1_000, 1_000_000, 10_000_000], { runs: settings.runs, wrkSeconds: 2, log });
+        commands.push(...d.commands);
+        directoryLevels = d.levels;
+        const made = d.levels.map((l) => `${l.customers.toLocaleString('en-US')}: ${l.generatedS > 0 ? `generated in ${l.generatedS.toFixed(1)} s` : 'cached file reused'}`).join(', ');
+        reports.push({
+          id: 'S6-directory', title: 'growth: S1-json throughput as the directory grows (1 worker, SQLite directory, default 100,000-entry cache)',
+          backend: 'canned nginx', rows: [], markdown: directoryTable(d.levels),
+          notes: [
+            'One dispatcher per directory size, all running, measured in interleaved rounds (wrk -t 1 -c 32, 2 s per run). Every request names a fresh random i_customer of the whole directory (bench/wrk-random-customer.lua), so at 1,000 customers every lookup is a cache hit after warm-up, and at 1,000,000 / 10,000,000 about 10% / 1% are: the rest read SQLite. Bytes read per request (the dispatcher\'s rchar: sockets plus SQLite page reads) shows the directory being read.',
+            `Directory files: written straight into SqliteDirectory's own schema by bench/directory-fill.ts (one INSERT … SELECT, customers only, systems alternating) and kept under the OS temp dir between runs while size and schema match; this run: ${made}. Target: S1 at 10,000,000 customers ≥ 0.9 × at 1,000.`,
+          ],
+        });
+      } catch (err) {
+        log(`S6 directory failed: ${(err as Error).message.slice(0, 300)}`);
+        skipped.push(`S6-directory: failed: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`);
       }
     }
     // Quick mode profiles only when asked (--profile): its 60 s budget has no room for it.
@@ -299,7 +338,7 @@ async function main(): Promise<void> {
     skipped,
     ...(profile !== undefined ? { profile } : {}),
     loadAtEnd: loadavg()[0] ?? NaN,
-    headline: headline(reports, growth),
+    headline: headline(reports, growth, { ...(storeLevels !== undefined ? { store: storeLevels } : {}), ...(directoryLevels !== undefined ? { directory: directoryLevels } : {}) }),
   };
   mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
   writeFileSync(join(repoRoot, 'bench', 'results', `${quick ? 'quick' : only !== undefined ? 'partial' : 'full'}.json`), JSON.stringify(report, null, 2));
