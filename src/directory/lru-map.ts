@@ -1,14 +1,21 @@
 /**
- * A bounded map that forgets its least recently used entry when full. Built on `Map`'s insertion
+ * A bounded map that forgets its least recently used entries when full. Built on `Map`'s insertion
  * order: a hit re-inserts the entry at the young end, so the oldest key is always first.
+ *
+ * When full it forgets the oldest 1/64 at once (one entry for up to 64): V8 leaves a deleted
+ * entry's slot in place until the table is rebuilt, so finding the first key walks every slot
+ * deleted before it. Evicting one entry per insert costs that walk on every miss (~70 µs at
+ * 100,000 entries); in batches it is paid once per batch.
  */
 export class LruMap<K, V> {
   readonly #max: number;
+  readonly #batch: number;
   readonly #map = new Map<K, V>();
 
   constructor(maxEntries: number) {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`LRU size ${maxEntries} must be a positive integer`);
     this.#max = maxEntries;
+    this.#batch = Math.ceil(maxEntries / 64);
   }
 
   get size(): number {
@@ -28,8 +35,11 @@ export class LruMap<K, V> {
     this.#map.delete(key);
     this.#map.set(key, value);
     if (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
+      let n = this.#map.size - this.#max - 1 + this.#batch;
+      for (const k of this.#map.keys()) {
+        this.#map.delete(k);
+        if (--n <= 0) break;
+      }
     }
   }
 
