@@ -80,7 +80,15 @@ export class CachedSessionStore implements SessionStore {
     const entries = this.#entries;
     entries.delete(session.id); // re-inserted last: the Map's order is the eviction order
     entries.set(session.id, { json: JSON.stringify(session), expiresAt: session.expiresAt, cachedAt: now });
-    if (entries.size > this.#maxEntries) entries.delete(entries.keys().next().value as string);
+    if (entries.size > this.#maxEntries) {
+      // The oldest 1/64 at once: one at a time, finding the first key walks every slot deleted
+      // before it (see LruMap).
+      let n = Math.ceil(this.#maxEntries / 64);
+      for (const k of entries.keys()) {
+        entries.delete(k);
+        if (--n <= 0) break;
+      }
+    }
   }
 
   async put(session: DispatcherSession): Promise<void> {

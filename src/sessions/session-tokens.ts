@@ -11,6 +11,9 @@ export interface LoginReply {
   expires_in: number;
 }
 
+/** Access tokens kept verified (a multiple of 64). */
+const VERIFIED_MAX = 10_240;
+
 /** Returned for a well-signed token past its `exp`: no session (clients re-login or refresh). */
 export const EXPIRED = '\u0000expired';
 
@@ -70,8 +73,15 @@ export class SessionTokens {
       const payload = verifyJwt(token, this.#secret);
       if (typeof payload?.jti !== 'string') return undefined;
       known = { jti: payload.jti, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
-      // Bounded: past the cap the oldest entry goes (a Map iterates in insertion order).
-      if (this.#verified.size >= 10_000) this.#verified.delete(this.#verified.keys().next().value as string);
+      // Bounded: past the cap the oldest 1/64 go at once (a Map iterates in insertion order; one
+      // at a time, finding the first key walks every slot deleted before it: see LruMap).
+      if (this.#verified.size >= VERIFIED_MAX) {
+        let n = VERIFIED_MAX / 64;
+        for (const k of this.#verified.keys()) {
+          this.#verified.delete(k);
+          if (--n <= 0) break;
+        }
+      }
       this.#verified.set(token, known);
     }
     // A token past its exp is dead even if its session lives on (an older token after a refresh).
