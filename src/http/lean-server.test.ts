@@ -232,3 +232,38 @@ test('a client that half-closes after its request still gets the reply', async (
     await h.close();
   }
 });
+
+test('mangled requests never take the server down, and every connection ends or is answered', async () => {
+  const h = await harness();
+  try {
+    const valid = post('/lean/ok', '{"params":{"i_customer":1}}', 'Content-Type: application/json\r\nX-Tag: t\r\n');
+    // A fixed generator: the same bytes on every run.
+    let seed = 42;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const specials = ['\r', '\n', '\0', ' ', ':', '\t', '\x7f', '\xff', '0', '-', 'Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n'];
+    for (let i = 0; i < 150; i++) {
+      let bytes = valid;
+      for (let k = 0, edits = 1 + rnd(4); k < edits; k++) {
+        const at = rnd(bytes.length);
+        const op = rnd(3);
+        if (op === 0) bytes = bytes.slice(0, at) + specials[rnd(specials.length)]! + bytes.slice(at);
+        else if (op === 1) bytes = bytes.slice(0, at) + bytes.slice(at + 1 + rnd(8));
+        else bytes = bytes.slice(0, at);
+      }
+      const socket = connect(h.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      socket.write(Buffer.from(bytes, 'latin1'));
+      socket.end();
+      await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, 200))]);
+      socket.destroy();
+    }
+    const text = await raw(h.port, [valid], (t) => t.includes('lean POST /lean/ok'));
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  } finally {
+    await h.close();
+  }
+});

@@ -35,6 +35,8 @@ export interface LeanServerOptions {
   headersTimeoutMs: number;
   maxBodyBytes: number;
   maxHeaderBytes?: number;
+  /** Counts requests served here and connections handed to node:http (metrics). */
+  counters?: { served: { inc(): void }; handedOff: { inc(): void } };
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
@@ -184,6 +186,7 @@ class LeanConnection {
       this.#pending = undefined;
       this.#partialSince = 0;
       this.#busy = true;
+      this.#server.options.counters?.served.inc();
       const closeAfter = head.close;
       this.#server.routes.serve({ method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.#socket.remoteAddress ?? '' }).then(
         (reply) => this.#reply(reply, closeAfter),
@@ -196,6 +199,7 @@ class LeanConnection {
   #handOff(): void {
     const socket = this.#socket;
     this.#handedOff = true;
+    this.#server.options.counters?.handedOff.inc();
     socket.removeListener('data', this.#onData);
     socket.removeListener('timeout', this.#onTimeout);
     socket.removeListener('end', this.#onEnd);
