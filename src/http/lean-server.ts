@@ -46,6 +46,18 @@ const COPY_LIMIT = 16 * 1024;
 const OWN_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date']);
 const NON_ASCII = /[\u0080-\uffff]/;
 
+const INTERNAL_ERROR: LeanReply = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"faultcode":"Server.Dispatcher.internal","faultstring":"Internal error"}', close: true };
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    if (statusLines.size < 100) statusLines.set(status, line);
+  }
+  return line;
+}
+
 let dateAt = 0;
 let dateText = '';
 /** The Date header, formatted once per second. */
@@ -79,35 +91,39 @@ class LeanConnection {
   #chunkBytes = 0;
   #pending: RequestHead | undefined;
   #partialSince = 0;
+  #lastActive = 0;
   #busy = false;
   #closed = false;
   #handedOff = false;
   /** The client finished sending (half-close): answer what it sent, then close. */
   #ended = false;
+  /** The request being served asked to close the connection after its reply. */
+  #closeAfter = false;
   #onData = (chunk: Buffer): void => this.#receive(chunk);
-  #onTimeout = (): void => this.#timeout();
+  #onReply = (reply: LeanReply): void => this.#reply(reply, this.#closeAfter);
+  #onServeError = (): void => this.#reply(INTERNAL_ERROR, true);
   #onEnd = (): void => {
     this.#ended = true;
     if (!this.#busy) this.#finishEnded();
   };
   #onClose = (): void => {
     this.#closed = true;
-    this.#server.sockets.delete(this.#socket);
+    this.#server.live.delete(this.#socket);
   };
 
   constructor(socket: Socket, server: LeanServer) {
     this.#socket = socket;
     this.#server = server;
     socket.setNoDelay(true);
-    socket.setTimeout(server.options.keepAliveTimeoutMs);
+    this.#lastActive = server.clock;
     socket.on('data', this.#onData);
-    socket.on('timeout', this.#onTimeout);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
     socket.on('error', noop);
   }
 
   #receive(chunk: Buffer): void {
+    this.#lastActive = this.#server.clock;
     if (this.#pending !== undefined && !this.#busy) {
       this.#chunks.push(chunk);
       this.#chunkBytes += chunk.length;
@@ -132,17 +148,21 @@ class LeanConnection {
 
   /** A request that has been arriving for longer than the headers timeout is refused (slow clients hold sockets). */
   #checkSlow(): void {
-    if (this.#partialSince !== 0 && Date.now() - this.#partialSince > this.#server.options.headersTimeoutMs) this.#requestTimeout();
+    if (this.#partialSince !== 0 && this.#server.clock - this.#partialSince > this.#server.options.headersTimeoutMs) this.#requestTimeout();
   }
 
-  #timeout(): void {
-    if (this.#busy) {
-      // The call itself has its own deadlines; the socket timer only watches idle and slow clients.
-      this.#socket.setTimeout(this.#server.options.keepAliveTimeoutMs);
-      return;
+  /**
+   * Called by the server's sweep: closes idle keep-alive connections and refuses requests that
+   * take too long to arrive. One coarse timer per server instead of a socket timer refreshed on
+   * every read and write. A call in progress has its own deadlines.
+   */
+  sweep(now: number): void {
+    if (this.#busy || this.#closed || this.#handedOff) return;
+    if (this.#partialSince !== 0) {
+      if (now - this.#partialSince > this.#server.options.headersTimeoutMs) this.#requestTimeout();
+    } else if (now - this.#lastActive > this.#server.options.keepAliveTimeoutMs) {
+      this.#socket.destroy();
     }
-    if (this.#partialSince !== 0) return this.#requestTimeout();
-    this.#socket.destroy();
   }
 
   #requestTimeout(): void {
@@ -163,7 +183,7 @@ class LeanConnection {
         const end = buf.indexOf(HEAD_END);
         if (end < 0) {
           if (buf.length > this.#maxHeader()) return this.#handOff();
-          if (this.#partialSince === 0) this.#partialSince = Date.now();
+          if (this.#partialSince === 0) this.#partialSince = this.#server.clock;
           else this.#checkSlow();
           return;
         }
@@ -175,7 +195,7 @@ class LeanConnection {
         this.#pending = head;
       }
       if (buf.length < head.total) {
-        if (this.#partialSince === 0) this.#partialSince = Date.now();
+        if (this.#partialSince === 0) this.#partialSince = this.#server.clock;
         this.#chunks = [buf];
         this.#chunkBytes = buf.length;
         this.#buf = null;
@@ -187,11 +207,8 @@ class LeanConnection {
       this.#partialSince = 0;
       this.#busy = true;
       this.#server.options.counters?.served.inc();
-      const closeAfter = head.close;
-      this.#server.routes.serve({ method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.#socket.remoteAddress ?? '' }).then(
-        (reply) => this.#reply(reply, closeAfter),
-        () => this.#reply({ status: 500, headers: { 'content-type': 'application/json' }, body: '{"faultcode":"Server.Dispatcher.internal","faultstring":"Internal error"}', close: true }, true),
-      );
+      this.#closeAfter = head.close;
+      this.#server.routes.serve({ method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.#socket.remoteAddress ?? '' }).then(this.#onReply, this.#onServeError);
     }
   }
 
@@ -201,12 +218,10 @@ class LeanConnection {
     this.#handedOff = true;
     this.#server.options.counters?.handedOff.inc();
     socket.removeListener('data', this.#onData);
-    socket.removeListener('timeout', this.#onTimeout);
     socket.removeListener('end', this.#onEnd);
     socket.removeListener('close', this.#onClose);
     socket.removeListener('error', noop);
-    socket.setTimeout(0);
-    this.#server.sockets.delete(socket);
+    this.#server.live.delete(socket);
     const rest = this.#buf;
     this.#buf = null;
     if (rest !== null) socket.unshift(rest);
@@ -222,7 +237,7 @@ class LeanConnection {
       return;
     }
     const close = closeAfter || reply.close === true;
-    let head = `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'Unknown'}\r\n`;
+    let head = statusLine(reply.status);
     const headers = reply.headers;
     for (const name in headers) {
       if (!OWN_HEADERS.has(name)) head += `${name}: ${headers[name]!}\r\n`;
@@ -242,12 +257,15 @@ class LeanConnection {
     }
     if (Buffer.isBuffer(body)) {
       head += `content-length: ${body.length}\r\n\r\n`;
-      const h = headBuffer(head);
       if (body.length <= COPY_LIMIT) {
-        socket.write(Buffer.concat([h, body], h.length + body.length));
+        // Latin-1: one byte per character, so the head's length is its size.
+        const out = Buffer.allocUnsafe(head.length + body.length);
+        out.write(head, 0, 'latin1');
+        body.copy(out, head.length);
+        socket.write(out);
       } else {
         socket.cork();
-        socket.write(h);
+        socket.write(headBuffer(head));
         socket.write(body);
         socket.uncork();
       }
@@ -286,6 +304,7 @@ class LeanConnection {
 
   #done(close: boolean): void {
     const socket = this.#socket;
+    this.#lastActive = this.#server.clock;
     if (close) {
       this.#closed = true;
       socket.end();
@@ -322,7 +341,11 @@ export class LeanServer extends NetServer {
   readonly fallback: HttpServer;
   readonly options: LeanServerOptions;
   readonly keepAliveHeaders: string;
-  readonly sockets = new Set<Socket>();
+  /** Lean connections (handed-over ones belong to the fallback server). */
+  readonly live = new Map<Socket, LeanConnection>();
+  /** Milliseconds, updated by the sweep: coarse on purpose (timeouts are seconds). */
+  clock = Date.now();
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(fallback: HttpServer, routes: LeanRoutes, options: LeanServerOptions) {
     // Half-open like node:http: a client may close its sending side and still read the reply.
@@ -332,15 +355,25 @@ export class LeanServer extends NetServer {
     this.options = options;
     this.keepAliveHeaders = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(options.keepAliveTimeoutMs / 1000)}\r\n`;
     this.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      new LeanConnection(socket, this);
+      this.live.set(socket, new LeanConnection(socket, this));
+    });
+    const every = Math.max(10, Math.min(1000, options.headersTimeoutMs / 2, options.keepAliveTimeoutMs / 2));
+    this.on('listening', () => {
+      this.#sweep ??= setInterval(() => {
+        const now = (this.clock = Date.now());
+        for (const conn of this.live.values()) conn.sweep(now);
+      }, every).unref();
+    });
+    this.on('close', () => {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
     });
   }
 
   /** Closes every connection, lean or handed over. */
   closeAllConnections(): void {
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+    for (const socket of this.live.keys()) socket.destroy();
+    this.live.clear();
     this.fallback.closeAllConnections();
   }
 }
