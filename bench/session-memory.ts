@@ -111,8 +111,9 @@ export async function storeFill(levels: readonly number[], shape: 'admin' | 'cus
     putCpu += cpuNs() - t0;
     gcNow();
     const m = process.memoryUsage();
-    // The ids array is the bench's, not the store's: 4 bytes a slot plus the id string (48 hex).
-    const benchOwn = ids.length * (4 + 64);
+    // The ids array is the bench's, not the store's: an 8-byte slot (Node's V8 is built without
+    // pointer compression) plus the id string (16-byte header + 48 hex digits).
+    const benchOwn = ids.length * (8 + 64);
     const samples = 200_000;
     let seed = 12345;
     const g0 = cpuNs();
