@@ -236,7 +236,7 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       const lean = dispatcher.leanRoutes[name];
       const server = lean !== undefined && tls === undefined && config.listen.fastPath
         ? new LeanServer(node, lean, {
-          keepAliveTimeoutMs: options.keepAliveTimeout, headersTimeoutMs: options.headersTimeout, maxBodyBytes: config.limits.bodyBytes,
+          keepAliveTimeoutMs: options.keepAliveTimeout, headersTimeoutMs: options.headersTimeout, requestTimeoutMs: options.requestTimeout, maxBodyBytes: config.limits.bodyBytes,
           counters: {
             served: dispatcher.metrics.counter('webdispatcher_fast_path_requests_total', 'Requests served by the lean HTTP server', { listener: name }),
             handedOff: dispatcher.metrics.counter('webdispatcher_fast_path_handoffs_total', 'Connections the lean HTTP server handed to node:http', { listener: name }),

@@ -331,6 +331,9 @@ test('malformed responses fail with BAD_RESPONSE and the socket is closed', asyn
     '/header': 'HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 0\r\n\r\n',
     '/chunk': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n',
     '/huge-head': `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70 * 1024)}\r\nContent-Length: 0\r\n\r\n`,
+    // A bare LF or a NUL in a value would reach clients as a header of its own (response splitting).
+    '/bare-lf': 'HTTP/1.1 200 OK\r\nContent-Disposition: attachment\nSet-Cookie: injected=1\r\nContent-Length: 0\r\n\r\n',
+    '/nul': 'HTTP/1.1 200 OK\r\nETag: "a\u0000b"\r\nContent-Length: 0\r\n\r\n',
   };
   const { origin } = await rawServer(t, (socket, req) => socket.write(replies[req.path]!));
   const p = pool(t, origin);
@@ -414,4 +417,15 @@ test('dump() reads a short streamed body and keeps the socket, gives up the sock
   const streamed: Buffer[] = [];
   for await (const c of res.body.stream()) streamed.push(c as Buffer);
   assert.deepEqual(Buffer.concat(streamed), res.body.buffered);
+});
+
+test('reply headers named like Object.prototype members are plain headers (no crash)', async (t) => {
+  const { origin } = await rawServer(t, (socket) => socket.write('HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\ntoString: c\r\nconstructor: d\r\nContent-Length: 2\r\n\r\nok'));
+  const p = pool(t, origin);
+  const res = await post(p, '/proto');
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.headers['constructor'], ['a', 'd']);
+  assert.equal(res.headers['__proto__'], 'b');
+  assert.equal(res.headers['tostring'], 'c');
+  assert.equal(await res.body.text(), 'ok');
 });

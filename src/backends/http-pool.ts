@@ -362,7 +362,8 @@ class Conn {
     }
     const status = (s0 - 48) * 100 + (s1 - 48) * 10 + (s2 - 48);
     const http10 = text.charCodeAt(7) === 48;
-    const headers: Record<string, string | string[]> = {};
+    // No prototype: a header named `constructor` or `__proto__` is just a header.
+    const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
     let pos = eol + 2;
     while (pos < end) {
       let e = text.indexOf('\r\n', pos);
@@ -377,6 +378,11 @@ class Conn {
       let ve = e;
       while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
       while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
+      if (!isFieldValue(text, vs, ve)) {
+        // CR, LF or NUL in a value would be passed on to clients as-is (response splitting).
+        this.fail(new HttpPoolError('BAD_RESPONSE', `header line with control characters ${JSON.stringify(text.slice(pos, Math.min(e, pos + 100)))}`));
+        return false;
+      }
       const name = headerName(text, pos, colon);
       const value = text.slice(vs, ve);
       const had = headers[name];
@@ -796,6 +802,15 @@ class PoolCore {
     head += `content-length: ${body.length}\r\n\r\n`;
     return Buffer.concat([Buffer.from(head, 'latin1'), body]);
   }
+}
+
+/** Field-value characters: anything but control characters other than tab (obs-text allowed, as llhttp). */
+function isFieldValue(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return false;
+  }
+  return true;
 }
 
 /** Printable ASCII, and space and tab where `blanks`: nothing that could end a line of the request head. */

@@ -9,16 +9,19 @@ import { parseRequestHead } from './request-head.ts';
 
 interface Harness {
   port: number;
+  server: LeanServer;
   lean: LeanRequest[];
   node: Array<{ method: string; url: string; body: string }>;
   close(): Promise<void>;
 }
 
 /** A lean server that serves POST /lean* itself (echoing the body) and hands everything else to node:http. */
-async function harness(reply?: (req: LeanRequest) => LeanReply | Promise<LeanReply>, opts: { maxBodyBytes?: number; headersTimeoutMs?: number; keepAliveTimeoutMs?: number } = {}): Promise<Harness> {
+async function harness(reply?: (req: LeanRequest) => LeanReply | Promise<LeanReply>, opts: { maxBodyBytes?: number; headersTimeoutMs?: number; requestTimeoutMs?: number; keepAliveTimeoutMs?: number; nodeTimeoutsMs?: number } = {}): Promise<Harness> {
   const lean: LeanRequest[] = [];
   const nodeSeen: Harness['node'] = [];
-  const fallback = createServer((req, res) => {
+  const t = opts.nodeTimeoutsMs;
+  const nodeOptions = t === undefined ? {} : { headersTimeout: t, requestTimeout: 2 * t, connectionsCheckingInterval: Math.max(10, t / 4) };
+  const fallback = createServer(nodeOptions, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -36,11 +39,15 @@ async function harness(reply?: (req: LeanRequest) => LeanReply | Promise<LeanRep
       return { status: 200, headers: { 'content-type': 'text/plain', 'x-seen': req.headers['x-tag'] ?? '' }, body: `lean ${req.method} ${req.url} ${req.body.toString()}` };
     },
   };
-  const server = new LeanServer(fallback, routes, { keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000, headersTimeoutMs: opts.headersTimeoutMs ?? 5000, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024 });
+  const server = new LeanServer(fallback, routes, {
+    keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000, headersTimeoutMs: opts.headersTimeoutMs ?? 5000, maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
+    ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
+    server,
     lean,
     node: nodeSeen,
     async close() {
@@ -263,6 +270,111 @@ test('mangled requests never take the server down, and every connection ends or 
     }
     const text = await raw(h.port, [valid], (t) => t.includes('lean POST /lean/ok'));
     assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a connection handed to node:http keeps node\'s header timeout, and is closed by closeAllConnections', async () => {
+  const h = await harness(undefined, { nodeTimeoutsMs: 200 });
+  try {
+    // A declined request hands the connection over; then a head trickles in and never ends.
+    const socket = connect(h.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (d: Buffer) => { text += d.toString(); });
+    socket.write(post('/other', 'x'));
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write('POST /other HTTP/1.1\r\nHost: x\r\n');
+    const timer = setInterval(() => socket.write('X-Slow: 1\r\n'), 50);
+    await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, 3000))]);
+    clearInterval(timer);
+    assert.match(text, /node POST \/other x/);
+    assert.match(text, /HTTP\/1\.1 408 /);
+    socket.destroy();
+    // A handed-over idle connection is closed on shutdown too.
+    const idle = connect(h.port, '127.0.0.1');
+    await once(idle, 'connect');
+    idle.resume();
+    idle.write(post('/other', 'y'));
+    await new Promise((r) => setTimeout(r, 50));
+    h.server.closeAllConnections();
+    await Promise.race([once(idle, 'close'), new Promise((_, reject) => setTimeout(() => reject(new Error('the handed-over connection stayed open')), 1000))]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('after a Connection: close reply the server closes its socket even if the client never closes its side', async () => {
+  const h = await harness();
+  try {
+    const socket = connect({ port: h.port, host: '127.0.0.1', allowHalfOpen: true });
+    await once(socket, 'connect');
+    socket.on('data', () => undefined);
+    socket.write(post('/lean/x', '', 'Connection: close\r\n'));
+    await once(socket, 'end');
+    await new Promise((r) => setTimeout(r, 50));
+    const open = await new Promise<number>((resolve, reject) => h.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    assert.equal(open, 0);
+    socket.destroy();
+  } finally {
+    await h.close();
+  }
+});
+
+test('a chunked streamed reply stays intact for a client that reads slowly', async () => {
+  const piece = Buffer.alloc(64 * 1024, 97);
+  const h = await harness(() => ({ status: 200, headers: {}, body: Readable.from(Array.from({ length: 64 }, () => piece)) }));
+  try {
+    const received = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ port: h.port, host: '127.0.0.1', method: 'POST', path: '/lean/big' }, (res) => {
+        res.pause();
+        let n = 0;
+        setTimeout(() => {
+          res.on('data', (d: Buffer) => { n += d.length; });
+          res.on('end', () => resolve(n));
+          res.resume();
+        }, 300);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(received, 64 * piece.length);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a body may take up to the request timeout to arrive, the head only the headers timeout', async () => {
+  const h = await harness(undefined, { headersTimeoutMs: 100, requestTimeoutMs: 3000 });
+  try {
+    // 60 pieces 5 ms apart: the body takes longer than the headers timeout, far less than the request timeout.
+    const whole = post('/lean/slow-body', 'b'.repeat(60));
+    const headEnd = whole.indexOf('\r\n\r\n') + 4;
+    const text = await raw(h.port, [whole.slice(0, headEnd), ...whole.slice(headEnd).split('')], (t) => t.includes('b'.repeat(60)));
+    assert.match(text, /^HTTP\/1\.1 200 OK/);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a declined request after a half-close is refused with a fault, not dropped', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const h = await harness(async (req) => {
+    await gate;
+    return { status: 200, headers: {}, body: `lean ${req.url}` };
+  });
+  try {
+    const socket = connect({ port: h.port, host: '127.0.0.1', allowHalfOpen: true });
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (d: Buffer) => { text += d.toString(); });
+    socket.end(post('/lean/1', 'a') + post('/other', 'b'));
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await once(socket, 'close');
+    assert.match(text, /^HTTP\/1\.1 200 OK[\s\S]*lean \/lean\/1HTTP\/1\.1 400 Bad Request[\s\S]*half-closed/);
   } finally {
     await h.close();
   }

@@ -31,8 +31,10 @@ export interface LeanRoutes {
 
 export interface LeanServerOptions {
   keepAliveTimeoutMs: number;
-  /** Longest time a request may take to arrive once its first byte did (node's headersTimeout). */
+  /** Longest time a request head may take to arrive once its first byte did (node's headersTimeout). */
   headersTimeoutMs: number;
+  /** Longest time a whole request may take to arrive (node's requestTimeout); default: headersTimeoutMs. */
+  requestTimeoutMs?: number;
   maxBodyBytes: number;
   maxHeaderBytes?: number;
   /** Counts requests served here and connections handed to node:http (metrics). */
@@ -47,6 +49,8 @@ const OWN_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection'
 const NON_ASCII = /[\u0080-\uffff]/;
 
 const INTERNAL_ERROR: LeanReply = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"faultcode":"Server.Dispatcher.internal","faultstring":"Internal error"}', close: true };
+
+const HALF_CLOSED_FAULT = '{"faultcode":"Client.Dispatcher.bad_request","faultstring":"This request cannot follow a half-closed pipeline: send it on its own connection"}';
 
 const statusLines = new Map<number, string>();
 function statusLine(status: number): string {
@@ -92,6 +96,8 @@ class LeanConnection {
   #pending: RequestHead | undefined;
   #partialSince = 0;
   #lastActive = 0;
+  /** Since when a reply has been waiting for the client to read (socket 'drain'); 0 = not waiting. */
+  #stalledSince = 0;
   #busy = false;
   #closed = false;
   #handedOff = false;
@@ -146,9 +152,15 @@ class LeanConnection {
     return this.#server.options.maxHeaderBytes ?? 16 * 1024;
   }
 
-  /** A request that has been arriving for longer than the headers timeout is refused (slow clients hold sockets). */
+  /** How long the request now arriving may take: the head within the headers timeout, the whole request within the request timeout. */
+  #arrivalLimit(): number {
+    const o = this.#server.options;
+    return this.#pending === undefined ? o.headersTimeoutMs : o.requestTimeoutMs ?? o.headersTimeoutMs;
+  }
+
+  /** A request that has been arriving for too long is refused (slow clients hold sockets). */
   #checkSlow(): void {
-    if (this.#partialSince !== 0 && this.#server.clock - this.#partialSince > this.#server.options.headersTimeoutMs) this.#requestTimeout();
+    if (this.#partialSince !== 0 && this.#server.clock - this.#partialSince > this.#arrivalLimit()) this.#requestTimeout();
   }
 
   /**
@@ -157,17 +169,35 @@ class LeanConnection {
    * every read and write. A call in progress has its own deadlines.
    */
   sweep(now: number): void {
-    if (this.#busy || this.#closed || this.#handedOff) return;
+    if (this.#handedOff) return;
+    if (this.#closed) {
+      // Closing, but the client neither reads the rest nor closes its side: let it go.
+      if (now - this.#lastActive > this.#server.options.keepAliveTimeoutMs) this.#socket.destroy();
+      return;
+    }
+    if (this.#busy) {
+      // A reply the client does not read for a whole keep-alive period: give up on the client.
+      if (this.#stalledSince !== 0 && now - this.#stalledSince > this.#server.options.keepAliveTimeoutMs) this.#socket.destroy();
+      return;
+    }
     if (this.#partialSince !== 0) {
-      if (now - this.#partialSince > this.#server.options.headersTimeoutMs) this.#requestTimeout();
+      if (now - this.#partialSince > this.#arrivalLimit()) this.#requestTimeout();
     } else if (now - this.#lastActive > this.#server.options.keepAliveTimeoutMs) {
       this.#socket.destroy();
     }
   }
 
   #requestTimeout(): void {
+    this.#socket.write('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    this.#close();
+  }
+
+  /** Stops reading, drops what was buffered and closes once the replies written so far are out. */
+  #close(): void {
     this.#closed = true;
-    this.#socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    this.#buf = null;
+    this.#chunks = [];
+    this.#socket.removeListener('data', this.#onData);
     this.#socket.destroySoon();
   }
 
@@ -224,6 +254,12 @@ class LeanConnection {
     this.#server.live.delete(socket);
     const rest = this.#buf;
     this.#buf = null;
+    if (this.#ended) {
+      // The client has closed its side: node:http can no longer be given the bytes it sent
+      // (a stream cannot be unshifted after its end), so the request is refused, not lost silently.
+      socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${HALF_CLOSED_FAULT.length}\r\n\r\n${HALF_CLOSED_FAULT}`);
+      return;
+    }
     if (rest !== null) socket.unshift(rest);
     this.#server.fallback.emit('connection', socket);
     if (socket.isPaused()) socket.resume();
@@ -277,6 +313,11 @@ class LeanConnection {
   /** Streams a large reply with backpressure: as announced by the backend, or chunked. */
   #stream(body: Readable, head: string, length: string | undefined, close: boolean): void {
     const socket = this.#socket;
+    if (body.destroyed || body.readableEnded) {
+      // Nothing more will come from it: the reply cannot be completed.
+      socket.destroy();
+      return;
+    }
     const chunked = length === undefined;
     socket.write(headBuffer(`${head}${chunked ? 'transfer-encoding: chunked' : `content-length: ${length}`}\r\n\r\n`));
     let sent = 0;
@@ -286,10 +327,24 @@ class LeanConnection {
     socket.once('close', onSocketClose);
     body.on('data', (chunk: Buffer) => {
       sent += chunk.length;
-      const ok = chunked ? socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n') : socket.write(chunk);
+      let ok: boolean;
+      if (chunked) {
+        // All three pieces go out whatever the first writes return: a chunk is never cut.
+        socket.cork();
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        ok = socket.write('\r\n');
+        socket.uncork();
+      } else {
+        ok = socket.write(chunk);
+      }
       if (!ok) {
         body.pause();
-        socket.once('drain', () => body.resume());
+        if (this.#stalledSince === 0) this.#stalledSince = this.#server.clock;
+        socket.once('drain', () => {
+          this.#stalledSince = 0;
+          body.resume();
+        });
       }
     });
     body.once('error', () => socket.destroy());
@@ -305,16 +360,14 @@ class LeanConnection {
   #done(close: boolean): void {
     const socket = this.#socket;
     this.#lastActive = this.#server.clock;
-    if (close) {
-      this.#closed = true;
-      socket.end();
-      return;
-    }
+    if (close) return this.#close();
     if (socket.writableNeedDrain) {
       // A client that does not read its replies gets no more of them until it does.
+      if (this.#stalledSince === 0) this.#stalledSince = this.#server.clock;
       socket.once('drain', () => this.#done(false));
       return;
     }
+    this.#stalledSince = 0;
     this.#busy = false;
     if (socket.isPaused()) socket.resume();
     this.#pump();
@@ -324,8 +377,7 @@ class LeanConnection {
   /** After a half-close: the requests already complete have been answered; what is left is cut off. */
   #finishEnded(): void {
     if (this.#closed || this.#handedOff) return;
-    this.#closed = true;
-    this.#socket.end();
+    this.#close();
   }
 }
 
@@ -359,6 +411,9 @@ export class LeanServer extends NetServer {
     });
     const every = Math.max(10, Math.min(1000, options.headersTimeoutMs / 2, options.keepAliveTimeoutMs / 2));
     this.on('listening', () => {
+      // node:http starts its header/request timeout checks and its connection list on 'listening';
+      // the fallback never listens itself, so it is told here (connections handed to it need both).
+      if (!fallback.listening) fallback.emit('listening');
       this.#sweep ??= setInterval(() => {
         const now = (this.clock = Date.now());
         for (const conn of this.live.values()) conn.sweep(now);
@@ -367,6 +422,8 @@ export class LeanServer extends NetServer {
     this.on('close', () => {
       clearInterval(this.#sweep);
       this.#sweep = undefined;
+      // Stops node:http's timeout checker; the fallback has no handle of its own to close.
+      fallback.close(noop);
     });
   }
 
