@@ -257,6 +257,7 @@ class LeanConnection {
     if (this.#ended) {
       // The client has closed its side: node:http can no longer be given the bytes it sent
       // (a stream cannot be unshifted after its end), so the request is refused, not lost silently.
+      socket.on('error', noop);
       socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${HALF_CLOSED_FAULT.length}\r\n\r\n${HALF_CLOSED_FAULT}`);
       return;
     }
