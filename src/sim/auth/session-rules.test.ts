@@ -20,11 +20,13 @@ test('repeated failed logins lock the login out even with the right password', a
 });
 
 test('sessions expire after the configured lifetime', async (t) => {
-  const sim = await createSimulator({ role: 'source', env: 3, customers: 10, sessionTtlSeconds: 1 });
+  // 2 s, not 1: a token's exp is whole seconds, so a 1 s session logged in at x.99 s has a token
+  // that is valid for only 10 ms (the call right after the login would be a coin toss).
+  const sim = await createSimulator({ role: 'source', env: 3, customers: 10, sessionTtlSeconds: 2 });
   t.after(() => sim.close());
   const s = await login(sim.urls.admin, 'admin', { token: DEMO_ADMIN.token });
   assert.equal((await postJson(sim.urls.admin, '/rest/Generic/get_version', {}, s.access_token)).status, 200);
-  await sleep(1100);
+  await sleep(2100);
   const byToken = await postJson(sim.urls.admin, '/rest/Generic/get_version', {}, s.access_token);
   assert.equal(byToken.body.faultcode, 'Server.Session.check_auth.auth_failed');
   const ping = await postJson(sim.urls.admin, '/rest/Session/ping', { session_id: s.session_id });
