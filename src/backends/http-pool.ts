@@ -1,6 +1,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Readable } from 'node:stream';
+import { isFieldValue } from '../http/field-value.ts';
 
 /** Options of an {@link HttpPool}. */
 export interface HttpPoolOptions {
@@ -802,15 +803,6 @@ class PoolCore {
     head += `content-length: ${body.length}\r\n\r\n`;
     return Buffer.concat([Buffer.from(head, 'latin1'), body]);
   }
-}
-
-/** Field-value characters: anything but control characters other than tab (obs-text allowed, as llhttp). */
-function isFieldValue(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 32 && c !== 9) || c === 127) return false;
-  }
-  return true;
 }
 
 /** Printable ASCII, and space and tab where `blanks`: nothing that could end a line of the request head. */

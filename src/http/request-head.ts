@@ -1,3 +1,5 @@
+import { isFieldValue } from './field-value.ts';
+
 /** A request head the lean path can serve, with its framing worked out. */
 export interface RequestHead {
   method: string;
@@ -25,15 +27,6 @@ function isToken(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c >= 128 || TOKEN[c] === 0) return false;
-  }
-  return true;
-}
-
-/** Field values: visible characters, spaces, tabs and obs-text; no other control characters (CR/LF included). */
-function isFieldValue(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 32 && c !== 9) || c === 127) return false;
   }
   return true;
 }
