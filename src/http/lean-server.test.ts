@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { LeanServer, type LeanReply, type LeanRequest, type LeanRoutes } from './lean-server.ts';
@@ -76,6 +76,15 @@ async function raw(port: number, pieces: Array<string | Buffer>, until: (text: s
   await done;
   socket.destroy();
   return text;
+}
+
+/** A client connection that collects everything the server sends. */
+async function openClient(port: number, allowHalfOpen = false): Promise<{ socket: Socket; text(): string }> {
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
+  await once(socket, 'connect');
+  let text = '';
+  socket.on('data', (d: Buffer) => { text += d.toString(); });
+  return { socket, text: () => text };
 }
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
@@ -228,13 +237,10 @@ test('a reply for a client that went away is dropped without harm', async () => 
 test('a client that half-closes after its request still gets the reply', async () => {
   const h = await harness();
   try {
-    const socket = connect(h.port, '127.0.0.1');
-    await once(socket, 'connect');
-    let text = '';
-    socket.on('data', (d: Buffer) => { text += d.toString(); });
+    const { socket, text } = await openClient(h.port);
     socket.end(post('/lean/half', 'h'));
     await once(socket, 'close');
-    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[\s\S]*lean POST \/lean\/half h$/);
+    assert.match(text(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*lean POST \/lean\/half h$/);
   } finally {
     await h.close();
   }
@@ -279,18 +285,15 @@ test('a connection handed to node:http keeps node\'s header timeout, and is clos
   const h = await harness(undefined, { nodeTimeoutsMs: 200 });
   try {
     // A declined request hands the connection over; then a head trickles in and never ends.
-    const socket = connect(h.port, '127.0.0.1');
-    await once(socket, 'connect');
-    let text = '';
-    socket.on('data', (d: Buffer) => { text += d.toString(); });
+    const { socket, text } = await openClient(h.port);
     socket.write(post('/other', 'x'));
     await new Promise((r) => setTimeout(r, 50));
     socket.write('POST /other HTTP/1.1\r\nHost: x\r\n');
     const timer = setInterval(() => socket.write('X-Slow: 1\r\n'), 50);
     await Promise.race([once(socket, 'close'), new Promise((r) => setTimeout(r, 3000))]);
     clearInterval(timer);
-    assert.match(text, /node POST \/other x/);
-    assert.match(text, /HTTP\/1\.1 408 /);
+    assert.match(text(), /node POST \/other x/);
+    assert.match(text(), /HTTP\/1\.1 408 /);
     socket.destroy();
     // A handed-over idle connection is closed on shutdown too.
     const idle = connect(h.port, '127.0.0.1');
@@ -366,15 +369,12 @@ test('a declined request after a half-close is refused with a fault, not dropped
     return { status: 200, headers: {}, body: `lean ${req.url}` };
   });
   try {
-    const socket = connect({ port: h.port, host: '127.0.0.1', allowHalfOpen: true });
-    await once(socket, 'connect');
-    let text = '';
-    socket.on('data', (d: Buffer) => { text += d.toString(); });
+    const { socket, text } = await openClient(h.port, true);
     socket.end(post('/lean/1', 'a') + post('/other', 'b'));
     await new Promise((r) => setTimeout(r, 50));
     release();
     await once(socket, 'close');
-    assert.match(text, /^HTTP\/1\.1 200 OK[\s\S]*lean \/lean\/1HTTP\/1\.1 400 Bad Request[\s\S]*half-closed/);
+    assert.match(text(), /^HTTP\/1\.1 200 OK[\s\S]*lean \/lean\/1HTTP\/1\.1 400 Bad Request[\s\S]*half-closed/);
   } finally {
     await h.close();
   }
