@@ -2,6 +2,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { STATUS_CODES, type Server as HttpServer } from 'node:http';
 import type { Readable } from 'node:stream';
 import { parseRequestHead, type RequestHead } from './request-head.ts';
+import { DispatcherFaultCode } from '../edge/faults.ts';
 
 /** A complete request served on the lean path. */
 export interface LeanRequest {
@@ -48,9 +49,9 @@ const COPY_LIMIT = 16 * 1024;
 const OWN_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date']);
 const NON_ASCII = /[\u0080-\uffff]/;
 
-const INTERNAL_ERROR: LeanReply = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"faultcode":"Server.Dispatcher.internal","faultstring":"Internal error"}', close: true };
+const INTERNAL_ERROR: LeanReply = { status: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ faultcode: DispatcherFaultCode.internal, faultstring: 'Internal error' }), close: true };
 
-const HALF_CLOSED_FAULT = '{"faultcode":"Client.Dispatcher.bad_request","faultstring":"This request cannot follow a half-closed pipeline: send it on its own connection"}';
+const HALF_CLOSED_FAULT = JSON.stringify({ faultcode: DispatcherFaultCode.badRequest, faultstring: 'This request cannot follow a half-closed pipeline: send it on its own connection' });
 
 const statusLines = new Map<number, string>();
 function statusLine(status: number): string {
