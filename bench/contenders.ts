@@ -24,6 +24,8 @@ export interface Contender {
   pid?: number;
   /** A second destination every open-loop request is also sent to at the same instant (direct-both). */
   pair?: { urls: Partial<SystemUrls>; auth: Auth };
+  /** Seconds the dispatcher's routing index took to load after its ready line (waited for before measuring). */
+  indexLoadS?: number;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,24 @@ export interface DispatcherOptions {
   sqlitePath?: string;
   /** `directory.cacheSize` (default: the product's default). */
   directoryCacheSize?: number;
+  /** `directory.routingIndex` (default: the product's default, on). */
+  routingIndex?: boolean;
+}
+
+/**
+ * Waits until the dispatcher's routing index has loaded (its gauge reads 1), so a run measures the
+ * steady state; returns the seconds waited, or undefined when the index is off (no gauge).
+ */
+async function routingIndexLoaded(opsUrl: string, timeoutMs = 300_000): Promise<number | undefined> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    const text = await (await fetch(`${opsUrl}/metrics`)).text();
+    const m = /^webdispatcher_routing_index_ready(?:\{[^}]*\})? (\d+)/m.exec(text);
+    if (m === null) return undefined;
+    if (m[1] === '1') return (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the routing index did not load within ${timeoutMs} ms`);
 }
 
 function systemYaml(s: Backend['source']): string {
@@ -116,7 +136,7 @@ export async function startDispatcher(backend: Backend, name: string, opts: Disp
 listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0, fastPath: ${opts.fastPath ?? true} }
 workers: ${opts.workers}
 sessions: { store: ${opts.workers > 1 ? `redis, redisUrl: "${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}"` : 'memory'}, secret: "bench-secret-0123456789abcdef" }
-directory: { store: sqlite, sqlitePath: "${opts.sqlitePath ?? join(dir, 'directory.sqlite')}"${opts.directoryCacheSize !== undefined ? `, cacheSize: ${opts.directoryCacheSize}` : ''} }
+directory: { store: sqlite, sqlitePath: "${opts.sqlitePath ?? join(dir, 'directory.sqlite')}"${opts.directoryCacheSize !== undefined ? `, cacheSize: ${opts.directoryCacheSize}` : ''}${opts.routingIndex !== undefined ? `, routingIndex: ${opts.routingIndex}` : ''} }
 log: { level: ${opts.logLevel ?? 'warn'} }
 ${opts.extraYaml ?? ''}`);
   const nodeFlags = opts.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
@@ -128,13 +148,15 @@ ${opts.extraYaml ?? ''}`);
     const admin = proc.ready.dispatcher.admin;
     if (admin === undefined) throw new Error(`dispatcher ready line has no admin URL: ${JSON.stringify(proc.ready)}`);
     const auth = await restLogin(admin, BENCH_ADMIN.login, BENCH_ADMIN.password);
+    const ops = proc.ready.dispatcher.ops;
+    const indexLoadS = ops === undefined ? undefined : await routingIndexLoaded(ops);
     const urls: Partial<SystemUrls> = {};
     for (const k of ['admin', 'reseller', 'customer', 'account', 'portasip'] as const) {
       const u = proc.ready.dispatcher[k];
       if (u !== undefined) urls[k] = u;
     }
     return {
-      name, urls, auth, pid: proc.pid,
+      name, urls, auth, pid: proc.pid, ...(indexLoadS !== undefined ? { indexLoadS } : {}),
       commands: [`${proc.command.replace(repoRoot + '/', '').replace(config, '<dispatcher.yaml>')}   # workers: ${opts.workers}, sessions: ${opts.workers > 1 ? 'redis' : 'memory'}, directory: sqlite, log.level: ${opts.logLevel ?? 'warn'}`],
       async close() { await proc.close(); rmSync(dir, { recursive: true, force: true }); },
     };

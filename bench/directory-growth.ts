@@ -6,7 +6,7 @@
  * (bench/wrk-random-customer.lua), so at the large levels nearly every lookup misses the cache and
  * reads SQLite, as uniform traffic over a big customer base would.
  *
- *   node --import tsx bench/directory-growth.ts [--levels 1000,1000000,10000000] [--runs 3] [--seconds 3]
+ *   node --import tsx bench/directory-growth.ts [--levels 1000,1000000,10000000] [--runs 3] [--seconds 3] [--routing-index false]
  */
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -37,6 +37,8 @@ export interface DirectoryLevel {
   /** Bytes the dispatcher read per request (/proc/<pid>/io rchar: its sockets plus SQLite's page reads). */
   readBytesPerRequest: Spread;
   errors: number;
+  /** Seconds the routing index took to load after start (undefined: the index was off). */
+  indexLoadS: number | undefined;
 }
 
 const RANDOM_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'wrk-random-customer.lua');
@@ -60,7 +62,7 @@ function template(s1: Scenario, d: Contender) {
 /** Runs S1 against a dispatcher per directory size, in `runs` interleaved rounds. */
 export async function directoryGrowth(
   backend: Backend, s1: Scenario, sizes: readonly number[],
-  opts: { runs: number; wrkSeconds: number; log(msg: string): void; cacheSize?: number },
+  opts: { runs: number; wrkSeconds: number; log(msg: string): void; cacheSize?: number; routingIndex?: boolean },
 ): Promise<{ levels: DirectoryLevel[]; commands: string[] }> {
   const files: FilledDirectory[] = [];
   for (const n of sizes) {
@@ -71,7 +73,11 @@ export async function directoryGrowth(
   const dispatchers: Contender[] = [];
   const commands: string[] = [];
   try {
-    for (const f of files) dispatchers.push(await startDispatcher(backend, `dispatcher-1w-dir${f.customers}`, { workers: 1, sqlitePath: f.path, ...(opts.cacheSize !== undefined ? { directoryCacheSize: opts.cacheSize } : {}) }));
+    for (const f of files) {
+      const d = await startDispatcher(backend, `dispatcher-1w-dir${f.customers}`, { workers: 1, sqlitePath: f.path, ...(opts.cacheSize !== undefined ? { directoryCacheSize: opts.cacheSize } : {}), ...(opts.routingIndex !== undefined ? { routingIndex: opts.routingIndex } : {}) });
+      dispatchers.push(d);
+      opts.log(`S6 directory ${f.customers.toLocaleString('en-US')}: routing index ${d.indexLoadS === undefined ? 'off' : `loaded ${d.indexLoadS.toFixed(1)} s after the ready line`}`);
+    }
     const run = async (i: number, seconds: number) => {
       const d = dispatchers[i]!;
       const before = { cpu: treeCpuSeconds(d.pid!), read: readChars(d.pid!) };
@@ -100,6 +106,7 @@ export async function directoryGrowth(
     const levels = files.map((f, i) => ({
       customers: f.customers, fileMiB: f.bytes / 2 ** 20, generatedS: f.generatedS,
       rps: spread(results[i]!.rps), cpuUsPerRequest: spread(results[i]!.cpu), readBytesPerRequest: spread(results[i]!.read), errors: results[i]!.errors,
+      indexLoadS: dispatchers[i]!.indexLoadS,
     }));
     return { levels, commands: [...new Set(commands)] };
   } finally {
@@ -113,25 +120,25 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 export function directoryTable(levels: readonly DirectoryLevel[]): string[] {
   const first = levels[0];
   const lines = [
-    '| customers in the directory | file, MiB | S1 req/s, median (min–max) | vs first level | dispatcher CPU µs/request | CPU vs first level | bytes read per request | errors |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| customers in the directory | file, MiB | routing index load, s | S1 req/s, median (min–max) | vs first level | dispatcher CPU µs/request | CPU vs first level | bytes read per request | errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const l of levels) {
     const ratio = first !== undefined ? `${(l.rps.median / first.rps.median).toFixed(2)}×` : '–';
     const cpuRatio = first !== undefined ? `${(l.cpuUsPerRequest.median / first.cpuUsPerRequest.median).toFixed(2)}×` : '–';
-    lines.push(`| ${int(l.customers)} | ${l.fileMiB.toFixed(0)} | ${int(l.rps.median)} (${int(l.rps.min)}–${int(l.rps.max)}) | ${ratio} | ${int(l.cpuUsPerRequest.median)} (${int(l.cpuUsPerRequest.min)}–${int(l.cpuUsPerRequest.max)}) | ${cpuRatio} | ${int(l.readBytesPerRequest.median)} | ${l.errors} |`);
+    lines.push(`| ${int(l.customers)} | ${l.fileMiB.toFixed(0)} | ${l.indexLoadS === undefined ? 'off' : l.indexLoadS.toFixed(1)} | ${int(l.rps.median)} (${int(l.rps.min)}–${int(l.rps.max)}) | ${ratio} | ${int(l.cpuUsPerRequest.median)} (${int(l.cpuUsPerRequest.min)}–${int(l.cpuUsPerRequest.max)}) | ${cpuRatio} | ${int(l.readBytesPerRequest.median)} | ${l.errors} |`);
   }
   return lines;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { levels: { type: 'string', default: '1000,1000000,10000000' }, runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, 'cache-size': { type: 'string' } } });
+  const { values } = parseArgs({ options: { levels: { type: 'string', default: '1000,1000000,10000000' }, runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '3' }, 'cache-size': { type: 'string' }, 'routing-index': { type: 'string' } } });
   const sizes = values.levels.split(',').map((x) => Math.min(Number(x), 50_000_000)).filter((x) => x > 0);
   const log = (m: string): void => { process.stderr.write(`${m}\n`); };
   const backend = await cannedBackend();
   try {
     const s1 = scenarios({ simCustomerIds: [] }).find((s) => s.id === 'S1-json')!;
-    const g = await directoryGrowth(backend, s1, sizes, { runs: Math.min(Number(values.runs), 10), wrkSeconds: Math.min(Number(values.seconds), 30), log, ...(values['cache-size'] !== undefined ? { cacheSize: Number(values['cache-size']) } : {}) });
+    const g = await directoryGrowth(backend, s1, sizes, { runs: Math.min(Number(values.runs), 10), wrkSeconds: Math.min(Number(values.seconds), 30), log, ...(values['cache-size'] !== undefined ? { cacheSize: Number(values['cache-size']) } : {}), ...(values['routing-index'] !== undefined ? { routingIndex: values['routing-index'] !== 'false' } : {}) });
     console.log(directoryTable(g.levels).join('\n'));
     console.log(`\nCommands:\n${[...backend.commands, ...g.commands].join('\n')}`);
     console.log(`\nJSON ${JSON.stringify(g.levels)}`);

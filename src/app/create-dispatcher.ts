@@ -64,7 +64,16 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const metrics = new Metrics();
   const sessions = deps.sessions ?? (await openSessionStore(config));
   const store = deps.directory ?? (await openDirectory(config, config.workers));
-  const directory = config.directory.cacheSize > 0 ? new CachedDirectory(store, { maxEntries: config.directory.cacheSize }) : store;
+  // The routing index needs a store whose cache token moves only when changes were missed; a
+  // SQLite file shared by cluster workers moves it on every write (see CachedDirectoryOptions.index).
+  const index = config.directory.routingIndex && !(deps.directory === undefined && config.directory.store === 'sqlite' && config.workers > 1);
+  const cached = config.directory.cacheSize > 0 || index
+    ? new CachedDirectory(store, {
+      maxEntries: Math.max(1, config.directory.cacheSize), index,
+      onIndexError: (err) => { logger.warn('could not load the routing index; routing reads the directory', { error: (err as Error).message }); },
+    })
+    : undefined;
+  const directory = cached ?? store;
   const resolver = createLocationResolver({ directory, parity: true, unknownOdd: config.routing.unknownOdd });
   const backends = new BackendClient(config);
   const holds = new CutoverHolds();
@@ -81,6 +90,11 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       throw err;
     }));
 
+  if (cached?.indexStats() !== undefined) {
+    metrics.gauge('webdispatcher_routing_index_ready', 'The routing index answers (1) or is loading/off (0)', () => [[{}, cached.indexStats()?.ready === true ? 1 : 0]]);
+    metrics.gauge('webdispatcher_routing_index_customers', 'Active customers the routing index answers for', () => [[{}, cached.indexStats()?.customers ?? 0]]);
+    metrics.gauge('webdispatcher_routing_index_bytes', 'Memory of the routing index table', () => [[{}, cached.indexStats()?.bytes ?? 0]]);
+  }
   metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
   metrics.gauge('webdispatcher_longest_hold_seconds', 'Longest time a call waited for a cutover on this node', () => [[{}, holds.longestHoldMs() / 1000]]);
   metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);

@@ -47,7 +47,7 @@ export interface DispatcherConfig {
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
-  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number };
+  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number; routingIndex: boolean };
   cutover: { holdTimeoutMs: number };
   ops: {
     token: string;

@@ -196,6 +196,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
     sqlitePath: r.str(d, 'directory', 'sqlitePath', 'webdispatcher-directory.sqlite'),
     databaseUrl: r.str(d, 'directory', 'databaseUrl', process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
     cacheSize: r.int(d, 'directory', 'cacheSize', 100_000, 0),
+    routingIndex: r.bool(d, 'directory', 'routingIndex', true),
   };
 
   const c = r.section(raw, 'cutover');

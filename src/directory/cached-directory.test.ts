@@ -7,6 +7,7 @@ import { CachedDirectory } from './cached-directory.ts';
 import { MemoryDirectory } from './memory-directory.ts';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { locationDirectorySuite } from './location-directory.suite.ts';
+import { createLocationResolver } from './resolver.ts';
 import type { CustomerLocation } from './location-directory.ts';
 
 locationDirectorySuite('memory + cache', async () => {
@@ -21,6 +22,11 @@ locationDirectorySuite('sqlite + cache', async () => {
   const open = async () => { const d = new CachedDirectory(await SqliteDirectory.open({ path, shared: true })); opened.push(d); return d; };
   const directory = await open();
   return { directory, peer: open, reopen: open, cleanup: async () => { for (const d of opened) await d.close(); rmSync(dir, { recursive: true, force: true }); } };
+});
+
+locationDirectorySuite('memory + cache + routing index', async () => {
+  const directory = new CachedDirectory(new MemoryDirectory(), { index: true });
+  return { directory, peer: async () => directory, cleanup: () => directory.close() };
 });
 
 /** A memory directory that counts store reads and lets a test control its cache token. */
@@ -107,5 +113,73 @@ describe('cached directory', () => {
     await d.beginMove(1, 'source');
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(states, ['moving']);
+  });
+
+  describe('with the routing index', () => {
+    it('routes every active customer from memory once loaded; absent and moving ones as the store says', async () => {
+      const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }, { iCustomer: 2, system: 'target' }, { iCustomer: 3, system: 'source' }] });
+      await inner.beginMove(3, 'source');
+      const d = new CachedDirectory(inner, { index: true });
+      assert.equal(await d.indexLoaded(), true);
+      assert.deepEqual([d.knownRoute(1), d.knownRoute(2), d.knownRoute(3), d.knownRoute(4)], ['source', 'target', undefined, null]);
+      assert.equal(inner.reads, 0, 'no per-customer reads');
+      const resolver = createLocationResolver({ directory: d });
+      assert.deepEqual(await resolver.resolve({ kind: 'customer', iCustomer: 1 }), { system: 'source', state: 'active', iCustomer: 1, resolvedBy: 'directory' });
+      assert.equal((await resolver.resolve({ kind: 'customer', iCustomer: 6 }))?.resolvedBy, 'parity');
+      assert.equal((await resolver.resolve({ kind: 'customer', iCustomer: 3 }))?.state, 'moving');
+      assert.equal(inner.reads, 1, 'only the moving customer was read');
+      assert.deepEqual(d.indexStats() && { ...d.indexStats(), loadSeconds: 0 }, { ready: true, customers: 2, bytes: 1024, loadSeconds: 0 });
+    });
+
+    it('follows writes before they return: begin → ask, commit → the new system, a new customer → its system', async () => {
+      const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+      const d = new CachedDirectory(inner, { index: true });
+      await d.indexLoaded();
+      await d.beginMove(1, 'source');
+      assert.equal(d.knownRoute(1), undefined);
+      assert.equal((await d.getCustomer(1))?.state, 'moving');
+      await d.commitMove(1, 'target');
+      assert.equal(d.knownRoute(1), 'target');
+      await d.putCustomer({ iCustomer: 11, system: 'target' });
+      assert.equal(d.knownRoute(11), 'target');
+      await d.abortMove(1).catch(() => undefined);
+      assert.equal(d.knownRoute(1), 'target', 'a refused abort changed nothing');
+    });
+
+    it('an import (a change of everything) reloads it', async () => {
+      const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+      const d = new CachedDirectory(inner, { index: true });
+      await d.indexLoaded();
+      await d.importRecords((async function* () { yield { line: 1, record: { iCustomer: 1, system: 'target' as const } }; })());
+      assert.equal(await d.indexLoaded(), true);
+      assert.equal(d.knownRoute(1), 'target');
+    });
+
+    it('a new cache token reloads it; an undefined token silences it until the same token returns', async () => {
+      const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+      const d = new CachedDirectory(inner, { index: true });
+      await d.indexLoaded();
+      inner.token = undefined;
+      assert.equal(d.knownRoute(1), undefined);
+      inner.token = 0;
+      assert.equal(d.knownRoute(1), 'source', 'same token: nothing was missed, no reload');
+      await inner.commitMove(1, 'target').catch(() => undefined);
+      await inner.putCustomer({ iCustomer: 1, system: 'target' });
+      inner.token = 5;
+      assert.equal(d.knownRoute(1), undefined, 'new token: reloading');
+      await d.indexLoaded();
+      assert.equal(d.knownRoute(1), 'target');
+    });
+
+    it('a failed load is reported and leaves routing to the store', async () => {
+      const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+      inner.scanRoutes = async () => { throw new Error('scan refused'); };
+      const errors: string[] = [];
+      const d = new CachedDirectory(inner, { index: true, onIndexError: (e) => errors.push((e as Error).message) });
+      assert.equal(await d.indexLoaded(), false);
+      assert.deepEqual(errors, ['scan refused']);
+      assert.equal(d.knownRoute(1), undefined);
+      assert.equal((await d.getCustomer(1))?.system, 'source');
+    });
   });
 });

@@ -1,13 +1,23 @@
 import type { SystemName } from '../routing/api-call.ts';
 import type {
-  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { LruMap } from './lru-map.ts';
+import { CustomerIndex } from './customer-index.ts';
+import type { CustomerIndexStats } from './customer-index.ts';
 
 export interface CachedDirectoryOptions {
   /** Entries kept per kind (customers, account owners, lookup keys); default 100,000 each. */
   maxEntries?: number;
+  /**
+   * Keep every customer's system in memory too (`CustomerIndex`, a quarter byte per id), loaded
+   * from the store in the background. Off where the store's `cacheToken` moves on every foreign
+   * write (SQLite shared by cluster workers): each move would mean a reload of the whole table.
+   */
+  index?: boolean;
+  /** Told when a background index load fails (the index then answers nothing until the next change of token). */
+  onIndexError?: (err: unknown) => void;
 }
 
 /** Absence is cached too (a customer with no entry resolves by parity): `null` marks it. */
@@ -31,7 +41,13 @@ export class CachedDirectory implements LocationDirectory {
   readonly #keys: LruMap<string, Cached<KeyTarget>>;
   readonly #listeners = new Set<DirectoryChangeListener>();
   readonly #unsubscribe: () => void;
+  readonly #index: CustomerIndex | undefined;
+  readonly #onIndexError: (err: unknown) => void;
+  #closed = false;
+  #indexLoad: Promise<boolean> = Promise.resolve(false);
   #token: number | undefined;
+  /** The token the index was (last) loaded under: it reloads only when a different one appears. */
+  #indexToken: number | undefined;
   /** Bumped by every invalidation; a read that saw it move does not store its answer. */
   #changes = 0;
 
@@ -42,6 +58,12 @@ export class CachedDirectory implements LocationDirectory {
     this.#owners = new LruMap(max);
     this.#keys = new LruMap(max);
     this.#token = inner.cacheToken();
+    this.#indexToken = this.#token;
+    this.#onIndexError = options.onIndexError ?? (() => undefined);
+    if (options.index === true) {
+      this.#index = new CustomerIndex();
+      this.#loadIndex();
+    }
     this.#unsubscribe = inner.onChange((change) => {
       this.#invalidate(change);
       return Promise.all([...this.#listeners].map((l) => l(change))).then(() => undefined);
@@ -50,8 +72,11 @@ export class CachedDirectory implements LocationDirectory {
 
   #invalidate(change: DirectoryChange): void {
     this.#changes++;
-    if (change.all === true) { this.#clear(); return; }
-    if (change.iCustomer !== undefined) this.#customers.delete(change.iCustomer);
+    if (change.all === true) { this.#clear(); this.#loadIndex(); return; }
+    if (change.iCustomer !== undefined) {
+      this.#customers.delete(change.iCustomer);
+      this.#index?.noteChange(change.iCustomer, change.location);
+    }
     for (const a of change.accounts ?? []) this.#owners.delete(a);
     for (const k of change.keys ?? []) this.#keys.delete(`${k.kind}\u0000${k.value}`);
   }
@@ -62,6 +87,17 @@ export class CachedDirectory implements LocationDirectory {
     this.#keys.clear();
   }
 
+  /** (Re)loads the index in the background; a newer load or `close` supersedes a running one. */
+  #loadIndex(): void {
+    const index = this.#index;
+    if (index === undefined || this.#closed) return;
+    this.#indexLoad = index.load((after, limit) => this.#inner.scanRoutes(after, limit)).catch((err: unknown) => {
+      index.reset();
+      if (!this.#closed) this.#onIndexError(err);
+      return false;
+    });
+  }
+
   /** The usable token, after dropping everything if it changed; undefined = do not use the cache. */
   #usable(): number | undefined {
     const token = this.#inner.cacheToken();
@@ -69,18 +105,26 @@ export class CachedDirectory implements LocationDirectory {
       this.#changes++;
       this.#clear();
       this.#token = token;
+      // Undefined (a lapsed lease) only suspends the index: the same token back means nothing was missed.
+      if (token !== undefined && token !== this.#indexToken) {
+        this.#indexToken = token;
+        this.#loadIndex();
+      }
     }
     return token;
   }
 
-  async #through<K, V>(lru: LruMap<K, Cached<V>>, key: K, load: () => Promise<V | undefined>): Promise<V | undefined> {
+  async #through<K, V>(lru: LruMap<K, Cached<V>>, key: K, load: () => Promise<V | undefined>, alsoKeep?: (value: V | undefined) => void): Promise<V | undefined> {
     const token = this.#usable();
     if (token === undefined) return load();
     const hit = lru.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const before = this.#changes;
     const value = await load();
-    if (before === this.#changes && this.#usable() === token) lru.set(key, value === undefined ? null : value);
+    if (before === this.#changes && this.#usable() === token) {
+      lru.set(key, value === undefined ? null : value);
+      alsoKeep?.(value);
+    }
     return value;
   }
 
@@ -88,7 +132,30 @@ export class CachedDirectory implements LocationDirectory {
     return this.#through(this.#customers, iCustomer, async () => {
       const loc = await this.#inner.getCustomer(iCustomer);
       return loc === undefined ? undefined : Object.freeze(loc);
-    });
+    }, this.#index === undefined ? undefined : (loc) => this.#index!.learn(iCustomer, loc));
+  }
+
+  knownRoute(iCustomer: number): SystemName | null | undefined {
+    if (this.#usable() === undefined) return undefined;
+    const indexed = this.#index?.route(iCustomer);
+    if (indexed !== undefined) return indexed;
+    const hit = this.#customers.get(iCustomer);
+    if (hit === undefined) return undefined;
+    return hit === null ? null : hit.state === 'active' ? hit.system : undefined;
+  }
+
+  scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]> {
+    return this.#inner.scanRoutes(afterId, limit);
+  }
+
+  /** Settles when the latest index load ends: true when it completed, false when superseded or failed. */
+  indexLoaded(): Promise<boolean> {
+    return this.#indexLoad;
+  }
+
+  /** The routing index's state, when it is on; for metrics and tests. */
+  indexStats(): CustomerIndexStats | undefined {
+    return this.#index?.stats();
   }
 
   getAccountOwner(iAccount: number): Promise<number | undefined> {
@@ -157,6 +224,8 @@ export class CachedDirectory implements LocationDirectory {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#index?.reset();
     this.#unsubscribe();
     this.#listeners.clear();
     this.#clear();

@@ -192,6 +192,14 @@ export function locationDirectorySuite(name: string, make: () => Promise<Directo
       assert.ok(!seen.some((c) => c.location?.system === 'target'), 'no event after unsubscribing');
     }));
 
+    it('scanRoutes pages customers in id order with their system and state', withFixture(async ({ directory: d }) => {
+      for (const c of [9, 3, 5]) await d.putCustomer({ iCustomer: c, system: c === 5 ? 'target' : 'source' });
+      await d.beginMove(9, 'source');
+      assert.deepEqual(await d.scanRoutes(0, 2), [[3, 'source', 'active'], [5, 'target', 'active']]);
+      assert.deepEqual(await d.scanRoutes(5, 10), [[9, 'source', 'moving']]);
+      assert.deepEqual(await d.scanRoutes(9, 10), []);
+    }));
+
     it('two clients racing to begin the same move: exactly one wins', withFixture(async ({ directory: d, peer }) => {
       const other = await peer();
       await d.putCustomer({ iCustomer: 81, system: 'source' });
@@ -232,6 +240,8 @@ export function locationDirectorySuite(name: string, make: () => Promise<Directo
       await d.close();
       await rejectsWith(d.getCustomer(95), DispatcherFaultCode.directoryUnavailable, 503);
       await assert.rejects(d.check());
+      assert.equal(d.cacheToken(), undefined, 'nothing cached from a closed store may answer');
+      assert.equal(d.knownRoute?.(95), undefined);
     }));
   });
 }

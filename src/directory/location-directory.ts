@@ -13,6 +13,9 @@ export interface CustomerLocation {
   updatedAt: string;
 }
 
+/** One customer as the routing index reads it: `[i_customer, system, state]`. */
+export type CustomerRouteRow = [iCustomer: number, system: SystemName, state: CustomerState];
+
 /** Lookup keys that name a record without its numeric id. */
 export type LookupKeyKind = 'customer-login' | 'customer-name' | 'customer-refnum' | 'account-id' | 'account-login';
 
@@ -101,6 +104,14 @@ export interface LocationDirectory {
   /** moving → active on the system it was on; throws ApiFault (conflict) if not moving. */
   abortMove(iCustomer: number): Promise<CustomerLocation>;
   listMoving(): Promise<CustomerLocation[]>;
+  /** Customers with `i_customer > afterId` in id order, at most `limit` (the routing index's load). */
+  scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]>;
+  /**
+   * Optional synchronous answer from memory, for routing without a promise: the system of an
+   * active customer, `null` when the directory has no entry, `undefined` when `getCustomer` must
+   * be asked (not in memory, or moving).
+   */
+  knownRoute?(iCustomer: number): SystemName | null | undefined;
 
   /** Streams rows in; a bad row is reported with its line number and never half-applies its batch. */
   importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport>;

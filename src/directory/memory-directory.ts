@@ -1,6 +1,6 @@
 import type { SystemName } from '../routing/api-call.ts';
 import type {
-  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { moveConflict, movingSystemConflict } from './directory-faults.ts';
@@ -146,6 +146,12 @@ export class MemoryDirectory implements LocationDirectory {
     return [...this.#customers.values()].filter((c) => c.state === 'moving').sort((a, b) => a.iCustomer - b.iCustomer);
   }
 
+  async scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]> {
+    this.#open();
+    const ids = [...this.#customers.keys()].filter((id) => id > afterId).sort((a, b) => a - b).slice(0, limit);
+    return ids.map((id) => { const c = this.#customers.get(id)!; return [id, c.system, c.state]; });
+  }
+
   async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
     this.#open();
     const report = await importInBatches(rows, DEFAULT_IMPORT_BATCH, (batch: ValidRow[]) => {
@@ -166,7 +172,8 @@ export class MemoryDirectory implements LocationDirectory {
   }
 
   cacheToken(): number | undefined {
-    return 0;
+    // A closed store is an unreachable one: nothing derived from it may answer.
+    return this.#closed ? undefined : 0;
   }
 
   async check(): Promise<void> {

@@ -10,9 +10,9 @@ import type { DirectoryChange } from './location-directory.ts';
 import { DATABASE_URL, requireService } from '../../test/helpers/services.ts';
 
 /** Two nodes (two pools, two change feeds, two caches) over one fresh schema, dropped afterwards. */
-async function twoNodes(t: TestContext, leaseMs = 1000) {
+async function twoNodes(t: TestContext, leaseMs = 1000, index = false) {
   const schema = `wd_cluster_${randomBytes(5).toString('hex')}`;
-  const open = async (nodeId: string) => new CachedDirectory(await PostgresDirectory.open({ connectionString: DATABASE_URL, schema, nodeId, leaseMs, poolSize: 3 }));
+  const open = async (nodeId: string) => new CachedDirectory(await PostgresDirectory.open({ connectionString: DATABASE_URL, schema, nodeId, leaseMs, poolSize: 3 }), { index });
   const [a, b] = await Promise.all([open('node-a'), open('node-b')]);
   t.after(async () => {
     await a.close();
@@ -69,6 +69,48 @@ describe('postgres directory across cluster nodes', () => {
     assert.equal(heard.filter((c) => c.iCustomer === 105).length, 2, 'commit heard');
     await a.importRecords((async function* () { yield { line: 1, record: { iCustomer: 107, system: 'target' as const } }; })());
     assert.ok(heard.some((c) => c.all === true), 'import heard as "drop everything"');
+  });
+
+  it('routing indexes: a change made on node A makes node B ask the store once (before A returns), then route from memory again', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b } = await twoNodes(t, 1000, true);
+    await a.putCustomer({ iCustomer: 111, system: 'source' });
+    await a.putCustomer({ iCustomer: 119, system: 'target' });
+    assert.equal(await b.indexLoaded(), true);
+    await b.getCustomer(111);
+    await b.getCustomer(119);
+    assert.deepEqual([b.knownRoute(111), b.knownRoute(119)], ['source', 'target']);
+    await a.beginMove(111, 'source');
+    assert.equal(b.knownRoute(111), undefined, 'remote changes carry only the id: ask');
+    assert.equal((await createLocationResolver({ directory: b }).resolve({ kind: 'customer', iCustomer: 111 }))?.state, 'moving');
+    assert.equal(b.knownRoute(111), undefined, 'moving: still ask');
+    await a.commitMove(111, 'target');
+    assert.equal(b.knownRoute(111), undefined);
+    assert.equal((await b.getCustomer(111))?.system, 'target');
+    assert.equal(b.knownRoute(111), 'target', 'learnt from the read');
+    await a.importRecords((async function* () { yield { line: 1, record: { iCustomer: 115, system: 'target' as const } }; })());
+    assert.equal(await b.indexLoaded(), true);
+    assert.deepEqual([b.knownRoute(111), b.knownRoute(119), b.knownRoute(115), b.knownRoute(117)], ['target', 'target', 'target', null]);
+  });
+
+  it('a node whose heartbeat cannot complete stops routing from its index until it hears from PostgreSQL again', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, schema } = await twoNodes(t, 200, true);
+    await a.putCustomer({ iCustomer: 121, system: 'target' });
+    await a.indexLoaded();
+    assert.equal(a.knownRoute(121), 'target');
+    const blocker = new pg.Client({ connectionString: DATABASE_URL });
+    await blocker.connect();
+    t.after(() => blocker.end());
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT epoch FROM ${schema}.epoch WHERE id = 1 FOR UPDATE`);
+    const wait = () => new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && a.cacheToken() !== undefined; i++) await wait();
+    assert.equal(a.knownRoute(121), undefined);
+    await blocker.query('ROLLBACK');
+    for (let i = 0; i < 100 && a.cacheToken() === undefined; i++) await wait();
+    await a.indexLoaded();
+    assert.equal(a.knownRoute(121), 'target');
   });
 
   it('a registered node that never acknowledges delays a write but cannot make it fail', async (t) => {

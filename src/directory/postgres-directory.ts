@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { SystemName } from '../routing/api-call.ts';
 import type {
-  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  CustomerLocation, CustomerRouteRow, CustomerState, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
@@ -314,6 +314,12 @@ export class PostgresDirectory implements LocationDirectory {
   async listMoving(): Promise<CustomerLocation[]> {
     const rows = await this.#query<CustomerRow>('listing moving customers', `SELECT * FROM ${this.#s}.customers WHERE state = 'moving' ORDER BY i_customer`, []);
     return rows.map(toLocation);
+  }
+
+  async scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]> {
+    const rows = await this.#query<{ i_customer: string; system: SystemName; state: CustomerState }>(`scanning customers after ${afterId}`,
+      `SELECT i_customer, system, state FROM ${this.#s}.customers WHERE i_customer > $1 ORDER BY i_customer LIMIT $2`, [afterId, limit]);
+    return rows.map((r) => [Number(r.i_customer), r.system, r.state]);
   }
 
   async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {

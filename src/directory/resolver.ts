@@ -35,8 +35,13 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
   const mode = options.unknownOdd ?? 'assume-source';
 
   async function customer(iCustomer: number, locator: Locator, discover: Discoverer | undefined): Promise<Location | undefined> {
-    const loc = await d.getCustomer(iCustomer);
-    if (loc !== undefined) return fromEntry(loc);
+    const known = d.knownRoute?.(iCustomer);
+    if (known !== undefined) {
+      if (known !== null) return { system: known, state: 'active', iCustomer, resolvedBy: 'directory' };
+    } else {
+      const loc = await d.getCustomer(iCustomer);
+      if (loc !== undefined) return fromEntry(loc);
+    }
     if (parity && iCustomer % 2 === 0) return { system: 'target', state: 'active', iCustomer, resolvedBy: 'parity' };
     return unknown(locator, discover, iCustomer);
   }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { SystemName } from '../routing/api-call.ts';
 import type {
-  CustomerLocation, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
+  CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
@@ -103,7 +103,7 @@ export class SqliteDirectory implements LocationDirectory {
   #poll: ReturnType<typeof setInterval> | undefined;
   #polledVersion = 0;
   readonly #s: {
-    dataVersion: Statement; getCustomer: Statement; getOwner: Statement; findKey: Statement;
+    dataVersion: Statement; getCustomer: Statement; scanRoutes: Statement; getOwner: Statement; findKey: Statement;
     upsertCustomer: Statement; upsertCustomerReturning: Statement; upsertAccount: Statement; upsertKey: Statement;
     accountsOf: Statement; begin: Statement; commit: Statement; abort: Statement; listMoving: Statement;
     listMovingSystems: Statement; syncNormal: Statement; syncFull: Statement; touch: Statement;
@@ -134,6 +134,7 @@ export class SqliteDirectory implements LocationDirectory {
       abort: db.prepare(`UPDATE customers SET state = 'active', version = version + 1, updated_at = ?
         WHERE i_customer = ? AND state = 'moving' RETURNING *`),
       listMoving: db.prepare("SELECT * FROM customers WHERE state = 'moving' ORDER BY i_customer"),
+      scanRoutes: db.prepare('SELECT i_customer, system, state FROM customers WHERE i_customer > ? ORDER BY i_customer LIMIT ?').raw(),
       listMovingSystems: db.prepare("SELECT i_customer, system FROM customers WHERE state = 'moving'").raw(),
       syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
       syncFull: db.prepare('PRAGMA synchronous = FULL'),
@@ -267,6 +268,10 @@ export class SqliteDirectory implements LocationDirectory {
     return this.#guard('listing moving customers', () => (this.#s.listMoving.all() as CustomerRow[]).map(toLocation));
   }
 
+  async scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]> {
+    return this.#guard(`scanning customers after ${afterId}`, () => this.#s.scanRoutes.all(afterId, limit) as CustomerRouteRow[]);
+  }
+
   /** A cached multi-row upsert of `n` rows into `table` (n is a power of two ≤ `BULK_ROWS`). */
   #bulk(table: 'customers' | 'accounts' | 'keys', n: number): Statement {
     const name = `${table}:${n}`;
@@ -390,7 +395,8 @@ export class SqliteDirectory implements LocationDirectory {
   }
 
   cacheToken(): number | undefined {
-    if (!this.#shared) return 0;
+    // A closed store is an unreachable one: nothing derived from it may answer.
+    if (!this.#shared) return this.#db.open ? 0 : undefined;
     try {
       return this.#s.dataVersion.get() as number;
     } catch {
