@@ -29,7 +29,7 @@ export interface Contender {
   close(): Promise<void>;
 }
 
-export type ContenderName = 'direct' | 'direct-target' | 'direct-both' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'dispatcher-1w' | 'dispatcher-all';
+export type ContenderName = 'direct' | 'direct-target' | 'direct-both' | 'nginx-proxy' | 'nginx-proxy-1w' | 'naive-node' | 'raw-node' | 'dispatcher-1w' | 'dispatcher-all';
 
 /** Whether the dispatcher's `start` command exists yet in this checkout. */
 export function dispatcherAvailable(): boolean {
@@ -83,6 +83,18 @@ async function naive(backend: Backend): Promise<Contender> {
     commands: [proc.command.replace(repoRoot + '/', '').replace(/--(source|target)-bearer \S+/g, '--$1-bearer <token>')],
     close: () => proc.close(),
   };
+}
+
+/**
+ * The floor of any Node proxy: bench/io-floor.ts's raw-proxy (bare `net` sockets both ways, one
+ * read and one write per message, routes by i_customer parity; no session, no checks, no log).
+ * Canned backend only (it forwards the client's Authorization as is).
+ */
+async function rawNode(backend: Backend): Promise<Contender> {
+  if (backend.kind === 'sim') throw new Error('raw-node forwards the client token as is: canned backend only');
+  const args = ['--import', 'tsx', join(repoRoot, 'bench', 'io-floor.ts'), '--serve', 'raw-proxy', '--source', backend.source.urls.admin, '--target', backend.target.urls.admin];
+  const proc = await startReadyProcess<UrlReady>(process.execPath, args, { cwd: repoRoot });
+  return { name: 'raw-node', urls: { admin: proc.ready.url }, auth: CANNED_AUTH, pid: proc.pid, commands: [proc.command.replace(repoRoot + '/', '')], close: () => proc.close() };
 }
 
 interface DispatcherReady { ready: true; dispatcher: Partial<Record<Listener | 'ops', string>> }
@@ -176,6 +188,7 @@ export async function startContender(name: ContenderName, backend: Backend, opts
     case 'nginx-proxy': return nginxProxy(backend, cores, name);
     case 'nginx-proxy-1w': return nginxProxy(backend, 1, name);
     case 'naive-node': return naive(backend);
+    case 'raw-node': return rawNode(backend);
     case 'dispatcher-1w': return startDispatcher(backend, name, { workers: 1, ...(opts.cpuProfDir !== undefined ? { cpuProfDir: opts.cpuProfDir } : {}) });
     case 'dispatcher-all': return startDispatcher(backend, name, { workers: cores });
   }

@@ -35,6 +35,11 @@ export function headline(
       const cpu = row(s1, name)?.cpuUsPerRequest?.median;
       out.push(`S1 throughput, ${name}: ${f2(vsNginx)}× nginx-proxy (target ≥ 0.5: ${verdict(Number.isFinite(vsNginx) ? vsNginx >= 0.5 : undefined)}), ${f2(vsNaive)}× naive-node (target ≥ 2: ${verdict(Number.isFinite(vsNaive) ? vsNaive >= 2 : undefined)})${cpu !== undefined ? `; ${cpu.toFixed(0)} µs of CPU per request (nginx-proxy ${row(s1, 'nginx-proxy')?.cpuUsPerRequest?.median.toFixed(0) ?? '–'}, naive-node ${row(s1, 'naive-node')?.cpuUsPerRequest?.median.toFixed(0) ?? '–'})` : ''}.`);
     }
+    const raw = row(s1, 'raw-node');
+    if (raw?.rps !== undefined && naive !== undefined && nginx !== undefined) {
+      const d1 = row(s1, 'dispatcher-1w')?.rps?.median;
+      out.push(`S1 throughput, raw-node (one process, bare sockets, no features: what a Node proxy costs before it does anything): ${f2(raw.rps.median / nginx)}× nginx-proxy, ${f2(raw.rps.median / naive)}× naive-node, ${raw.cpuUsPerRequest?.median.toFixed(0) ?? '–'} µs of CPU per request${d1 !== undefined ? `; dispatcher-1w reaches ${f2(d1 / raw.rps.median)}× of it` : ''}.`);
+    }
     for (const rate of [1000, 250]) {
       const direct = row(s1, 'direct')?.openLoop?.find((o) => o.rate === rate);
       const d1 = row(s1, 'dispatcher-1w')?.openLoop?.find((o) => o.rate === rate);

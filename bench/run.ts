@@ -92,7 +92,7 @@ async function closeContenders(): Promise<void> {
 
 async function runScenario(s: Scenario, backend: Backend, backendKey: string, generator: OpenLoopGenerator, commands: string[], skipped: string[]): Promise<ScenarioReport> {
   // Quick mode leaves out the two slowest to start or least telling (60 s budget).
-  const wanted = quick ? s.contenders.filter((c) => c !== 'nginx-proxy-1w' && c !== 'dispatcher-all') : s.contenders;
+  const wanted = quick ? s.contenders.filter((c) => c !== 'nginx-proxy-1w' && c !== 'raw-node' && c !== 'dispatcher-all') : s.contenders;
   const contenders: Contender[] = [];
   const rows: ContenderRow[] = [];
   {
@@ -331,7 +331,7 @@ async function main(): Promise<void> {
       `Interleaved: each round runs every contender once (order rotated per round), ${settings.runs} rounds; figures are the median of the rounds with min–max.`,
       `Closed loop: \`wrk -t 1\` (one thread, so the generator's share of the cores is small and the same for every contender), ${settings.wrkSeconds} s per run, the scenario's connection count, POST bodies from bench/wrk-post.lua.`,
       `Open loop: bench/open-loop.ts in a separate process, requests sent on a fixed schedule (${settings.olWarmup} s warm-up not counted, then ${settings.olSeconds} s), latency counted from each request's *scheduled* send time so a stall cannot hide (no coordinated omission); 64 keep-alive connections. Node timers have 1 ms resolution, so the scheduled-time figures include up to ~1 ms of generator lateness, the same for every contender; the *service* columns count from the actual send and are the precise ones for the added p50.`,
-      'Contenders: direct = client → backend (the physical limit); nginx-proxy = nginx `proxy_pass`, keep-alive upstream (`keepalive 64`, HTTP/1.1), one worker per core (nginx-proxy-1w: one worker); naive-node = bench/naive-proxy.ts (node:http + undici, JSON-parses the body, routes on i_customer parity: the floor); dispatcher-1w / dispatcher-all = `webdispatcher start` with `workers: 1` / one per core.',
+      'Contenders: direct = client → backend (the physical limit); nginx-proxy = nginx `proxy_pass`, keep-alive upstream (`keepalive 64`, HTTP/1.1), one worker per core (nginx-proxy-1w: one worker); naive-node = bench/naive-proxy.ts (node:http + undici, JSON-parses the body, routes on i_customer parity: the floor); raw-node = the raw-proxy of bench/io-floor.ts (bare `net` sockets, minimal parser, no session/checks/log: the floor of any Node proxy, S1-json only); dispatcher-1w / dispatcher-all = `webdispatcher start` with `workers: 1` / one per core.',
     ],
     commands,
     scenarios: reports,

@@ -69,7 +69,7 @@ const SIM_ACCOUNT_IDS = Array.from({ length: 8 }, (_, k) => 6 * k + 1);
 /** Path prefix of the PortaSIP API listener (simulator: `/portasip/<Service>/<method>`). */
 const PORTASIP_PREFIX = '/portasip/';
 
-const ALL_CONTENDERS: ContenderName[] = ['direct', 'nginx-proxy', 'nginx-proxy-1w', 'naive-node', 'dispatcher-1w', 'dispatcher-all'];
+const ALL_CONTENDERS: ContenderName[] = ['direct', 'nginx-proxy', 'nginx-proxy-1w', 'naive-node', 'raw-node', 'dispatcher-1w', 'dispatcher-all'];
 
 /** Every scenario, in run order. */
 export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
