@@ -25,6 +25,25 @@ async function twoNodes(t: TestContext, leaseMs = 1000, index = false) {
   return { a, b, schema };
 }
 
+/**
+ * Blocks the heartbeats of every node on `schema` (they read the epoch row FOR SHARE), as a stalled
+ * database would, until `node`'s lease lapses; the returned function unblocks them and waits until
+ * the lease runs again.
+ */
+async function stallHeartbeats(t: TestContext, schema: string, node: CachedDirectory): Promise<() => Promise<void>> {
+  const blocker = new pg.Client({ connectionString: DATABASE_URL });
+  await blocker.connect();
+  t.after(() => blocker.end());
+  await blocker.query('BEGIN');
+  await blocker.query(`SELECT epoch FROM ${schema}.epoch WHERE id = 1 FOR UPDATE`);
+  const wait = () => new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && node.cacheToken() !== undefined; i++) await wait();
+  return async () => {
+    await blocker.query('ROLLBACK');
+    for (let i = 0; i < 100 && node.cacheToken() === undefined; i++) await wait();
+  };
+}
+
 describe('postgres directory across cluster nodes', () => {
   it('two nodes starting at once on a new schema both come up (the migration runs once)', async (t) => {
     if (!(await requireService(t, 'postgres'))) return;
@@ -99,16 +118,9 @@ describe('postgres directory across cluster nodes', () => {
     await a.putCustomer({ iCustomer: 121, system: 'target' });
     await a.indexLoaded();
     assert.equal(a.knownRoute(121), 'target');
-    const blocker = new pg.Client({ connectionString: DATABASE_URL });
-    await blocker.connect();
-    t.after(() => blocker.end());
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT epoch FROM ${schema}.epoch WHERE id = 1 FOR UPDATE`);
-    const wait = () => new Promise((r) => setTimeout(r, 50));
-    for (let i = 0; i < 100 && a.cacheToken() !== undefined; i++) await wait();
+    const resume = await stallHeartbeats(t, schema, a);
     assert.equal(a.knownRoute(121), undefined);
-    await blocker.query('ROLLBACK');
-    for (let i = 0; i < 100 && a.cacheToken() === undefined; i++) await wait();
+    await resume();
     await a.indexLoaded();
     assert.equal(a.knownRoute(121), 'target');
   });
@@ -143,17 +155,9 @@ describe('postgres directory across cluster nodes', () => {
   it('a node whose heartbeat cannot complete stops trusting its cache until it hears from PostgreSQL again', async (t) => {
     if (!(await requireService(t, 'postgres'))) return;
     const { a, schema } = await twoNodes(t, 200);
-    const blocker = new pg.Client({ connectionString: DATABASE_URL });
-    await blocker.connect();
-    t.after(() => blocker.end());
-    // Holding the epoch row blocks heartbeats (they read it FOR SHARE), as a stalled database would.
-    await blocker.query('BEGIN');
-    await blocker.query(`SELECT epoch FROM ${schema}.epoch WHERE id = 1 FOR UPDATE`);
-    const wait = () => new Promise((r) => setTimeout(r, 50));
-    for (let i = 0; i < 100 && a.cacheToken() !== undefined; i++) await wait();
+    const resume = await stallHeartbeats(t, schema, a);
     assert.equal(a.cacheToken(), undefined);
-    await blocker.query('ROLLBACK');
-    for (let i = 0; i < 100 && a.cacheToken() === undefined; i++) await wait();
+    await resume();
     assert.notEqual(a.cacheToken(), undefined);
   });
 });
