@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
 import type { Realm } from '../routing/api-call.ts';
 import type { Executor } from '../execution/executor.ts';
-import type { Reply } from '../execution/reply.ts';
+import { isBodyPieces, type Reply } from '../execution/reply.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { CounterSeries, Metrics } from '../ops/metrics.ts';
 import type { IpAllowList } from './ip-allow.ts';
@@ -52,6 +52,18 @@ export async function writeReply(res: ServerResponse, reply: Reply, requestId: s
   if (typeof reply.body === 'string' || Buffer.isBuffer(reply.body)) {
     res.setHeader('content-length', Buffer.byteLength(reply.body));
     res.end(reply.body);
+    return;
+  }
+  if (isBodyPieces(reply.body)) {
+    const pieces = reply.body;
+    let length = 0;
+    for (const piece of pieces) length += piece.length;
+    res.setHeader('content-length', length);
+    // Corked: the head and the pieces leave together.
+    res.cork();
+    for (const piece of pieces) res.write(piece);
+    res.end();
+    res.uncork();
     return;
   }
   // pipe() rather than stream.pipeline(): pipeline allocates an AbortController and a DOMException

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Readable } from 'node:stream';
 import { text as readText } from 'node:stream/consumers';
 import type { ApiCall, CallCredentials, JsonObject, JsonValue, Realm } from '../routing/api-call.ts';
 import type { Executor } from '../execution/executor.ts';
-import type { Reply } from '../execution/reply.ts';
+import { isBodyPieces, type Reply } from '../execution/reply.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { XmlLimits } from '../soap/safe-xml.ts';
 import type { SoapFront } from './api-handler.ts';
@@ -87,7 +86,10 @@ function credentialsOf(authInfo: JsonObject): CallCredentials {
 }
 
 async function bodyText(reply: Reply): Promise<string> {
-  return typeof reply.body === 'string' ? reply.body : Buffer.isBuffer(reply.body) ? reply.body.toString('utf8') : readText(reply.body as Readable);
+  const body = reply.body;
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  return isBodyPieces(body) ? Buffer.concat(body).toString('utf8') : readText(body);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Logger } from '../ops/logger.ts';
 import { ApiFault, dispatcherFault } from '../edge/faults.ts';
 import { forwardSingle } from './forward-single.ts';
 import { forwardBody, type ForwardSource } from './forward-body.ts';
-import type { Reply } from './reply.ts';
+import { isBodyPieces, type Reply } from './reply.ts';
 
 export interface BroadcastArgs {
   backends: BackendClient;
@@ -19,8 +19,8 @@ export interface BroadcastArgs {
   systems: SystemName[];
 }
 
-function discard(body: string | Buffer | Readable): void {
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return;
+function discard(body: Reply['body']): void {
+  if (typeof body === 'string' || Buffer.isBuffer(body) || isBodyPieces(body)) return;
   const dump = (body as Readable & { dump?: () => Promise<void> }).dump;
   if (dump !== undefined) dump.call(body).catch(() => undefined);
   else body.resume();

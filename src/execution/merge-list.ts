@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { ApiCall, JsonObject, JsonValue, SystemName } from '../routing/api-call.ts';
 import type { DispatcherConfig, PagingMode } from '../config/config.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
@@ -10,8 +9,8 @@ import type { Metrics } from '../ops/metrics.ts';
 import { SYSTEMS } from '../routing/api-call.ts';
 import { ApiFault, dispatcherFault } from '../edge/faults.ts';
 import { forwardSingle } from './forward-single.ts';
-import { MISSING_SYSTEM_HEADER, type Reply } from './reply.ts';
-import { mergeRows, readSystemList, type SystemList } from './merge-rows.ts';
+import { isBodyPieces, MISSING_SYSTEM_HEADER, type Reply } from './reply.ts';
+import { mergeRowPieces, readSystemList, type SystemList } from './merge-rows.ts';
 import type { ForwardSource } from './forward-body.ts';
 
 export interface MergeArgs {
@@ -32,8 +31,9 @@ export interface MergeArgs {
 export const EXACT_PAGING_MAX_ROWS = 10_000;
 
 /** A backend reply's body, whole: its bytes, or the text it already is. */
-async function readBody(body: string | Buffer | Readable): Promise<string | Buffer> {
+async function readBody(body: Reply['body']): Promise<string | Buffer> {
   if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
+  if (isBodyPieces(body)) return Buffer.concat(body);
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -105,7 +105,7 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   }
   const missing = [...session.missing, ...failed.map((f) => f.system)].filter((s, i, a) => a.indexOf(s) === i && SYSTEMS.includes(s));
 
-  const out = await mergeRows(ok, {
+  const out = await mergeRowPieces(ok, {
     idField, defaultKey: `${call.service.toLowerCase()}_list`, paging: args.paging, limit, offset,
     async ownerOf(id, where) {
       const loc = await args.resolver.resolve(idField === 'i_customer' ? { kind: 'customer', iCustomer: id } : { kind: 'account', iAccount: id });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SystemName } from '../routing/api-call.ts';
-import { mergeRows, parsedSystemList, readSystemList, type MergeRowsOptions, type SystemList } from './merge-rows.ts';
+import { mergeRowPieces, mergeRows, parsedSystemList, readSystemList, type MergeRowsOptions, type SystemList } from './merge-rows.ts';
+import { MAX_PIECES } from './merge-splice.ts';
 import { oddListReply, seededRandom } from '../../test/helpers/odd-json.ts';
 
 const SYSTEMS: SystemName[] = ['source', 'target'];
@@ -84,4 +85,25 @@ test('generated odd replies merge the same scanned as parsed, in both paging mod
     const limit = r() < 0.3 ? undefined : Math.floor(r() * 8);
     await mergeBothWays([source, target], options({ paging, limit, offset: Math.floor(r() * 4), ownerOf: async (id, where) => where[id % where.length]! }));
   }
+});
+
+test('a merge without drops is sent as views of the backends\' replies; one of many runs is copied into one piece', async () => {
+  const rows = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `{"i_customer":${from + 2 * i},"name":"n${i}"}`).join(',');
+  const source = Buffer.from(`{"customer_list":[${rows(1, 50)}],"total":50}`);
+  const target = Buffer.from(`{"customer_list":[${rows(2, 50)}],"total":50}`);
+  const lists = [readSystemList('source', source, 'i_customer'), readSystemList('target', target, 'i_customer')];
+  const pieces = await mergeRowPieces(lists, options());
+  assert.equal(pieces.length, 5, 'head, the source rows, a comma, the target rows, the tail');
+  assert.equal(pieces[1]!.buffer, source.buffer, 'the source rows are not copied');
+  assert.equal(pieces[3]!.buffer, target.buffer, 'the target rows are not copied');
+  assert.deepEqual(Buffer.concat(pieces), await mergeRows(lists, options()));
+  assert.deepEqual(JSON.parse(Buffer.concat(pieces).toString()).customer_list.length, 100);
+  // Every other source row moved away: a run per row, more than MAX_PIECES.
+  const moved = Buffer.from(`{"customer_list":[${Array.from({ length: MAX_PIECES }, (_, i) => `{"i_customer":${2 * i + 1}},{"i_customer":${1000 + i},"migration_status":"moved"}`).join(',')}],"total":${2 * MAX_PIECES}}`);
+  const many = await mergeRowPieces([readSystemList('source', moved, 'i_customer'), lists[1]!], options());
+  assert.equal(many.length, 1);
+  const merged = JSON.parse(many[0]!.toString()) as { customer_list: Array<{ i_customer: number }>; total: number };
+  assert.deepEqual(merged.customer_list.map((r) => r.i_customer).slice(0, 3), [1, 3, 5]);
+  assert.equal(merged.customer_list.length, MAX_PIECES + 50);
+  assert.equal(merged.total, MAX_PIECES + 50);
 });

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue, SystemName } from '../routing/api-call.ts';
 import type { PagingMode } from '../config/config.ts';
 import { scanListReply, scannedNumber, type ScannedReply } from './merge-scan.ts';
-import { spliceList, type SplicedRow } from './merge-splice.ts';
+import { splicePieces, type SplicedRow } from './merge-splice.ts';
 
 type Row = { [key: string]: JsonValue };
 
@@ -94,6 +94,12 @@ export interface MergeRowsOptions {
  * other; exact paging sorts all rows by id (stable) and cuts the page.
  */
 export async function mergeRows(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer> {
+  const pieces = await mergeRowPieces(lists, o);
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+}
+
+/** {@link mergeRows} as pieces to send in order, mostly views of the backends' replies (see splicePieces). */
+export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer[]> {
   const key = (lists[0] !== undefined ? listKeyOf(lists[0]) : undefined) ?? o.defaultKey;
   const rowsBySystem = new Map<SystemName, readonly MergeRow[]>();
   // Where each id was listed: one system (the rule) as itself, several (a record both list) as an array.
@@ -136,5 +142,5 @@ export async function mergeRows(lists: readonly SystemList[], o: MergeRowsOption
   }
   const totals = lists.map(totalOf).filter((t): t is number => t !== undefined);
   const total = totals.length > 0 ? Math.max(0, totals.reduce((a, b) => a + b, 0) - dropped) : undefined;
-  return spliceList(key, merged, total);
+  return splicePieces(key, merged, total);
 }

@@ -1,8 +1,8 @@
 /**
- * Writes a merged list reply, `{"<key>":[row,row,…],"total":N}`, as one Buffer from the rows'
- * own bytes: a row scanned from a backend's reply is copied as the backend sent it (runs of rows
- * that were adjacent in that reply in one copy); a row only available as an object is
- * JSON.stringify'd. With objects only, the bytes are exactly JSON.stringify({[key]: rows, total}).
+ * Writes a merged list reply, `{"<key>":[row,row,…],"total":N}`, from the rows' own bytes: a row
+ * scanned from a backend's reply is sent as the backend sent it (runs of rows that were adjacent
+ * in that reply as one piece); a row only available as an object is JSON.stringify'd. With
+ * objects only, the bytes are exactly JSON.stringify({[key]: rows, total}).
  */
 
 /** A row of the merged list: a byte range of a backend's reply, or a parsed value. */
@@ -11,19 +11,29 @@ export type SplicedRow = { buf: Buffer; start: number; end: number } | { value: 
 const COMMA = 0x2c;
 const COMMA_BUF = Buffer.from([COMMA]);
 
-/** The merged reply's bytes: the list under `key`, then `total` when there is one. */
-export function spliceList(key: string, rows: readonly SplicedRow[], total: number | undefined): Buffer {
+/**
+ * Past this many pieces the reply is copied into one buffer: each piece of a gather write costs
+ * about as much as copying a few hundred bytes (a merge that drops rows here and there, or an
+ * exact page that interleaves the systems, has a piece per row).
+ */
+export const MAX_PIECES = 64;
+
+/**
+ * The merged reply's bytes as pieces to send in order: views of the backends' replies where the
+ * rows are theirs, no copy of them. A reply of many small runs comes as one copied piece.
+ */
+export function splicePieces(key: string, rows: readonly SplicedRow[], total: number | undefined): Buffer[] {
   // Parsed rows only (the scanner was unsure of every reply): one JSON.stringify, as before the scanner.
   if (rows.every((r) => 'value' in r)) {
     const result: Record<string, unknown> = { [key]: rows.map((r) => r.value) };
     if (total !== undefined) result.total = total;
-    return Buffer.from(JSON.stringify(result));
+    return [Buffer.from(JSON.stringify(result))];
   }
   const head = Buffer.from(`{${JSON.stringify(key)}:[`);
   const tail = Buffer.from(total === undefined ? ']}' : `],"total":${JSON.stringify(total)}}`);
-  // Copies as [buf, start, end] runs: consecutive rows separated by exactly one comma in the same
-  // backend reply are one run (a page that merged without drops copies in one piece per system).
-  const runs: Array<{ buf: Buffer; start: number; end: number }> = [];
+  // Runs as [buf, start, end]: consecutive rows separated by exactly one comma in the same
+  // backend reply are one run (a page that merged without drops is one piece per system).
+  const runs: Array<{ buf: Buffer; start: number; end: number }> = [{ buf: head, start: 0, end: head.length }];
   let length = head.length + tail.length;
   let last: { buf: Buffer; start: number; end: number } | undefined;
   for (let i = 0; i < rows.length; i++) {
@@ -51,9 +61,18 @@ export function spliceList(key: string, rows: readonly SplicedRow[], total: numb
     runs.push(last);
     length += row.end - row.start;
   }
+  runs.push({ buf: tail, start: 0, end: tail.length });
+  if (runs.length <= MAX_PIECES) {
+    return runs.map((r) => (r.start === 0 && r.end === r.buf.length ? r.buf : r.buf.subarray(r.start, r.end)));
+  }
   const out = Buffer.allocUnsafe(length);
-  let at = head.copy(out, 0);
+  let at = 0;
   for (const r of runs) at += r.buf.copy(out, at, r.start, r.end);
-  tail.copy(out, at);
-  return out;
+  return [out];
+}
+
+/** The merged reply's bytes in one buffer (the pieces of {@link splicePieces}, joined). */
+export function spliceList(key: string, rows: readonly SplicedRow[], total: number | undefined): Buffer {
+  const pieces = splicePieces(key, rows, total);
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }

@@ -1,11 +1,21 @@
 import type { Readable } from 'node:stream';
 import type { SystemName } from '../routing/api-call.ts';
 
+/**
+ * A body as pieces sent in order with one gather write: a merged list spliced from the backends'
+ * replies without copying them into one buffer.
+ */
+export type BodyPieces = readonly Buffer[];
+
+export function isBodyPieces(body: string | Buffer | BodyPieces | Readable): body is BodyPieces {
+  return Array.isArray(body);
+}
+
 /** A reply ready for the edge codec: JSON text, or a backend body passed through unchanged (whole, or streamed). */
 export interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer | Readable;
+  body: string | Buffer | BodyPieces | Readable;
   /** For the call log. */
   plan: string;
   systems: SystemName[];

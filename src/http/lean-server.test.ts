@@ -379,3 +379,18 @@ test('a declined request after a half-close is refused with a fault, not dropped
     await h.close();
   }
 });
+
+test('a body in pieces is sent whole and in order, small (copied with the head) and large (one gather write)', async () => {
+  const big = [Buffer.from('{"a":['), Buffer.alloc(40_000, 0x31).subarray(5, 30_005), Buffer.from(','), Buffer.alloc(20_000, 0x32), Buffer.from(']}')];
+  const h = await harness((req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: req.url === '/lean/small' ? [Buffer.from('{"b":'), Buffer.from('1}')] : big }));
+  try {
+    const small = await raw(h.port, [post('/lean/small', '')], (t) => t.endsWith('{"b":1}'));
+    assert.match(small, /content-length: 7\r\n/);
+    const expected = Buffer.concat(big).toString('latin1');
+    const text = await raw(h.port, [post('/lean/big', '') + post('/lean/small', '')], (t) => t.endsWith(`${expected}HTTP`) || t.endsWith('{"b":1}'));
+    assert.ok(text.includes(`content-length: ${expected.length}\r\n\r\n${expected}HTTP/1.1 200 OK`), 'the large reply is whole and the next one follows it');
+    assert.ok(text.endsWith('{"b":1}'));
+  } finally {
+    await h.close();
+  }
+});

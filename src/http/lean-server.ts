@@ -18,7 +18,8 @@ export interface LeanReply {
   status: number;
   /** Lower-case names; framing headers (content-length, connection, …) are the server's business. */
   headers: Record<string, string>;
-  body: string | Buffer | Readable;
+  /** Text, bytes, bytes in pieces (sent in order with one gather write), or a stream. */
+  body: string | Buffer | readonly Buffer[] | Readable;
   /** Close the connection after this reply. */
   close?: boolean;
 }
@@ -271,7 +272,7 @@ class LeanConnection {
     const socket = this.#socket;
     const body = reply.body;
     if (this.#closed || socket.destroyed) {
-      if (typeof body !== 'string' && !Buffer.isBuffer(body)) body.destroy();
+      if (typeof body !== 'string' && !Buffer.isBuffer(body) && !Array.isArray(body)) (body as Readable).destroy();
       return;
     }
     const close = closeAfter || reply.close === true;
@@ -309,7 +310,26 @@ class LeanConnection {
       }
       return this.#done(close);
     }
-    this.#stream(body, head, headers['content-length'], close);
+    if (Array.isArray(body)) {
+      const pieces = body as readonly Buffer[];
+      let length = 0;
+      for (let i = 0; i < pieces.length; i++) length += pieces[i]!.length;
+      head += `content-length: ${length}\r\n\r\n`;
+      if (length <= COPY_LIMIT) {
+        const out = Buffer.allocUnsafe(head.length + length);
+        let at = out.write(head, 0, 'latin1');
+        for (let i = 0; i < pieces.length; i++) at += pieces[i]!.copy(out, at);
+        socket.write(out);
+      } else {
+        // Corked: the head and every piece leave in one writev, the pieces not copied in user space.
+        socket.cork();
+        socket.write(headBuffer(head));
+        for (let i = 0; i < pieces.length; i++) socket.write(pieces[i]!);
+        socket.uncork();
+      }
+      return this.#done(close);
+    }
+    this.#stream(body as Readable, head, headers['content-length'], close);
   }
 
   /** Streams a large reply with backpressure: as announced by the backend, or chunked. */
