@@ -66,10 +66,12 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const store = deps.directory ?? (await openDirectory(config, config.workers));
   // The routing index needs a store whose cache token moves only when changes were missed; a
   // SQLite file shared by cluster workers moves it on every write (see CachedDirectoryOptions.index).
-  const index = config.directory.routingIndex && !(deps.directory === undefined && config.directory.store === 'sqlite' && config.workers > 1);
+  const sharedSqlite = deps.directory === undefined && config.directory.store === 'sqlite' && config.workers > 1;
+  if (config.directory.routingIndex && sharedSqlite) logger.warn('routing index off: a SQLite directory shared by several workers cannot keep it coherent; use directory.store: postgres for a cluster');
+  const index = config.directory.routingIndex && !sharedSqlite;
   const cached = config.directory.cacheSize > 0 || index
     ? new CachedDirectory(store, {
-      maxEntries: Math.max(1, config.directory.cacheSize), index,
+      maxEntries: config.directory.cacheSize, index,
       onIndexError: (err) => { logger.warn('could not load the routing index; routing reads the directory', { error: (err as Error).message }); },
     })
     : undefined;

@@ -181,5 +181,68 @@ describe('cached directory', () => {
       assert.equal(d.knownRoute(1), undefined);
       assert.equal((await d.getCustomer(1))?.system, 'source');
     });
+
+    it('a failed load is tried again until it succeeds', async () => {
+      class OnceFailing extends MemoryDirectory {
+        scans = 0;
+        override async scanRoutes(after: number, limit: number) {
+          if (++this.scans === 1) throw new Error('SQLITE_BUSY');
+          return super.scanRoutes(after, limit);
+        }
+      }
+      const inner = new OnceFailing({ records: [{ iCustomer: 1, system: 'source' }] });
+      const d = new CachedDirectory(inner, { index: true, indexRetryMs: 5 });
+      assert.equal(await d.indexLoaded(), false);
+      for (let i = 0; i < 100 && d.knownRoute(1) === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(d.knownRoute(1), 'source');
+      await d.close();
+    });
+
+    it('a superseded load that fails later neither silences the newer load nor counts as an error', async () => {
+      class SlowFirst extends MemoryDirectory {
+        scans = 0;
+        override async scanRoutes(after: number, limit: number) {
+          if (++this.scans === 1) { await new Promise((r) => setTimeout(r, 20)); throw new Error('stale failure'); }
+          return super.scanRoutes(after, limit);
+        }
+      }
+      const inner = new SlowFirst({ records: [{ iCustomer: 1, system: 'source' }] });
+      const errors: unknown[] = [];
+      const d = new CachedDirectory(inner, { index: true, onIndexError: (e) => errors.push(e) });
+      await d.importRecords((async function* () { yield { line: 1, record: { iCustomer: 3, system: 'target' as const } }; })());
+      assert.equal(await d.indexLoaded(), true);
+      await new Promise((r) => setTimeout(r, 40));
+      assert.deepEqual([d.knownRoute(1), d.knownRoute(3), d.indexStats()?.ready, errors.length], ['source', 'target', true, 0]);
+    });
+
+    it('is reported not ready while silenced; a change of everything with a new token loads it once', async () => {
+      class Counting extends Probe {
+        fullLoads = 0;
+        override async scanRoutes(after: number, limit: number) { if (after === 0) this.fullLoads++; return super.scanRoutes(after, limit); }
+      }
+      const inner = new Counting({ records: [{ iCustomer: 1, system: 'source' }] });
+      const d = new CachedDirectory(inner, { index: true });
+      await d.indexLoaded();
+      inner.token = undefined;
+      assert.equal(d.indexStats()?.ready, false);
+      inner.token = 0;
+      assert.equal(d.indexStats()?.ready, true);
+      // As PostgresChangeFeed does after a missed epoch: a new generation, then "all".
+      inner.token = 1;
+      await d.importRecords((async function* () { yield { line: 1, record: { iCustomer: 1, system: 'source' as const } }; })());
+      d.knownRoute(1);
+      await d.indexLoaded();
+      assert.equal(inner.fullLoads, 2, 'the first load and one reload');
+    });
+
+    it('cacheSize 0 keeps no LRU entries while the index still answers', async () => {
+      const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
+      const d = new CachedDirectory(inner, { index: true, maxEntries: 0 });
+      await d.indexLoaded();
+      await d.getCustomer(1); await d.getCustomer(1);
+      assert.equal(inner.reads, 2);
+      assert.equal(d.size, 0);
+      assert.equal(d.knownRoute(1), 'source');
+    });
   });
 });

@@ -16,9 +16,15 @@ export interface CachedDirectoryOptions {
    * write (SQLite shared by cluster workers): each move would mean a reload of the whole table.
    */
   index?: boolean;
-  /** Told when a background index load fails (the index then answers nothing until the next change of token). */
+  /** Told when a background index load fails; the index answers nothing until a load succeeds. */
   onIndexError?: (err: unknown) => void;
+  /** First delay before a failed load is tried again (default 1 s; doubles up to a minute). */
+  indexRetryMs?: number;
 }
+
+/** A failed index load is tried again after 1 s, doubling up to a minute. */
+const INDEX_RETRY_MIN_MS = 1000;
+const INDEX_RETRY_MAX_MS = 60_000;
 
 /** Absence is cached too (a customer with no entry resolves by parity): `null` marks it. */
 type Cached<T> = T | null;
@@ -45,6 +51,9 @@ export class CachedDirectory implements LocationDirectory {
   readonly #onIndexError: (err: unknown) => void;
   #closed = false;
   #indexLoad: Promise<boolean> = Promise.resolve(false);
+  #indexRetry: NodeJS.Timeout | undefined;
+  readonly #indexRetryMinMs: number;
+  #indexRetryMs: number;
   #token: number | undefined;
   /** The token the index was (last) loaded under: it reloads only when a different one appears. */
   #indexToken: number | undefined;
@@ -60,6 +69,8 @@ export class CachedDirectory implements LocationDirectory {
     this.#token = inner.cacheToken();
     this.#indexToken = this.#token;
     this.#onIndexError = options.onIndexError ?? (() => undefined);
+    this.#indexRetryMinMs = options.indexRetryMs ?? INDEX_RETRY_MIN_MS;
+    this.#indexRetryMs = this.#indexRetryMinMs;
     if (options.index === true) {
       this.#index = new CustomerIndex();
       this.#loadIndex();
@@ -72,7 +83,14 @@ export class CachedDirectory implements LocationDirectory {
 
   #invalidate(change: DirectoryChange): void {
     this.#changes++;
-    if (change.all === true) { this.#clear(); this.#loadIndex(); return; }
+    if (change.all === true) {
+      this.#clear();
+      // A store announcing "all" usually moves its token too: this load serves for both.
+      const token = this.#inner.cacheToken();
+      if (token !== undefined) this.#indexToken = token;
+      this.#loadIndex();
+      return;
+    }
     if (change.iCustomer !== undefined) {
       this.#customers.delete(change.iCustomer);
       this.#index?.noteChange(change.iCustomer, change.location);
@@ -91,9 +109,17 @@ export class CachedDirectory implements LocationDirectory {
   #loadIndex(): void {
     const index = this.#index;
     if (index === undefined || this.#closed) return;
-    this.#indexLoad = index.load((after, limit) => this.#inner.scanRoutes(after, limit)).catch((err: unknown) => {
-      index.reset();
-      if (!this.#closed) this.#onIndexError(err);
+    clearTimeout(this.#indexRetry);
+    this.#indexLoad = index.load((after, limit) => this.#inner.scanRoutes(after, limit)).then((done) => {
+      if (done) this.#indexRetryMs = this.#indexRetryMinMs;
+      return done;
+    }, (err: unknown) => {
+      if (this.#closed) return false;
+      this.#onIndexError(err);
+      // Stores whose token never moves (memory, SQLite) would otherwise stay unindexed for good.
+      this.#indexRetry = setTimeout(() => this.#loadIndex(), this.#indexRetryMs);
+      this.#indexRetry.unref();
+      this.#indexRetryMs = Math.min(INDEX_RETRY_MAX_MS, this.#indexRetryMs * 2);
       return false;
     });
   }
@@ -155,7 +181,10 @@ export class CachedDirectory implements LocationDirectory {
 
   /** The routing index's state, when it is on; for metrics and tests. */
   indexStats(): CustomerIndexStats | undefined {
-    return this.#index?.stats();
+    const stats = this.#index?.stats();
+    // Loaded but silenced (lapsed lease, closed store) answers nothing: not ready.
+    if (stats !== undefined && this.#inner.cacheToken() === undefined) stats.ready = false;
+    return stats;
   }
 
   getAccountOwner(iAccount: number): Promise<number | undefined> {
@@ -225,6 +254,7 @@ export class CachedDirectory implements LocationDirectory {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#indexRetry);
     this.#index?.reset();
     this.#unsubscribe();
     this.#listeners.clear();

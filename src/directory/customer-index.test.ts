@@ -85,4 +85,23 @@ describe('customer index', () => {
     assert.equal(index.route(1), undefined);
     assert.equal(index.stats().ready, false);
   });
+
+  it('only positive integer ids have a slot: others always ask, and a change naming one changes nothing', async () => {
+    const index = new CustomerIndex();
+    await index.load(scanOf([[1, 'target', 'active']]).scan);
+    assert.deepEqual([index.route(1.5), index.route(-3), index.route(0), index.route(Number.NaN)], [undefined, undefined, undefined, undefined]);
+    index.noteChange(-4, at(-4, 'source'));
+    index.noteChange(2.5, at(2.5, 'source'));
+    assert.deepEqual({ ...index.stats(), loadSeconds: 0 }, { ready: true, customers: 1, bytes: 1024, loadSeconds: 0 });
+  });
+
+  it('a load overtaken by a newer one returns false even when its own read fails, and leaves the newer load alone', async () => {
+    const index = new CustomerIndex();
+    let fail!: (err: Error) => void;
+    const stale = index.load(() => new Promise((_, reject) => { fail = reject; }));
+    await index.load(scanOf([[1, 'source', 'active']]).scan);
+    fail(new Error('late failure'));
+    assert.equal(await stale, false);
+    assert.equal(index.route(1), 'source');
+  });
 });

@@ -17,6 +17,9 @@ const SOURCE = 1;
 const TARGET = 2;
 const ASK = 3;
 
+/** Only positive integer ids below the cap have a slot; anything else is always "ask". */
+const indexable = (iCustomer: number): boolean => Number.isInteger(iCustomer) && iCustomer > 0 && iCustomer < MAX_INDEXED_ID;
+
 const codeOf = (loc: Pick<CustomerLocation, 'system' | 'state'> | undefined): number =>
   loc === undefined ? ABSENT : loc.state !== 'active' ? ASK : loc.system === 'source' ? SOURCE : TARGET;
 
@@ -51,7 +54,7 @@ export class CustomerIndex {
 
   /** The system of an active customer, `null` when the directory has no entry, `undefined` when unsure. */
   route(iCustomer: number): SystemName | null | undefined {
-    if (!this.#ready || !(iCustomer < MAX_INDEXED_ID)) return undefined;
+    if (!this.#ready || !indexable(iCustomer)) return undefined;
     const byte = iCustomer >>> 2;
     if (byte >= this.#table.length) return null;
     const code = (this.#table[byte]! >>> ((iCustomer & 3) << 1)) & 3;
@@ -79,8 +82,9 @@ export class CustomerIndex {
 
   /**
    * Reads every customer through `scan` (pages in i_customer order), yielding to the event loop
-   * between pages. Resolves false when a `reset` overtook it; a failed read rejects and leaves the
-   * index not ready (lookups go to the directory).
+   * between pages. Resolves false when a `reset` (or a newer load) overtook it, whatever happened
+   * to its reads; a failed read of the current load rejects and leaves the index not ready (lookups
+   * go to the directory).
    */
   async load(scan: (afterId: number, limit: number) => Promise<CustomerRouteRow[]>): Promise<boolean> {
     this.reset();
@@ -91,10 +95,17 @@ export class CustomerIndex {
     this.#table = new Uint8Array(this.#table.length);
     let after = 0;
     for (;;) {
-      const rows = await scan(after, INDEX_PAGE_ROWS);
+      let rows: CustomerRouteRow[];
+      try {
+        rows = await scan(after, INDEX_PAGE_ROWS);
+      } catch (err) {
+        if (generation !== this.#generation) return false;
+        this.#heardDuringLoad = undefined;
+        throw err;
+      }
       if (generation !== this.#generation) return false;
       for (const [iCustomer, system, state] of rows) {
-        if (iCustomer < MAX_INDEXED_ID) this.#put(iCustomer, codeOf({ system, state }));
+        this.#put(iCustomer, codeOf({ system, state }));
       }
       for (const [iCustomer, code] of heard) this.#put(iCustomer, code);
       if (rows.length < INDEX_PAGE_ROWS) break;
@@ -114,7 +125,7 @@ export class CustomerIndex {
   }
 
   #put(iCustomer: number, code: number): void {
-    if (!(iCustomer < MAX_INDEXED_ID)) return;
+    if (!indexable(iCustomer)) return;
     const byte = iCustomer >>> 2;
     if (byte >= this.#table.length) {
       if (code === ABSENT) return;

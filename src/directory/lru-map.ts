@@ -12,8 +12,9 @@ export class LruMap<K, V> {
   readonly #batch: number;
   readonly #map = new Map<K, V>();
 
+  /** `maxEntries` 0 keeps nothing (a cache that is off). */
   constructor(maxEntries: number) {
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`LRU size ${maxEntries} must be a positive integer`);
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new RangeError(`LRU size ${maxEntries} must be a non-negative integer`);
     this.#max = maxEntries;
     this.#batch = Math.ceil(maxEntries / 64);
   }
@@ -32,6 +33,7 @@ export class LruMap<K, V> {
   }
 
   set(key: K, value: V): void {
+    if (this.#max === 0) return;
     this.#map.delete(key);
     this.#map.set(key, value);
     if (this.#map.size > this.#max) {

@@ -22,6 +22,7 @@ const keyOf = (kind: LookupKeyKind, value: string) => `${kind}\u0000${value}`;
  */
 export class MemoryDirectory implements LocationDirectory {
   readonly #customers = new Map<number, CustomerLocation>();
+  #sortedIds: number[] = [];
   readonly #accounts = new Map<number, number>();
   readonly #keys = new Map<string, KeyTarget>();
   readonly #listeners = new Set<DirectoryChangeListener>();
@@ -148,8 +149,15 @@ export class MemoryDirectory implements LocationDirectory {
 
   async scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]> {
     this.#open();
-    const ids = [...this.#customers.keys()].filter((id) => id > afterId).sort((a, b) => a - b).slice(0, limit);
-    return ids.map((id) => { const c = this.#customers.get(id)!; return [id, c.system, c.state]; });
+    // Customers are only ever added, so the sorted id list is stale exactly when its length is.
+    if (this.#sortedIds.length !== this.#customers.size) this.#sortedIds = [...this.#customers.keys()].sort((a, b) => a - b);
+    const ids = this.#sortedIds;
+    let lo = 0;
+    for (let hi = ids.length; lo < hi;) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! <= afterId) lo = mid + 1; else hi = mid;
+    }
+    return ids.slice(lo, lo + limit).map((id) => { const c = this.#customers.get(id)!; return [id, c.system, c.state]; });
   }
 
   async importRecords(rows: AsyncIterable<ImportRow>): Promise<ImportReport> {
