@@ -24,6 +24,8 @@ test('health, readiness, metrics and the dashboard answer on the ops listener', 
   const metrics = await (await fetch(`${ops}/metrics`)).text();
   assert.match(metrics, /webdispatcher_calls_total\{[^}]*listener="admin"/);
   assert.match(metrics, /webdispatcher_system_calls_total\{system="source"\} \d+/);
+  assert.match(metrics, /^webdispatcher_routing_index_ready 1$/m, 'the routing index is on by default and loaded');
+  assert.match(metrics, /^webdispatcher_routing_index_bytes \d+$/m);
   const page = await fetch(`${ops}/dashboard`);
   assert.match(await page.text(), /WebDispatcher — operations/);
   assert.equal((await fetch(`${ops}/v1/dashboard.json`)).status, 401);
