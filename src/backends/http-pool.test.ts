@@ -167,6 +167,24 @@ test('a response split across many reads (head split mid-line, informational res
   assert.equal(sockets.size, 1, 'the socket was reused after each framing');
 });
 
+test('bodies of many reads, on several sockets at once, each arrive whole and stay intact after later reads', async (t) => {
+  const bodyOf = (n: number, size: number): Buffer => Buffer.alloc(size, `${n}abcdefghijklmnopqrstuvwxyz`);
+  const { origin } = await rawServer(t, (socket, req) => {
+    const n = Number(req.path.slice(1));
+    const body = bodyOf(n, n % 2 === 0 ? 300_000 : 1_000);
+    const reply = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`), body]);
+    // Large ones in pieces a few ms apart, so the sockets' reads interleave; small ones whole, head and body in one read.
+    void trickle(socket, n % 2 === 0 ? [reply.subarray(0, 100), reply.subarray(100, 150_000), reply.subarray(150_000)] : [reply]);
+  });
+  const p = pool(t, origin, { connections: 3 });
+  const first = await Promise.all([0, 1, 2].map((n) => post(p, `/${n}`)));
+  const later = await Promise.all([3, 4, 5, 6].map((n) => post(p, `/${n}`)));
+  for (const [i, res] of [...first, ...later].entries()) {
+    assert.equal(res.statusCode, 200);
+    assert.ok(res.body.buffered?.equals(bodyOf(i, i % 2 === 0 ? 300_000 : 1_000)), `body ${i} is whole and its own`);
+  }
+});
+
 test('a 5 MiB body streams with backpressure, with Content-Length and chunked', async (t) => {
   const chunk = Buffer.alloc(64 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = i % 251;

@@ -61,6 +61,13 @@ const MAX_KEEP_ALIVE_MS = 600_000;
 const DUMP_LIMIT = 128 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
+/**
+ * Plain-TCP sockets read into this one buffer instead of a fresh 64 KiB per read (memory the
+ * kernel must map on every read of a large reply). Each read is used before the next one comes:
+ * copied into the body it belongs to, or into a buffer of its own when it is kept as it is. Once
+ * a Content-Length body is allocated, the socket reads straight into the rest of it instead.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
@@ -269,6 +276,8 @@ class Conn {
   trailerBytes = 0;
   parts: Buffer[] = [];
   size = 0;
+  /** A Content-Length body being filled in place (`size` bytes so far), instead of parts to concatenate. */
+  body: Buffer | null = null;
   stream: BodyStream | null = null;
   paused = false;
 
@@ -285,10 +294,10 @@ class Conn {
       this.socket.setKeepAlive(true, 60_000);
       this.socket.once('secureConnect', this.onConnect);
     } else {
-      this.socket = netConnect({ host: o.host, port: o.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+      this.socket = netConnect({ host: o.host, port: o.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000, onread: { buffer: this.readInto, callback: this.onRead } });
       this.socket.once('connect', this.onConnect);
     }
-    this.socket.on('data', this.onData);
+    if (o.secure) this.socket.on('data', this.onData);
     this.socket.on('end', this.onEnd);
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
@@ -316,6 +325,31 @@ class Conn {
     this.socket.write(this.core.serialize(pending.req));
   }
 
+  /** Where the next read of a plain-TCP socket goes (node asks after every read): the rest of a presized body, else READ_BUFFER. */
+  readInto = (): Uint8Array => {
+    const body = this.body;
+    return body !== null && this.phase === PHASE_BODY ? body.subarray(this.size) : READ_BUFFER;
+  };
+
+  /** A read of a plain-TCP socket into `buf` (see readInto). Backpressure pauses the socket itself. */
+  onRead = (nread: number, buf: Uint8Array): boolean => {
+    const phase = this.phase;
+    if (buf !== READ_BUFFER) {
+      // Read in place, into the body at `size` (no more than it lacks).
+      if (this.body === null || phase !== PHASE_BODY) {
+        this.fail(new HttpPoolError('BAD_RESPONSE', 'the server sent data after the response'));
+        return true;
+      }
+      this.deadline = this.core.tick + this.core.bodyTicks;
+      this.size += nread;
+      this.remaining -= nread;
+      if (this.remaining === 0) this.finish();
+    } else if (this.body !== null && phase === PHASE_BODY) this.onBody(READ_BUFFER.subarray(0, nread), 0);
+    else if (phase === PHASE_HEAD && this.partial === null) this.onHead(READ_BUFFER.subarray(0, nread), true);
+    else this.onData(Buffer.from(READ_BUFFER.subarray(0, nread)));
+    return true;
+  };
+
   onData = (chunk: Buffer): void => {
     const phase = this.phase;
     if (phase === PHASE_HEAD) this.onHead(chunk);
@@ -323,7 +357,8 @@ class Conn {
     else if (phase === PHASE_IDLE) this.fail(new HttpPoolError('BAD_RESPONSE', 'the server sent data on an idle connection'));
   };
 
-  onHead(chunk: Buffer): void {
+  /** `transient`: chunk is READ_BUFFER's, so whatever is kept of it is copied. */
+  onHead(chunk: Buffer, transient = false): void {
     let buf = chunk;
     let from = 0;
     if (this.partial !== null) {
@@ -335,12 +370,12 @@ class Conn {
       const end = buf.indexOf(CRLF2, from);
       if (end < 0 || end > MAX_HEAD_BYTES) {
         if (buf.length > MAX_HEAD_BYTES) return this.fail(new HttpPoolError('BAD_RESPONSE', `the response head is over ${MAX_HEAD_BYTES} bytes`));
-        this.partial = buf;
+        this.partial = transient ? Buffer.from(buf) : buf;
         return;
       }
       if (!this.parseHead(buf, end)) return;
       const rest = end + 4;
-      if (this.statusCode >= 200) return this.startBody(buf, rest);
+      if (this.statusCode >= 200) return this.startBody(buf, rest, transient);
       // An informational response (103 Early Hints, a stray 100 Continue): the real one follows.
       if (rest === buf.length) return;
       buf = buf.subarray(rest);
@@ -444,7 +479,7 @@ class Conn {
     return true;
   }
 
-  startBody(buf: Buffer, offset: number): void {
+  startBody(buf: Buffer, offset: number, transient = false): void {
     const framing = this.framing;
     if (framing === FRAME_NONE || (framing === FRAME_LENGTH && this.remaining === 0)) {
       if (offset < buf.length) this.reusable = false;
@@ -457,7 +492,7 @@ class Conn {
       const length = this.remaining;
       if (buf.length - offset >= length) {
         if (buf.length - offset > length) this.reusable = false;
-        this.complete(buf.subarray(offset, offset + length));
+        this.complete(transient ? Buffer.from(buf.subarray(offset, offset + length)) : buf.subarray(offset, offset + length));
         return;
       }
       if (length > this.core.maxBuffered) {
@@ -465,12 +500,18 @@ class Conn {
         this.deliverStream();
       } else {
         this.phase = PHASE_BODY;
+        // The whole body in one buffer from the start: each read is copied in once, nothing concatenated at the end.
+        this.body = Buffer.allocUnsafe(length);
       }
     } else {
       this.phase = PHASE_BODY;
     }
     this.deadline = this.core.tick + this.core.bodyTicks;
-    if (offset < buf.length) this.onBody(buf, offset);
+    if (offset < buf.length) {
+      // A presized body copies what it takes; parts and streams keep theirs.
+      if (transient && this.body === null) this.onBody(Buffer.from(buf.subarray(offset)), 0);
+      else this.onBody(buf, offset);
+    }
   }
 
   onBody(buf: Buffer, offset: number): void {
@@ -478,7 +519,13 @@ class Conn {
     if (this.framing === FRAME_LENGTH) {
       const n = Math.min(this.remaining, buf.length - offset);
       this.remaining -= n;
-      this.emit(n === buf.length ? buf : buf.subarray(offset, offset + n));
+      const body = this.body;
+      if (body !== null) {
+        buf.copy(body, this.size, offset, offset + n);
+        this.size += n;
+      } else {
+        this.emit(n === buf.length ? buf : buf.subarray(offset, offset + n));
+      }
       if (this.remaining === 0 && this.phase !== PHASE_CLOSED) {
         if (offset + n < buf.length) this.reusable = false;
         this.finish();
@@ -608,6 +655,12 @@ class Conn {
   /** The body is complete. */
   finish(): void {
     if (this.phase === PHASE_BODY) {
+      const body = this.body;
+      if (body !== null) {
+        this.body = null;
+        this.complete(body);
+        return;
+      }
       const parts = this.parts;
       this.parts = [];
       this.complete(parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.size));
@@ -664,6 +717,7 @@ class Conn {
     this.pending = null;
     this.stream = null;
     this.parts = [];
+    this.body = null;
     this.partial = null;
     this.socket.destroy();
     this.core.remove(this, wasIdle);
