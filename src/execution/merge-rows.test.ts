@@ -107,3 +107,27 @@ test('a merge without drops is sent as views of the backends\' replies; one of m
   assert.equal(merged.customer_list.length, MAX_PIECES + 50);
   assert.equal(merged.total, MAX_PIECES + 50);
 });
+
+test('records both systems list are found alike in ascending lists (walked side by side) and in any order (mapped)', async () => {
+  const reply = (ids: number[]): string => `{"customer_list":[${ids.map((id) => `{"i_customer":${id}}`).join(',')}],"total":${ids.length}}`;
+  const cases: Array<[number[], number[]]> = [
+    [[1, 3, 5, 7, 9], [2, 3, 4, 9, 10]],
+    [[9, 7, 5, 3, 1], [2, 3, 4, 9, 10]],
+    [[1, 3, 5, 7, 9], [10, 9, 4, 3, 2]],
+    [[1, 3, 3, 9], [3, 9]],
+    [[], [1, 2]],
+    [[5, 6], [1, 2]],
+  ];
+  for (const [a, b] of cases) {
+    const asked: Array<[number, readonly SystemName[]]> = [];
+    const o = options({ ownerOf: async (id, where) => { asked.push([id, [...where]]); return where[where.length - 1]!; } });
+    const out = JSON.parse(await mergeBothWays([reply(a), reply(b)], o)) as { customer_list: Array<{ i_customer: number }>; total: number };
+    // What the merge asked about: every id listed more than once, in the order it first appears, with where it was listed.
+    const where = new Map<number, SystemName[]>();
+    for (const [i, ids] of [a, b].entries()) for (const id of ids) where.set(id, [...(where.get(id) ?? []), SYSTEMS[i]!]);
+    const expected = [...where].filter(([, w]) => w.length > 1);
+    assert.deepEqual(asked.slice(0, expected.length), expected, `${JSON.stringify([a, b])}`);
+    const dropped = expected.reduce((n, [, w]) => n + w.length - 1, 0);
+    assert.equal(out.total, a.length + b.length - dropped);
+  }
+});

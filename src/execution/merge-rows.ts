@@ -98,29 +98,66 @@ export async function mergeRows(lists: readonly SystemList[], o: MergeRowsOption
   return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
 }
 
+/** Whether every row has an id, each greater than the one before (the order systems list in). */
+function ascending(rows: readonly MergeRow[]): boolean {
+  let last = -Infinity;
+  for (let i = 0; i < rows.length; i++) {
+    const id = rows[i]!.id;
+    if (id === undefined || !(id > last)) return false;
+    last = id;
+  }
+  return true;
+}
+
+/**
+ * The ids listed more than once, each with the systems that list it (in list order, a system
+ * twice if it lists the id twice), in the order of their first appearance.
+ */
+function listedTwice(lists: ReadonlyArray<{ system: SystemName; rows: readonly MergeRow[] }>): Map<number, SystemName[]> {
+  const twice = new Map<number, SystemName[]>();
+  const [a, b] = lists;
+  if (lists.length === 2 && ascending(a!.rows) && ascending(b!.rows)) {
+    // Two lists in ascending id order: the ids both hold, walking them side by side (no map of every id).
+    const ar = a!.rows;
+    const br = b!.rows;
+    let j = 0;
+    for (let i = 0; i < ar.length && j < br.length; i++) {
+      const id = ar[i]!.id!;
+      while (j < br.length && br[j]!.id! < id) j++;
+      if (j < br.length && br[j]!.id === id) twice.set(id, [a!.system, b!.system]);
+    }
+    return twice;
+  }
+  // Where each id was listed: one system (the rule) as itself, several (a record both list) as an array.
+  const seen = new Map<number, SystemName | SystemName[]>();
+  for (const { system, rows } of lists) {
+    for (const row of rows) {
+      if (row.id === undefined) continue;
+      const where = seen.get(row.id);
+      if (where === undefined) seen.set(row.id, system);
+      else if (typeof where === 'string') seen.set(row.id, [where, system]);
+      else where.push(system);
+    }
+  }
+  for (const [id, where] of seen) if (typeof where !== 'string') twice.set(id, where);
+  return twice;
+}
+
 /** {@link mergeRows} as pieces to send in order, mostly views of the backends' replies (see splicePieces). */
 export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer[]> {
   const key = (lists[0] !== undefined ? listKeyOf(lists[0]) : undefined) ?? o.defaultKey;
   const rowsBySystem = new Map<SystemName, readonly MergeRow[]>();
-  // Where each id was listed: one system (the rule) as itself, several (a record both list) as an array.
-  const seen = new Map<number, SystemName | SystemName[]>();
+  const rowLists: Array<{ system: SystemName; rows: readonly MergeRow[] }> = [];
   let dropped = 0;
   for (const list of lists) {
     const { rows, moved } = rowsOf(list, key, o.idField);
     dropped += moved;
-    for (const row of rows) {
-      if (row.id === undefined) continue;
-      const where = seen.get(row.id);
-      if (where === undefined) seen.set(row.id, list.system);
-      else if (typeof where === 'string') seen.set(row.id, [where, list.system]);
-      else where.push(list.system);
-    }
+    rowLists.push({ system: list.system, rows });
     rowsBySystem.set(list.system, rows);
   }
   // A record listed by both systems without a marker: keep the copy from where it lives.
   const owner = new Map<number, SystemName>();
-  for (const [id, where] of seen) {
-    if (typeof where === 'string') continue;
+  for (const [id, where] of listedTwice(rowLists)) {
     owner.set(id, await o.ownerOf(id, where));
     dropped += where.length - 1;
   }

@@ -239,3 +239,14 @@ test('damaged replies: scanned only when JSON.parse accepts them, and then read 
   // Both sides of the property were exercised.
   assert.ok(scanned > 100 && refused > 100, `scanned ${scanned}, refused ${refused}`);
 });
+
+test('row values read on the short way (plain integers, null) end where JSON.parse says, and only valid ones scan', () => {
+  const scan = scansLikeParse('{"customer_list":[{"a":null,"i_customer":12,"b":3.5,"c":4e1,"d":7,"e":19E-1,"f":1234567890123456789012,"g":null}],"total":1}');
+  assert.deepEqual(rowsOf(scan), [{ id: 12, moved: false }]);
+  for (const v of ['nulll', 'nul', 'null1', 'nullx', '12a', '1.', '1e', '1e+', '01', '1-', '1 2', '12"', 'n', '9.e1']) {
+    for (const text of [`{"customer_list":[{"i_customer":1,"x":${v}}]}`, `{"customer_list":[{"x":${v},"i_customer":1}]}`, `{"customer_list":[{"i_customer":${v}}]}`]) {
+      assert.throws(() => JSON.parse(text), `the oracle refuses ${text}`);
+      assert.equal(scanListReply(Buffer.from(text), 'i_customer'), undefined, text);
+    }
+  }
+});
