@@ -2,15 +2,16 @@
  * CPU time per list merge inside one process (no HTTP, no other process on the cores): the merge
  * as it was before the scanner (JSON.parse of both replies, JSON.stringify of the merged object,
  * the string encoded once for the socket) against the merge now (scan both replies, splice the
- * rows' bytes into one Buffer), on the simulators' own get_customer_list replies, in interleaved
- * rounds. Also times the pieces (parse, stringify, scan, splice) so the S2 latency can be read.
+ * rows' bytes as pieces: views of the replies, sent with one gather write, no row copied), on the
+ * simulators' own get_customer_list replies, in interleaved rounds. Also times the pieces (parse,
+ * scan) so the S2 latency can be read.
  *
  *   node --import tsx bench/merge-cpu.ts [--rows 100,1000] [--rounds 7] [--ms 300]
  */
 import { parseArgs } from 'node:util';
 import { createSimulator } from '../src/sim/simulator.ts';
 import type { JsonObject, JsonValue, SystemName } from '../src/routing/api-call.ts';
-import { mergeRows, parsedSystemList, readSystemList, type MergeRowsOptions } from '../src/execution/merge-rows.ts';
+import { mergeRowPieces, parsedSystemList, readSystemList, type MergeRowsOptions } from '../src/execution/merge-rows.ts';
 import { scanListReply } from '../src/execution/merge-scan.ts';
 import { restLogin } from './backends.ts';
 
@@ -88,12 +89,12 @@ for (const rows of values.rows.split(',').map(Number)) {
   const bufs = await listReplies(rows);
   const texts = bufs.map((b) => b.toString('utf8'));
   const before = mergeBefore(texts);
-  const after = await mergeRows(bufs.map((b, i) => readSystemList(i === 0 ? 'source' : 'target', b, 'i_customer')), OPTIONS);
+  const after = Buffer.concat(await mergeRowPieces(bufs.map((b, i) => readSystemList(i === 0 ? 'source' : 'target', b, 'i_customer')), OPTIONS));
   if (JSON.stringify(JSON.parse(before.toString())) !== JSON.stringify(JSON.parse(after.toString()))) throw new Error('the two merges disagree');
   const contenders: Record<string, () => unknown> = {
     'before: toString + JSON.parse ×2, JSON.stringify, encode': () => mergeBefore(bufs.map((b) => b.toString('utf8'))),
-    'now: scan ×2 + splice (mergeRows)': () => mergeRows(bufs.map((b, i) => readSystemList(i === 0 ? 'source' : 'target', b, 'i_customer')), OPTIONS),
-    'now, parsed fallback (scanner unsure of both)': () => mergeRows(bufs.map((b, i) => parsedSystemList(i === 0 ? 'source' : 'target', b.toString('utf8'))), OPTIONS),
+    'now: scan ×2 + splice as pieces (mergeRowPieces)': () => mergeRowPieces(bufs.map((b, i) => readSystemList(i === 0 ? 'source' : 'target', b, 'i_customer')), OPTIONS),
+    'now, parsed fallback (scanner unsure of both)': () => mergeRowPieces(bufs.map((b, i) => parsedSystemList(i === 0 ? 'source' : 'target', b.toString('utf8'))), OPTIONS),
     'piece: JSON.parse ×2': () => texts.map((t) => JSON.parse(t) as unknown),
     'piece: scan ×2': () => bufs.map((b) => scanListReply(b, 'i_customer')),
   };
