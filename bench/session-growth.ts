@@ -11,6 +11,7 @@ import { startDispatcher } from './contenders.ts';
 import type { Scenario } from './scenarios.ts';
 import { runWrk } from './wrk.ts';
 import { spread } from './stats.ts';
+import { treeCpuSeconds } from './process-cpu.ts';
 import type { Spread } from './stats.ts';
 
 /** One level of live sessions. */
@@ -22,6 +23,8 @@ export interface GrowthLevel {
   /** RSS growth per session added since the first level (everything the logins left behind, garbage included). */
   bytesPerSessionSinceFirst: number;
   rps: Spread;
+  /** The dispatcher's CPU per S1 request at this level (less sensitive to the machine's other work than req/s). */
+  cpuUsPerRequest: Spread;
   loginRate: number;
 }
 
@@ -88,16 +91,22 @@ export async function sessionGrowth(backend: Backend, s1: Scenario, levels: read
       await sleep(1000);
       const rss = rssBytes(pid);
       const rps: number[] = [];
-      for (let i = 0; i < opts.runs; i++) rps.push((await runWrk({ url, requests: s1.requests(d.auth), durationS: opts.wrkSeconds, connections: 32 })).rps);
+      const cpu: number[] = [];
+      for (let i = 0; i < opts.runs; i++) {
+        const before = treeCpuSeconds(pid);
+        const r = await runWrk({ url, requests: s1.requests(d.auth), durationS: opts.wrkSeconds, connections: 32 });
+        rps.push(r.rps);
+        cpu.push(((treeCpuSeconds(pid) - before) * 1e6) / Math.max(1, r.requests));
+      }
       if (out.length === 0) { firstRss = rss; firstLive = live; }
       const level_: GrowthLevel = {
         sessions: live, rssMiB: rss / 2 ** 20, bytesPerSession: live > prevLive ? (rss - prevRss) / (live - prevLive) : NaN,
-        bytesPerSessionSinceFirst: live > firstLive ? (rss - firstRss) / (live - firstLive) : NaN, rps: spread(rps), loginRate,
+        bytesPerSessionSinceFirst: live > firstLive ? (rss - firstRss) / (live - firstLive) : NaN, rps: spread(rps), cpuUsPerRequest: spread(cpu), loginRate,
       };
       out.push(level_);
       prevRss = rss;
       prevLive = live;
-      opts.log(`S6 sessions ${live}: RSS ${level_.rssMiB.toFixed(1)} MiB, ${level_.bytesPerSession.toFixed(0)} B/session, S1 ${level_.rps.median.toFixed(0)} req/s, logins ${loginRate.toFixed(0)}/s`);
+      opts.log(`S6 sessions ${live}: RSS ${level_.rssMiB.toFixed(1)} MiB, ${level_.bytesPerSession.toFixed(0)} B/session, S1 ${level_.rps.median.toFixed(0)} req/s, ${level_.cpuUsPerRequest.median.toFixed(0)} µs CPU/request, logins ${loginRate.toFixed(0)}/s`);
     }
     return { levels: out, commands: d.commands };
   } finally {
@@ -108,13 +117,14 @@ export async function sessionGrowth(backend: Backend, s1: Scenario, levels: read
 /** Markdown table of the growth levels. */
 export function growthTable(levels: readonly GrowthLevel[]): string[] {
   const first = levels[0]?.rps.median;
-  const lines = ['| live sessions | dispatcher RSS, MiB | RSS growth per session added since the previous row, bytes | since the first row, bytes | S1 req/s, median (min–max) | vs first level | logins/s while filling |', '|---:|---:|---:|---:|---:|---:|---:|'];
+  const firstCpu = levels[0]?.cpuUsPerRequest.median;
+  const lines = ['| live sessions | dispatcher RSS, MiB | RSS growth per session added since the previous row, bytes | since the first row, bytes | S1 req/s, median (min–max) | vs first level | dispatcher CPU µs/request | CPU vs first level | logins/s while filling |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const l of levels) {
     const ratio = first !== undefined && first > 0 ? `${(l.rps.median / first).toFixed(2)}×` : '–';
     const bps = Number.isFinite(l.bytesPerSession) ? l.bytesPerSession.toFixed(0) : '–';
     const since = Number.isFinite(l.bytesPerSessionSinceFirst) ? l.bytesPerSessionSinceFirst.toFixed(0) : '–';
     const lr = Number.isFinite(l.loginRate) ? l.loginRate.toFixed(0) : '–';
-    lines.push(`| ${l.sessions.toLocaleString('en-US')} | ${l.rssMiB.toFixed(1)} | ${bps} | ${since} | ${l.rps.median.toFixed(0)} (${l.rps.min.toFixed(0)}–${l.rps.max.toFixed(0)}) | ${ratio} | ${lr} |`);
+    lines.push(`| ${l.sessions.toLocaleString('en-US')} | ${l.rssMiB.toFixed(1)} | ${bps} | ${since} | ${l.rps.median.toFixed(0)} (${l.rps.min.toFixed(0)}–${l.rps.max.toFixed(0)}) | ${ratio} | ${l.cpuUsPerRequest.median.toFixed(0)} (${l.cpuUsPerRequest.min.toFixed(0)}–${l.cpuUsPerRequest.max.toFixed(0)}) | ${firstCpu !== undefined && firstCpu > 0 ? `${(l.cpuUsPerRequest.median / firstCpu).toFixed(2)}×` : '–'} | ${lr} |`);
   }
   return lines;
 }
