@@ -447,3 +447,27 @@ test('reply headers named like Object.prototype members are plain headers (no cr
   assert.equal(res.headers['tostring'], 'c');
   assert.equal(await res.body.text(), 'ok');
 });
+
+test('bytes a server sends past a Content-Length body never answer the next request, sent after it or queued behind it', async (t) => {
+  // The body's first half comes with the head, so the rest is read in place into the presized body;
+  // the rest then comes with a whole forged reply behind it.
+  const { origin } = await rawServer(t, (socket, req) => {
+    if (req.path.startsWith('/a')) {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n01234');
+      setTimeout(() => socket.write('56789HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nEVIL'), 20);
+    } else {
+      setTimeout(() => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nGOOD'), 20);
+    }
+  });
+  const pool = new HttpPool(origin, { ...FAST, connections: 1 });
+  t.after(() => pool.close());
+  const a = await pool.request({ method: 'GET', path: '/a1', headers: {} });
+  assert.equal(a.body.buffered?.toString(), '0123456789');
+  assert.equal((await pool.request({ method: 'GET', path: '/b1', headers: {} })).body.buffered?.toString(), 'GOOD');
+  const [a2, b2] = await Promise.all([
+    pool.request({ method: 'GET', path: '/a2', headers: {} }),
+    pool.request({ method: 'GET', path: '/b2', headers: {} }),
+  ]);
+  assert.equal(a2.body.buffered?.toString(), '0123456789');
+  assert.equal(b2.body.buffered?.toString(), 'GOOD');
+});

@@ -343,7 +343,15 @@ class Conn {
       this.deadline = this.core.tick + this.core.bodyTicks;
       this.size += nread;
       this.remaining -= nread;
-      if (this.remaining === 0) this.finish();
+      if (this.remaining <= 0) {
+        // The spare byte was filled: the server sent more than its Content-Length said.
+        if (this.remaining < 0) {
+          this.reusable = false;
+          this.size += this.remaining;
+          this.remaining = 0;
+        }
+        this.finish();
+      }
     } else if (this.body !== null && phase === PHASE_BODY) this.onBody(READ_BUFFER.subarray(0, nread), 0);
     else if (phase === PHASE_HEAD && this.partial === null) this.onHead(READ_BUFFER.subarray(0, nread), true);
     else this.onData(Buffer.from(READ_BUFFER.subarray(0, nread)));
@@ -500,8 +508,10 @@ class Conn {
         this.deliverStream();
       } else {
         this.phase = PHASE_BODY;
-        // The whole body in one buffer from the start: each read is copied in once, nothing concatenated at the end.
-        this.body = Buffer.allocUnsafe(length);
+        // The whole body in one buffer from the start: each read is copied in once, nothing
+        // concatenated at the end. One spare byte: a read in place that fills it shows bytes past
+        // the body (a server sending more than it announced), so the socket is not reused for them.
+        this.body = Buffer.allocUnsafe(length + 1);
       }
     } else {
       this.phase = PHASE_BODY;
@@ -658,7 +668,7 @@ class Conn {
       const body = this.body;
       if (body !== null) {
         this.body = null;
-        this.complete(body);
+        this.complete(body.subarray(0, this.size));
         return;
       }
       const parts = this.parts;
