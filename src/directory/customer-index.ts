@@ -45,6 +45,7 @@ export interface CustomerIndexStats {
 export class CustomerIndex {
   #table = new Uint8Array(0);
   #ready = false;
+  /** Slots holding SOURCE or TARGET, kept by every write to the table. */
   #active = 0;
   #loadSeconds = 0;
   /** Bumped by `reset`: a load that sees it move stops, a newer one has started. */
@@ -93,6 +94,7 @@ export class CustomerIndex {
     const heard = new Map<number, number>();
     this.#heardDuringLoad = heard;
     this.#table = new Uint8Array(this.#table.length);
+    this.#active = 0;
     let after = 0;
     for (;;) {
       let rows: CustomerRouteRow[];
@@ -113,7 +115,6 @@ export class CustomerIndex {
       await new Promise<void>((r) => setImmediate(r));
       if (generation !== this.#generation) return false;
     }
-    this.#active = this.#countActive();
     this.#heardDuringLoad = undefined;
     this.#loadSeconds = (performance.now() - started) / 1000;
     this.#ready = true;
@@ -135,21 +136,7 @@ export class CustomerIndex {
     }
     const shift = (iCustomer & 3) << 1;
     const old = (this.#table[byte]! >>> shift) & 3;
-    if (this.#ready && old !== code) this.#active += (code === SOURCE || code === TARGET ? 1 : 0) - (old === SOURCE || old === TARGET ? 1 : 0);
+    if (old !== code) this.#active += (code === SOURCE || code === TARGET ? 1 : 0) - (old === SOURCE || old === TARGET ? 1 : 0);
     this.#table[byte] = (this.#table[byte]! & ~(3 << shift)) | (code << shift);
-  }
-
-  #countActive(): number {
-    let n = 0;
-    const t = this.#table;
-    for (let i = 0; i < t.length; i++) {
-      const b = t[i]!;
-      if (b === 0) continue;
-      for (let s = 0; s < 8; s += 2) {
-        const c = (b >>> s) & 3;
-        if (c === SOURCE || c === TARGET) n++;
-      }
-    }
-    return n;
   }
 }
