@@ -294,34 +294,19 @@ class LeanConnection {
       }
       return this.#done(close);
     }
-    if (Buffer.isBuffer(body)) {
-      head += `content-length: ${body.length}\r\n\r\n`;
-      if (body.length <= COPY_LIMIT) {
-        // Latin-1: one byte per character, so the head's length is its size.
-        const out = Buffer.allocUnsafe(head.length + body.length);
-        out.write(head, 0, 'latin1');
-        body.copy(out, head.length);
-        socket.write(out);
-      } else {
-        socket.cork();
-        socket.write(headBuffer(head));
-        socket.write(body);
-        socket.uncork();
-      }
-      return this.#done(close);
-    }
-    if (Array.isArray(body)) {
-      const pieces = body as readonly Buffer[];
+    if (Buffer.isBuffer(body) || Array.isArray(body)) {
+      // Bytes whole or in pieces: one buffer when small, else one corked writev (no copy).
+      const pieces: readonly Buffer[] = Buffer.isBuffer(body) ? [body] : body as readonly Buffer[];
       let length = 0;
       for (let i = 0; i < pieces.length; i++) length += pieces[i]!.length;
       head += `content-length: ${length}\r\n\r\n`;
       if (length <= COPY_LIMIT) {
+        // Latin-1: one byte per character, so the head's length is its size.
         const out = Buffer.allocUnsafe(head.length + length);
         let at = out.write(head, 0, 'latin1');
         for (let i = 0; i < pieces.length; i++) at += pieces[i]!.copy(out, at);
         socket.write(out);
       } else {
-        // Corked: the head and every piece leave in one writev, the pieces not copied in user space.
         socket.cork();
         socket.write(headBuffer(head));
         for (let i = 0; i < pieces.length; i++) socket.write(pieces[i]!);
