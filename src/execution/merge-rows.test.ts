@@ -1,11 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SystemName } from '../routing/api-call.ts';
-import { mergeRowPieces, mergeRows, parsedSystemList, readSystemList, type MergeRowsOptions, type SystemList } from './merge-rows.ts';
+import { mergeRowPieces, parsedSystemList, readSystemList, type MergeRowsOptions, type SystemList } from './merge-rows.ts';
 import { MAX_PIECES } from './merge-splice.ts';
 import { oddListReply, seededRandom } from '../../test/helpers/odd-json.ts';
 
 const SYSTEMS: SystemName[] = ['source', 'target'];
+
+/** The merged reply's bytes, its pieces joined. */
+async function mergeRows(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer> {
+  return Buffer.concat(await mergeRowPieces(lists, o));
+}
 
 function options(o: Partial<MergeRowsOptions> = {}): MergeRowsOptions {
   return { idField: 'i_customer', defaultKey: 'customer_list', paging: 'per-system', limit: undefined, offset: 0, ownerOf: async (_id, where) => where[where.length - 1]!, ...o };
@@ -96,7 +101,7 @@ test('a merge without drops is sent as views of the backends\' replies; one of m
   assert.equal(pieces.length, 5, 'head, the source rows, a comma, the target rows, the tail');
   assert.equal(pieces[1]!.buffer, source.buffer, 'the source rows are not copied');
   assert.equal(pieces[3]!.buffer, target.buffer, 'the target rows are not copied');
-  assert.deepEqual(Buffer.concat(pieces), await mergeRows(lists, options()));
+  assert.equal(Buffer.concat(pieces).toString(), `{"customer_list":[${rows(1, 50)},${rows(2, 50)}],"total":100}`);
   assert.deepEqual(JSON.parse(Buffer.concat(pieces).toString()).customer_list.length, 100);
   // Every other source row moved away: a run per row, more than MAX_PIECES.
   const moved = Buffer.from(`{"customer_list":[${Array.from({ length: MAX_PIECES }, (_, i) => `{"i_customer":${2 * i + 1}},{"i_customer":${1000 + i},"migration_status":"moved"}`).join(',')}],"total":${2 * MAX_PIECES}}`);

@@ -87,17 +87,6 @@ export interface MergeRowsOptions {
   ownerOf(id: number, where: readonly SystemName[]): Promise<SystemName>;
 }
 
-/**
- * Merges the systems' lists (in the order given) into the reply's bytes: a moved-away copy is
- * dropped, a record listed by several systems is kept from its owner, `total` is summed without
- * the dropped rows. Per-system paging keeps each system's rows in its order, one system after the
- * other; exact paging sorts all rows by id (stable) and cuts the page.
- */
-export async function mergeRows(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer> {
-  const pieces = await mergeRowPieces(lists, o);
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-}
-
 /** Whether every row has an id, each greater than the one before (the order systems list in). */
 function ascending(rows: readonly MergeRow[]): boolean {
   let last = -Infinity;
@@ -143,17 +132,21 @@ function listedTwice(lists: ReadonlyArray<{ system: SystemName; rows: readonly M
   return twice;
 }
 
-/** {@link mergeRows} as pieces to send in order, mostly views of the backends' replies (see splicePieces). */
+/**
+ * Merges the systems' lists (in the order given) into the reply's bytes, as pieces to send in
+ * order (mostly views of the backends' replies, see splicePieces): a moved-away copy is dropped, a
+ * record listed by several systems is kept from its owner, `total` is summed without the dropped
+ * rows. Per-system paging keeps each system's rows in its order, one system after the
+ * other; exact paging sorts all rows by id (stable) and cuts the page.
+ */
 export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer[]> {
   const key = (lists[0] !== undefined ? listKeyOf(lists[0]) : undefined) ?? o.defaultKey;
-  const rowsBySystem = new Map<SystemName, readonly MergeRow[]>();
   const rowLists: Array<{ system: SystemName; rows: readonly MergeRow[] }> = [];
   let dropped = 0;
   for (const list of lists) {
     const { rows, moved } = rowsOf(list, key, o.idField);
     dropped += moved;
     rowLists.push({ system: list.system, rows });
-    rowsBySystem.set(list.system, rows);
   }
   // A record listed by both systems without a marker: keep the copy from where it lives.
   const owner = new Map<number, SystemName>();
@@ -162,8 +155,7 @@ export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsO
     dropped += where.length - 1;
   }
   let merged: MergeRow[] = [];
-  for (const { system } of lists) {
-    const rows = rowsBySystem.get(system) ?? [];
+  for (const { system, rows } of rowLists) {
     if (owner.size === 0) {
       merged = merged.length === 0 ? [...rows] : merged.concat(rows);
       continue;

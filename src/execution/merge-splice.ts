@@ -70,9 +70,3 @@ export function splicePieces(key: string, rows: readonly SplicedRow[], total: nu
   for (const r of runs) at += r.buf.copy(out, at, r.start, r.end);
   return [out];
 }
-
-/** The merged reply's bytes in one buffer (the pieces of {@link splicePieces}, joined). */
-export function spliceList(key: string, rows: readonly SplicedRow[], total: number | undefined): Buffer {
-  const pieces = splicePieces(key, rows, total);
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-}
