@@ -2,6 +2,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Readable } from 'node:stream';
 import { isFieldValue } from '../http/field-value.ts';
+import { isToken } from '../http/token.ts';
 
 /** Options of an {@link HttpPool}. */
 export interface HttpPoolOptions {
@@ -69,7 +70,6 @@ const EMPTY = Buffer.alloc(0);
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const CONTENT_LENGTH = /^\d{1,15}$/;
 const CHUNK_SIZE = /^[0-9A-Fa-f]{1,12}[\t ]*$/;
 const KEEP_ALIVE_TIMEOUT = /timeout\s*=\s*(\d+)/i;
@@ -880,13 +880,13 @@ function printable(s: string, blanks: boolean): boolean {
 
 function checkRequest(req: PoolRequest): string | undefined {
   const method = req.method;
-  if (method !== 'POST' && method !== 'GET' && !TOKEN.test(method)) return `bad method ${JSON.stringify(method)}`;
+  if (method !== 'POST' && method !== 'GET' && !isToken(method)) return `bad method ${JSON.stringify(method)}`;
   const path = req.path;
   if (path.charCodeAt(0) !== 47 || !printable(path, false)) return `bad path ${JSON.stringify(path.slice(0, 200))}`;
   const headers = req.headers;
   for (const name in headers) {
     if (!checkedNames.has(name)) {
-      if (!TOKEN.test(name) || name !== name.toLowerCase() || RESERVED_HEADERS.has(name)) return `header name ${JSON.stringify(name)} is invalid or set by the pool`;
+      if (!isToken(name) || name !== name.toLowerCase() || RESERVED_HEADERS.has(name)) return `header name ${JSON.stringify(name)} is invalid or set by the pool`;
       if (checkedNames.size < 256) checkedNames.add(name);
     }
     if (!printable(headers[name]!, true)) return `header ${name} has a value with characters outside printable ASCII`;

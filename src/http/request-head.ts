@@ -1,4 +1,5 @@
 import { isFieldValue } from './field-value.ts';
+import { isToken } from './token.ts';
 
 /** A request head the lean path can serve, with its framing worked out. */
 export interface RequestHead {
@@ -17,19 +18,6 @@ export interface RequestHead {
 
 const REQUEST_LINE = /^([A-Z]{1,16}) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
 const DIGITS = /^[0-9]{1,15}$/;
-
-/** RFC 9110 token characters, by char code. */
-const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
-
-function isToken(text: string, from: number, to: number): boolean {
-  if (from === to) return false;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] === 0) return false;
-  }
-  return true;
-}
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
