@@ -15,12 +15,12 @@
  */
 import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer } from 'node:http';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LeanServer } from '../src/http/lean-server.ts';
 import { cannedBackend } from './backends.ts';
 import { startDispatcher } from './contenders.ts';
+import { startReadyProcess } from './ready-process.ts';
 import { runWrk } from './wrk.ts';
 import { treeCpuSeconds } from './process-cpu.ts';
 import { spread } from './stats.ts';
@@ -140,16 +140,8 @@ async function main(): Promise<void> {
   const children: Array<{ name: string; url: string; pid: number; token: string; close(): void | Promise<void> }> = [];
   try {
     for (const kind of ['net-echo', 'lean-echo', 'node-http-echo', 'raw-proxy']) {
-      const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve', kind, '--source', backend.source.urls.admin, '--target', backend.target.urls.admin], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`${kind} did not start`)), 30_000);
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) { clearTimeout(timer); resolve((JSON.parse(out.split('\n')[0]!) as { url: string }).url); }
-        });
-      });
-      children.push({ name: kind, url, pid: child.pid!, token: 'not-checked', close: () => { child.kill('SIGTERM'); } });
+      const p = await startReadyProcess<{ ready: true; url: string }>(process.execPath, ['--import', 'tsx', self, '--serve', kind, '--source', backend.source.urls.admin, '--target', backend.target.urls.admin]);
+      children.push({ name: kind, url: p.ready.url, pid: p.pid, token: 'not-checked', close: () => p.close() });
     }
     const d = await startDispatcher(backend, 'dispatcher', { workers: 1 });
     children.push({ name: 'dispatcher (1 worker)', url: d.urls.admin!, pid: d.pid!, token: d.auth.accessToken, close: () => d.close() });
