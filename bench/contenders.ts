@@ -10,6 +10,8 @@ import { startNginxProxy } from './nginx.ts';
 import { startReadyProcess } from './ready-process.ts';
 import { BENCH_ADMIN, repoRoot, restLogin } from './backends.ts';
 import type { Auth, Backend, Listener, SystemUrls } from './backends.ts';
+import type { Scenario } from './scenarios.ts';
+import type { RequestSpec } from './request-spec.ts';
 
 /** A contender ready to take load. */
 export interface Contender {
@@ -192,4 +194,10 @@ export async function startContender(name: ContenderName, backend: Backend, opts
     case 'dispatcher-1w': return startDispatcher(backend, name, { workers: 1, ...(opts.cpuProfDir !== undefined ? { cpuProfDir: opts.cpuProfDir } : {}) });
     case 'dispatcher-all': return startDispatcher(backend, name, { workers: cores });
   }
+}
+
+/** The open-loop generator's `pair` option for a contender with a second destination (direct-both), else none. */
+export function openLoopPair(c: Contender, s: Scenario): { pair?: { url: string; requests: RequestSpec[] } } {
+  const url = c.pair?.urls[s.listener];
+  return c.pair !== undefined && url !== undefined ? { pair: { url, requests: s.requests(c.pair.auth) } } : {};
 }

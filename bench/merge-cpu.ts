@@ -14,6 +14,7 @@ import type { JsonObject, JsonValue, SystemName } from '../src/routing/api-call.
 import { mergeRowPieces, parsedSystemList, readSystemList, type MergeRowsOptions } from '../src/execution/merge-rows.ts';
 import { scanListReply } from '../src/execution/merge-scan.ts';
 import { restLogin } from './backends.ts';
+import { rotated } from './stats.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '100,1000' }, rounds: { type: 'string', default: '7' }, ms: { type: 'string', default: '300' } } });
 
@@ -101,8 +102,7 @@ for (const rows of values.rows.split(',').map(Number)) {
   const results = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     const names = Object.keys(contenders);
-    // Rotated so no contender always runs first.
-    for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
+    for (const name of rotated(names, round)) {
       results.set(name, [...(results.get(name) ?? []), await cpuPerCall(contenders[name]!, ms)]);
     }
   }

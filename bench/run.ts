@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { ensureTools, machineInfo } from './tools.ts';
 import { cannedBackend, repoRoot, simBackend, simulatorAvailable } from './backends.ts';
 import type { Backend } from './backends.ts';
-import { dispatcherAvailable, startContender, startDispatcher } from './contenders.ts';
+import { dispatcherAvailable, openLoopPair, startContender, startDispatcher } from './contenders.ts';
 import type { Contender, ContenderName } from './contenders.ts';
 import { scenarios } from './scenarios.ts';
 import type { Scenario } from './scenarios.ts';
@@ -25,7 +25,7 @@ import { runWrk } from './wrk.ts';
 import type { WrkResult } from './wrk.ts';
 import { OpenLoopGenerator } from './open-loop.ts';
 import type { OpenLoopResult } from './open-loop.ts';
-import { spread } from './stats.ts';
+import { rotated, spread } from './stats.ts';
 import { writeResults, writeStandalone } from './results-writer.ts';
 import type { ContenderRow, RunReport, ScenarioReport } from './results-writer.ts';
 import { summariseProfiles } from './cpu-profile.ts';
@@ -60,12 +60,6 @@ const settings = {
 };
 const startedAt = Date.now();
 const log = (msg: string): void => { process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)}s] ${msg}\n`); };
-
-/** Rotates the order each round so no contender always runs first (after an idle pause) or last. */
-function rotated<T>(items: readonly T[], round: number): T[] {
-  const k = round % Math.max(1, items.length);
-  return [...items.slice(k), ...items.slice(0, k)];
-}
 
 /**
  * Contenders already started, by backend and name: scenarios on the same backend reuse them (a
@@ -149,11 +143,10 @@ async function runScenario(s: Scenario, backend: Backend, backendKey: string, ge
           const url = urlOf(c);
           if (url === undefined) continue;
           try {
-            const pairUrl = c.pair?.urls[s.listener];
-            const pair = c.pair !== undefined && pairUrl !== undefined ? { pair: { url: pairUrl, requests: s.requests(c.pair.auth) } } : {};
+            const pair = openLoopPair(c, s);
             const r = await generator.run({ url, requests: s.requests(c.auth), rate, durationS: settings.olSeconds, warmupS: settings.olWarmup, connections: s.openLoopConnections ?? 64, ...pair });
             const command = r.command.replace(url, '<contender-url>');
-            commands.push(pairUrl !== undefined ? command.replace(pairUrl, '<pair-url>') : command);
+            commands.push(pair.pair !== undefined ? command.replace(pair.pair.url, '<pair-url>') : command);
             ol.set(`${c.name}@${rate}`, [...(ol.get(`${c.name}@${rate}`) ?? []), r]);
             log(`${s.id} open-loop ${rate}/s round ${round + 1} ${c.name}: p50 ${r.latencyMs.p50.toFixed(3)} p99 ${r.latencyMs.p99.toFixed(3)} p99.9 ${r.latencyMs.p999.toFixed(3)} ms (service p50 ${r.serviceMs.p50.toFixed(3)}), errors ${r.errors}`);
           } catch (err) {

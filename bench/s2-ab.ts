@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { simBackend } from './backends.ts';
-import { startContender } from './contenders.ts';
+import { openLoopPair, startContender } from './contenders.ts';
+import { rotated } from './stats.ts';
 import type { Contender, DispatcherOptions } from './contenders.ts';
 import type { Backend } from './backends.ts';
 import { OpenLoopGenerator } from './open-loop.ts';
@@ -41,10 +42,8 @@ try {
     const warmup = 0.5;
     const results = new Map<string, { p50: number[]; p99: number[]; cpu: number[] }>();
     for (let round = 0; round < rounds; round++) {
-      const k = round % contenders.length;
-      for (const c of [...contenders.slice(k), ...contenders.slice(0, k)]) {
-        const pairUrl = c.pair?.urls[s.listener];
-        const pair = c.pair !== undefined && pairUrl !== undefined ? { pair: { url: pairUrl, requests: s.requests(c.pair.auth) } } : {};
+      for (const c of rotated(contenders, round)) {
+        const pair = openLoopPair(c, s);
         const cpuBefore = c.pid !== undefined ? treeCpuSeconds(c.pid) : NaN;
         const r = await generator.run({ url: c.urls[s.listener]!, requests: s.requests(c.auth), rate, durationS: seconds, warmupS: warmup, connections: s.openLoopConnections ?? 64, ...pair });
         // The warm-up requests used CPU too.

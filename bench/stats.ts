@@ -15,3 +15,9 @@ export function spread(values: readonly number[]): Spread {
   const median = n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { median, min: sorted[0]!, max: sorted[n - 1]!, n };
 }
+
+/** Rotates the order each round so no contender always runs first (after an idle pause) or last. */
+export function rotated<T>(items: readonly T[], round: number): T[] {
+  const k = round % Math.max(1, items.length);
+  return [...items.slice(k), ...items.slice(0, k)];
+}
