@@ -1,5 +1,6 @@
 import type { DispatcherSession } from './session.ts';
 import type { SessionChangeFeed, SessionStore } from './session-store.ts';
+import { dropOldest } from '../directory/lru-map.ts';
 
 export interface CachedSessionStoreOptions {
   /** A cached copy older than this is read again from the shared store. */
@@ -80,15 +81,8 @@ export class CachedSessionStore implements SessionStore {
     const entries = this.#entries;
     entries.delete(session.id); // re-inserted last: the Map's order is the eviction order
     entries.set(session.id, { json: JSON.stringify(session), expiresAt: session.expiresAt, cachedAt: now });
-    if (entries.size > this.#maxEntries) {
-      // The oldest 1/64 at once: one at a time, finding the first key walks every slot deleted
-      // before it (see LruMap).
-      let n = Math.ceil(this.#maxEntries / 64);
-      for (const k of entries.keys()) {
-        entries.delete(k);
-        if (--n <= 0) break;
-      }
-    }
+    // The oldest 1/64 at once: one at a time, finding the first key walks every slot deleted before it.
+    if (entries.size > this.#maxEntries) dropOldest(entries, Math.ceil(this.#maxEntries / 64));
   }
 
   async put(session: DispatcherSession): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DispatcherSession } from './session.ts';
 import { signJwt, verifyJwt } from './jwt.ts';
+import { dropOldest } from '../directory/lru-map.ts';
 
 /** The login reply a PortaBilling client expects. */
 export interface LoginReply {
@@ -75,13 +76,7 @@ export class SessionTokens {
       known = { jti: payload.jti, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
       // Bounded: past the cap the oldest 1/64 go at once (a Map iterates in insertion order; one
       // at a time, finding the first key walks every slot deleted before it: see LruMap).
-      if (this.#verified.size >= VERIFIED_MAX) {
-        let n = VERIFIED_MAX / 64;
-        for (const k of this.#verified.keys()) {
-          this.#verified.delete(k);
-          if (--n <= 0) break;
-        }
-      }
+      if (this.#verified.size >= VERIFIED_MAX) dropOldest(this.#verified, VERIFIED_MAX / 64);
       this.#verified.set(token, known);
     }
     // A token past its exp is dead even if its session lives on (an older token after a refresh).
