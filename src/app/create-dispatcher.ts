@@ -5,7 +5,7 @@ import { hasOpsToken } from '../ops/ops-token.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
-import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { Realm } from '../routing/api-call.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { DirectoryChange, LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../routing/location.ts';
@@ -21,14 +21,14 @@ import { IpAllowList } from '../edge/ip-allow.ts';
 import { createLogger, type Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { createOpsHandler, type OpsRoute } from './ops-handler.ts';
-import { createMigrationsApi, type LearnedCustomer } from '../ops/migrations-api.ts';
+import { createMigrationsApi } from '../ops/migrations-api.ts';
 import { createDashboard } from '../ops/dashboard.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
 import { openDirectory, openSessionStore } from './open-stores.ts';
-import { backendLogin } from '../backends/backend-sessions.ts';
-import { ApiFault } from '../edge/faults.ts';
+import { ServiceClient } from '../backends/service-client.ts';
+import { customerReader } from '../migration/learn-customer.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../edge/client-address.ts';
@@ -103,7 +103,8 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   metrics.gauge('webdispatcher_backend_up', 'Last call to the system succeeded (1) or failed (0)', () =>
     Object.entries(backends.health()).map(([system, h]) => [{ system }, h.ok ? 1 : 0]));
 
-  const learnCustomer = config.ops.serviceLogin === undefined ? undefined : serviceCustomerReader(config, backends);
+  const service = ServiceClient.fromConfig(config, backends, 'cutover');
+  const learnCustomer = service === undefined ? undefined : customerReader(service);
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
@@ -172,56 +173,6 @@ function withToken(token: string, route: OpsRoute): OpsRoute {
       return true;
     }
     return route(req, res);
-  };
-}
-
-/**
- * Reads a customer's keys and accounts on a system with the dispatcher's own service login. The
- * service session is kept per system and renewed by logging in again when the backend refuses it.
- */
-function serviceCustomerReader(config: DispatcherConfig, backends: BackendClient) {
-  const svc = config.ops.serviceLogin!;
-  const creds = svc.token !== undefined ? { login: svc.login, token: svc.token } : { login: svc.login, password: svc.password ?? '' };
-  const sessions = new Map<SystemName, string>();
-  const token = async (system: SystemName, fresh: boolean): Promise<string> => {
-    const known = sessions.get(system);
-    if (known !== undefined && !fresh) return known;
-    const login = await backendLogin(backends, system, 'admin', creds, 'cutover');
-    if (login instanceof ApiFault) throw login;
-    sessions.set(system, login.session.accessToken);
-    return login.session.accessToken;
-  };
-  const read = async (system: SystemName, path: string, params: Record<string, unknown>) => {
-    for (let attempt = 0; ; attempt++) {
-      const { status, json } = await backends.callJson({
-        system, listener: 'admin', path, accessToken: await token(system, attempt > 0), requestId: 'cutover', idempotent: true, body: JSON.stringify({ params }),
-      });
-      const code = String(json.faultcode ?? '');
-      if (status !== 200 && attempt === 0 && code.includes('check_auth')) continue;
-      return { status, json };
-    }
-  };
-  return async (system: SystemName, iCustomer: number): Promise<LearnedCustomer> => {
-    const learned: LearnedCustomer = { accounts: [] };
-    const info = await read(system, '/rest/Customer/get_customer_info', { i_customer: iCustomer });
-    const ci = info.json.customer_info as Record<string, unknown> | undefined;
-    if (info.status === 200 && ci !== undefined) {
-      for (const k of ['login', 'name', 'refnum'] as const) if (typeof ci[k] === 'string') learned[k] = ci[k];
-    }
-    for (let offset = 0; offset < 1_000_000; offset += 1000) {
-      const { status, json } = await read(system, '/rest/Account/get_account_list', { i_customer: iCustomer, limit: 1000, offset });
-      if (status !== 200) throw new ApiFault(String(json.faultcode ?? 'Server.unknown'), `Cannot list the accounts of customer ${iCustomer} on ${system}: ${String(json.faultstring ?? status)}`);
-      const list = Array.isArray(json.account_list) ? (json.account_list as Array<Record<string, unknown>>) : [];
-      for (const a of list) {
-        if (typeof a.i_account !== 'number') continue;
-        const entry: { iAccount: number; id?: string; login?: string } = { iAccount: a.i_account };
-        if (typeof a.id === 'string') entry.id = a.id;
-        if (typeof a.login === 'string') entry.login = a.login;
-        learned.accounts.push(entry);
-      }
-      if (list.length < 1000) break;
-    }
-    return learned;
   };
 }
 
