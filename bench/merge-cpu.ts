@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createSimulator } from '../src/sim/simulator.ts';
-import type { JsonObject, JsonValue, SystemName } from '../src/routing/api-call.ts';
+import type { JsonObject, JsonValue, SystemName } from '../src/core/api-call.ts';
 import { mergeRowPieces, parsedSystemList, readSystemList, type MergeRowsOptions } from '../src/execution/merge-rows.ts';
 import { scanListReply } from '../src/execution/merge-scan.ts';
 import { restLogin } from './backends.ts';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
-import type { Metrics } from '../ops/metrics.ts';
+import type { Metrics } from '../core/metrics.ts';
 
 export type OpsRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 

@@ -1,7 +1,7 @@
 import { HttpPool, type BackendBody } from './http-pool.ts';
-import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { Realm, SystemName } from '../core/api-call.ts';
 import type { DispatcherConfig } from '../config/config.ts';
-import { ApiFault, dispatcherFault } from '../edge/faults.ts';
+import { ApiFault, dispatcherFault } from '../core/faults.ts';
 
 export type BackendListener = Realm | 'portasip';
 

@@ -1,7 +1,7 @@
-import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { Realm, SystemName } from '../core/api-call.ts';
 import type { BackendSession } from '../sessions/session.ts';
 import { decodeJwtUnverified } from '../sessions/jwt.ts';
-import { ApiFault } from '../edge/faults.ts';
+import { ApiFault } from '../core/faults.ts';
 import { backendFault, type BackendClient } from './backend-client.ts';
 
 export interface BackendLoginResult {

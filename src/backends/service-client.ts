@@ -1,8 +1,8 @@
 import type { DispatcherConfig } from '../config/config.ts';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type { BackendClient } from './backend-client.ts';
 import { backendLogin, type LoginCredentials } from './backend-sessions.ts';
-import { ApiFault } from '../edge/faults.ts';
+import { ApiFault } from '../core/faults.ts';
 
 /** A reply of a service call: the HTTP status and the JSON object the system answered. */
 export interface ServiceReply {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseImport } from '../directory/import-parser.ts';
 import type { ImportFormat } from '../directory/import-parser.ts';
 import { SqliteDirectory } from '../directory/sqlite-directory.ts';
-import { isApiFault } from '../edge/faults.ts';
+import { isApiFault } from '../core/faults.ts';
 
 const USAGE = `usage: webdispatcher directory import FILE [--format csv|ndjson]
          (--ops-url URL --token T  |  --sqlite PATH)

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import { createSimulator } from '../sim/simulator.ts';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 
 const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--seed S] [--port-base P]\n';
 

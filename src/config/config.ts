@@ -1,6 +1,8 @@
-import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { Realm, SystemName } from '../core/api-call.ts';
 
-export type PagingMode = 'per-system' | 'exact';
+import type { PagingMode } from '../core/api-call.ts';
+
+export type { PagingMode };
 export type UnknownOddPolicy = 'assume-source' | 'discover';
 export type PartialMergePolicy = 'fail' | 'partial';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { DispatcherConfig, SystemConfig } from './config.ts';
-import { REALMS, SYSTEMS } from '../routing/api-call.ts';
+import { REALMS, SYSTEMS } from '../core/api-call.ts';
 
 /** All the problems found in a config, reported at once. */
 export class ConfigError extends Error {

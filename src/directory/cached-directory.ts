@@ -1,9 +1,9 @@
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
-import { LruMap } from './lru-map.ts';
+import { LruMap } from '../core/lru-map.ts';
 import { CustomerIndex } from './customer-index.ts';
 import type { CustomerIndexStats } from './customer-index.ts';
 

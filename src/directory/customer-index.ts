@@ -1,4 +1,4 @@
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type { CustomerLocation, CustomerRouteRow } from './location-directory.ts';
 
 /**

@@ -1,7 +1,7 @@
-import type { ApiFault } from '../edge/faults.ts';
-import { dispatcherFault, isApiFault } from '../edge/faults.ts';
+import type { ApiFault } from '../core/faults.ts';
+import { dispatcherFault, isApiFault } from '../core/faults.ts';
 import type { CustomerLocation } from './location-directory.ts';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 
 /** 409: a move operation does not fit the customer's current state. */
 export function moveConflict(operation: 'begin' | 'commit' | 'abort', iCustomer: number, current: CustomerLocation | undefined, from?: SystemName): ApiFault {

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { importFormatOf, parseImport, splitCsvLine } from './import-parser.ts';
 import type { ImportRow } from './location-directory.ts';
 import { MemoryDirectory } from './memory-directory.ts';
-import { isApiFault } from '../edge/faults.ts';
+import { isApiFault } from '../core/faults.ts';
 
 async function collect(chunks: Array<string | Buffer>, format: 'csv' | 'ndjson'): Promise<ImportRow[]> {
   const out: ImportRow[] = [];

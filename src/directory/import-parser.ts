@@ -1,5 +1,5 @@
 import type { DirectoryRecord, ImportRow } from './location-directory.ts';
-import { dispatcherFault } from '../edge/faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 import { ROW_CHUNKS } from './import-batches.ts';
 import type { ChunkedImportRows } from './import-batches.ts';
 

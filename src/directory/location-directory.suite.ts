@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DirectoryChange, ImportRow, LocationDirectory } from './location-directory.ts';
-import { DispatcherFaultCode, isApiFault } from '../edge/faults.ts';
+import { DispatcherFaultCode, isApiFault } from '../core/faults.ts';
 
 /** One fresh, empty store per test, plus ways to reach the same store as another client. */
 export interface DirectoryFixture {

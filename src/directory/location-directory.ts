@@ -1,7 +1,9 @@
-import type { SystemName } from '../routing/api-call.ts';
+import type { CustomerState, LookupKeyKind } from '../core/location.ts';
+
+export type { CustomerState, LookupKeyKind };
+import type { SystemName } from '../core/api-call.ts';
 
 /** Where a customer record (and all its accounts) lives now. */
-export type CustomerState = 'active' | 'moving';
 
 export interface CustomerLocation {
   iCustomer: number;
@@ -17,7 +19,6 @@ export interface CustomerLocation {
 export type CustomerRouteRow = [iCustomer: number, system: SystemName, state: CustomerState];
 
 /** Lookup keys that name a record without its numeric id. */
-export type LookupKeyKind = 'customer-login' | 'customer-name' | 'customer-refnum' | 'account-id' | 'account-login';
 
 export interface KeyTarget {
   iCustomer: number;

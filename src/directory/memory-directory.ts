@@ -1,4 +1,4 @@
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
@@ -7,7 +7,7 @@ import { moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
 import type { Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
-import { dispatcherFault } from '../edge/faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 export interface MemoryDirectoryOptions {
   /** Known locations to start with, e.g. the customers already moved (and their accounts). */

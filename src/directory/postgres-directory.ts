@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import { randomBytes } from 'node:crypto';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, CustomerState, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
@@ -11,7 +11,7 @@ import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
 import type { Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
 import { PostgresChangeFeed, encodeChange } from './postgres-change-feed.ts';
-import { dispatcherFault } from '../edge/faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 export interface PostgresDirectoryOptions {
   connectionString: string;

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryDirectory } from './memory-directory.ts';
 import { createLocationResolver } from './resolver.ts';
-import type { Discoverer, Locator } from '../routing/location.ts';
-import { DispatcherFaultCode, isApiFault } from '../edge/faults.ts';
+import type { Discoverer, Locator } from '../core/location.ts';
+import { DispatcherFaultCode, isApiFault } from '../core/faults.ts';
 
 function counting(answer: Awaited<ReturnType<Discoverer>>): Discoverer & { calls: Locator[] } {
   const calls: Locator[] = [];

@@ -1,8 +1,8 @@
-import type { SystemName } from '../routing/api-call.ts';
-import type { Discoverer, Location, LocationResolver, Locator } from '../routing/location.ts';
+import type { SystemName } from '../core/api-call.ts';
+import type { Discoverer, Location, LocationResolver, Locator } from '../core/location.ts';
 import type { CustomerLocation, DirectoryRecord, LocationDirectory } from './location-directory.ts';
 import { directoryUnavailable } from './directory-faults.ts';
-import { DispatcherFaultCode, dispatcherFault, isApiFault } from '../edge/faults.ts';
+import { DispatcherFaultCode, dispatcherFault, isApiFault } from '../core/faults.ts';
 
 export interface LocationResolverOptions {
   directory: LocationDirectory;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteDirectory } from './sqlite-directory.ts';
 import { locationDirectorySuite } from './location-directory.suite.ts';
-import { DispatcherFaultCode, isApiFault } from '../edge/faults.ts';
+import { DispatcherFaultCode, isApiFault } from '../core/faults.ts';
 import type { ImportRow } from './location-directory.ts';
 
 locationDirectorySuite('sqlite', async () => {

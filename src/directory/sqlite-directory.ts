@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
@@ -9,7 +9,7 @@ import { directoryUnavailable, moveConflict, movingSystemConflict } from './dire
 import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
 import type { BatchInfo, Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
-import { dispatcherFault, isApiFault } from '../edge/faults.ts';
+import { dispatcherFault, isApiFault } from '../core/faults.ts';
 
 export interface SqliteDirectoryOptions {
   /** Database file (created if absent). */

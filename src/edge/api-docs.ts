@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'undici';
-import type { Realm } from '../routing/api-call.ts';
+import type { Realm } from '../core/api-call.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { DispatcherConfig } from '../config/config.ts';
-import { dispatcherFault, isApiFault } from './faults.ts';
+import { dispatcherFault, isApiFault } from '../core/faults.ts';
 
 const PREFIX = '/doc/api/';
 /** Only documentation file names: no dots but the extension, no slashes, no escapes. */

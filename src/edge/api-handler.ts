@@ -1,19 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
-import type { Realm } from '../routing/api-call.ts';
+import type { Realm } from '../core/api-call.ts';
 import type { Executor } from '../execution/executor.ts';
-import { isBodyPieces, type Reply } from '../execution/reply.ts';
-import type { Logger } from '../ops/logger.ts';
-import type { CounterSeries, Metrics } from '../ops/metrics.ts';
-import type { IpAllowList } from './ip-allow.ts';
-import type { ApiFault} from './faults.ts';
-import { dispatcherFault, isApiFault } from './faults.ts';
+import { isBodyPieces, type Reply } from '../core/reply.ts';
+import type { Logger } from '../core/logger.ts';
+import type { CounterSeries, Metrics } from '../core/metrics.ts';
+import type { IpAllowList } from '../core/ip-allow.ts';
+import type { ApiFault} from '../core/faults.ts';
+import { dispatcherFault, isApiFault } from '../core/faults.ts';
 import { readBody } from './body-limit.ts';
 import { decodeRestRequest, encodeRestFault, type RestRequest } from './rest-codec.ts';
 import type { LeanReply, LeanRequest, LeanRoutes } from '../http/lean-server.ts';
 import { encodeSoapFault } from '../soap/soap-reply.ts';
-import type { ClientAddress } from './client-address.ts';
+import type { ClientAddress } from '../core/client-address.ts';
 
 /** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
 export interface SoapFront {

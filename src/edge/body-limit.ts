@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { dispatcherFault } from './faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 /**
  * Reads a request body up to `limit` bytes. A larger body (announced or streamed) is refused

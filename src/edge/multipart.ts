@@ -1,4 +1,4 @@
-import { dispatcherFault } from './faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 /**
  * Reads the text fields of a multipart/form-data body (PortaBilling clients send only `auth_info`

@@ -1,5 +1,5 @@
-import type { ApiCall, CallCredentials, JsonObject, Realm, RequestStyle } from '../routing/api-call.ts';
-import { dispatcherFault, type ApiFault } from './faults.ts';
+import type { ApiCall, CallCredentials, JsonObject, Realm, RequestStyle } from '../core/api-call.ts';
+import { dispatcherFault, type ApiFault } from '../core/faults.ts';
 import { parseMultipartFields } from './multipart.ts';
 
 /** What the REST codec needs of an HTTP request (already read within the body limit). */

@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
-import type { ApiCall, SystemName } from '../routing/api-call.ts';
+import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
-import type { Logger } from '../ops/logger.ts';
-import { ApiFault, dispatcherFault } from '../edge/faults.ts';
+import type { Logger } from '../core/logger.ts';
+import { ApiFault, dispatcherFault } from '../core/faults.ts';
 import { forwardSingle } from './forward-single.ts';
 import { forwardBody, type ForwardSource } from './forward-body.ts';
-import { isBodyPieces, type Reply } from './reply.ts';
+import { isBodyPieces, type Reply } from '../core/reply.ts';
 
 export interface BroadcastArgs {
   backends: BackendClient;

@@ -1,4 +1,4 @@
-import { dispatcherFault } from '../edge/faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 /**
  * Per-node bookkeeping of a cutover (SPEC §4.4): calls in flight per customer, customers being

@@ -1,8 +1,8 @@
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
-import type { Discoverer, Locator } from '../routing/location.ts';
-import { SYSTEMS } from '../routing/api-call.ts';
+import type { Discoverer, Locator } from '../core/location.ts';
+import { SYSTEMS } from '../core/api-call.ts';
 
 function lookup(locator: Locator): { path: string; params: Record<string, string | number>; listKey: string } {
   switch (locator.kind) {

@@ -1,19 +1,19 @@
-import type { ApiCall, SystemName } from '../routing/api-call.ts';
+import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { SessionTokens } from '../sessions/session-tokens.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
-import type { Discoverer, LocationResolver, Locator } from '../routing/location.ts';
+import type { Discoverer, LocationResolver, Locator } from '../core/location.ts';
 import type { RouteInput, RouterConfig, RouteSession } from '../routing/route-input.ts';
 import type { Plan } from '../routing/plan.ts';
-import type { Logger } from '../ops/logger.ts';
-import type { CounterSeries, Metrics } from '../ops/metrics.ts';
-import type { IpAllowList } from '../edge/ip-allow.ts';
+import type { Logger } from '../core/logger.ts';
+import type { CounterSeries, Metrics } from '../core/metrics.ts';
+import type { IpAllowList } from '../core/ip-allow.ts';
 import { route } from '../routing/router.ts';
 import { findEnv, findLocators } from '../routing/locators.ts';
-import { ApiFault, PortaFaultCode, dispatcherFault } from '../edge/faults.ts';
+import { ApiFault, PortaFaultCode, dispatcherFault } from '../core/faults.ts';
 import type { CutoverHolds } from './cutover-holds.ts';
 import { SessionOps } from './session-ops.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -22,7 +22,7 @@ import { forwardSingle, type ForwardArgs } from './forward-single.ts';
 import { mergeLists } from './merge-list.ts';
 import { broadcast } from './broadcast.ts';
 import { makeDiscoverer } from './discover.ts';
-import type { Reply } from './reply.ts';
+import type { Reply } from '../core/reply.ts';
 
 export interface ExecutorDeps {
   config: DispatcherConfig;

@@ -1,4 +1,4 @@
-import type { ApiCall, JsonObject } from '../routing/api-call.ts';
+import type { ApiCall, JsonObject } from '../core/api-call.ts';
 
 /** What the edge kept of the request so the params can be forwarded without re-serialising. */
 export interface ForwardSource {

@@ -1,13 +1,13 @@
-import type { ApiCall, SystemName } from '../routing/api-call.ts';
+import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { BackendSession, DispatcherSession } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { BackendClient, BackendListener, BackendResponse } from '../backends/backend-client.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
-import type { Logger } from '../ops/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { isReadMethod } from '../backends/backend-client.ts';
 import { backendRefresh } from '../backends/backend-sessions.ts';
-import { ApiFault, PortaFaultCode } from '../edge/faults.ts';
-import type { Reply } from './reply.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
+import type { Reply } from '../core/reply.ts';
 
 /** Backend faults after which a renewed backend session may succeed. */
 const RENEWABLE = new Set<string>([PortaFaultCode.authFailed, PortaFaultCode.badAccessToken]);

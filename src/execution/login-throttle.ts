@@ -1,4 +1,4 @@
-import { ApiFault, PortaFaultCode } from '../edge/faults.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 
 /**
  * Counts failed logins per (realm, login) and per client IP within a window; past the limit,

@@ -1,15 +1,15 @@
-import type { ApiCall, JsonObject, JsonValue, SystemName } from '../routing/api-call.ts';
+import type { ApiCall, JsonObject, JsonValue, SystemName } from '../core/api-call.ts';
 import type { DispatcherConfig, PagingMode } from '../config/config.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
-import type { LocationResolver } from '../routing/location.ts';
-import type { Logger } from '../ops/logger.ts';
-import type { Metrics } from '../ops/metrics.ts';
-import { SYSTEMS } from '../routing/api-call.ts';
-import { ApiFault, dispatcherFault } from '../edge/faults.ts';
+import type { LocationResolver } from '../core/location.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { SYSTEMS } from '../core/api-call.ts';
+import { ApiFault, dispatcherFault } from '../core/faults.ts';
 import { forwardSingle } from './forward-single.ts';
-import { isBodyPieces, MISSING_SYSTEM_HEADER, type Reply } from './reply.ts';
+import { isBodyPieces, MISSING_SYSTEM_HEADER, type Reply } from '../core/reply.ts';
 import { mergeRowPieces, readSystemList, type SystemList } from './merge-rows.ts';
 import type { ForwardSource } from './forward-body.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import { mergeRowPieces, parsedSystemList, readSystemList, type MergeRowsOptions, type SystemList } from './merge-rows.ts';
 import { MAX_PIECES } from './merge-splice.ts';
 import { oddListReply, seededRandom } from '../../test/helpers/odd-json.ts';

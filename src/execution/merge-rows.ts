@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue, SystemName } from '../routing/api-call.ts';
+import type { JsonObject, JsonValue, SystemName } from '../core/api-call.ts';
 import type { PagingMode } from '../config/config.ts';
 import { scanListReply, scannedNumber, type ScannedReply } from './merge-scan.ts';
 import { splicePieces, type SplicedRow } from './merge-splice.ts';

@@ -1,18 +1,18 @@
-import type { ApiCall, Realm, SystemName } from '../routing/api-call.ts';
-import { SYSTEMS } from '../routing/api-call.ts';
+import type { ApiCall, Realm, SystemName } from '../core/api-call.ts';
+import { SYSTEMS } from '../core/api-call.ts';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { DispatcherSession, BackendSession } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { SessionTokens } from '../sessions/session-tokens.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
-import type { LocationResolver } from '../routing/location.ts';
-import type { Logger } from '../ops/logger.ts';
-import type { Metrics } from '../ops/metrics.ts';
+import type { LocationResolver } from '../core/location.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-import type { IpAllowList } from '../edge/ip-allow.ts';
+import type { IpAllowList } from '../core/ip-allow.ts';
 import { backendLogin, backendLogout, type BackendLoginResult, type LoginCredentials } from '../backends/backend-sessions.ts';
-import { ApiFault, PortaFaultCode, dispatcherFault } from '../edge/faults.ts';
-import { jsonReply, MISSING_SYSTEM_HEADER, type Reply } from './reply.ts';
+import { ApiFault, PortaFaultCode, dispatcherFault } from '../core/faults.ts';
+import { jsonReply, MISSING_SYSTEM_HEADER, type Reply } from '../core/reply.ts';
 import type { SessionOp } from '../routing/plan.ts';
 
 export interface SessionOpsDeps {

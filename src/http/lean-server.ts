@@ -2,7 +2,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { STATUS_CODES, type Server as HttpServer } from 'node:http';
 import type { Readable } from 'node:stream';
 import { parseRequestHead, type RequestHead } from './request-head.ts';
-import { DispatcherFaultCode } from '../edge/faults.ts';
+import { DispatcherFaultCode } from '../core/faults.ts';
 
 /** A complete request served on the lean path. */
 export interface LeanRequest {

@@ -4,7 +4,7 @@ import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../core/metrics.ts';
 
 export interface DashboardDeps {
   token: string;

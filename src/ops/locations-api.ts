@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasOpsToken } from './ops-token.ts';
 import type { LocationDirectory, DirectoryRecord } from '../directory/location-directory.ts';
-import type { LocationResolver, Locator } from '../routing/location.ts';
-import { dispatcherFault, isApiFault } from '../edge/faults.ts';
+import type { LocationResolver, Locator } from '../core/location.ts';
+import { dispatcherFault, isApiFault } from '../core/faults.ts';
 import { readBody } from '../edge/body-limit.ts';
 import { importFormatOf, parseImport } from '../directory/import-parser.ts';
 import { invalidRecordReason } from '../directory/directory-record.ts';

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 import type { DirectoryRecord, LocationDirectory } from '../directory/location-directory.ts';
-import type { LocationResolver } from '../routing/location.ts';
+import type { LocationResolver } from '../core/location.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
-import { SYSTEMS } from '../routing/api-call.ts';
-import type { ApiFault} from '../edge/faults.ts';
-import { dispatcherFault, isApiFault } from '../edge/faults.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { SYSTEMS } from '../core/api-call.ts';
+import type { ApiFault} from '../core/faults.ts';
+import { dispatcherFault, isApiFault } from '../core/faults.ts';
+import type { LearnedCustomer } from '../migration/learn-customer.ts';
 import { readBody } from '../edge/body-limit.ts';
 
 export interface MigrationsApiDeps {
@@ -25,12 +26,6 @@ export interface MigrationsApiDeps {
   learnCustomer?: (system: SystemName, iCustomer: number) => Promise<LearnedCustomer>;
 }
 
-export interface LearnedCustomer {
-  login?: string;
-  name?: string;
-  refnum?: string;
-  accounts: Array<{ iAccount: number; id?: string; login?: string }>;
-}
 
 const ROUTE = /^\/v1\/migrations(?:\/(\d{1,15})\/(begin|commit|abort))?\/?$/;
 

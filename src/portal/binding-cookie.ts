@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from '../core/api-call.ts';
 
 /** Name of the dispatcher's own portal cookie (never forwarded to a system). */
 export const BINDING_COOKIE = 'wd_portal';

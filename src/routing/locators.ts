@@ -1,6 +1,6 @@
-import type { ApiCall, JsonObject, JsonValue } from './api-call.ts';
-import type { Locator } from './location.ts';
-import { dispatcherFault } from '../edge/faults.ts';
+import type { ApiCall, JsonObject, JsonValue } from '../core/api-call.ts';
+import type { Locator } from '../core/location.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 /** Where PortaBilling methods nest the record they act on. */
 const NESTED = ['customer_info', 'account_info'] as const;

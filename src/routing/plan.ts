@@ -1,6 +1,6 @@
-import type { SystemName } from './api-call.ts';
-import type { ApiFault } from '../edge/faults.ts';
-import type { PagingMode } from '../config/config.ts';
+import type { SystemName } from '../core/api-call.ts';
+import type { ApiFault } from '../core/faults.ts';
+import type { PagingMode } from '../core/api-call.ts';
 
 export type SessionOp = 'login' | 'logout' | 'ping' | 'refresh' | 'get-context' | 'set-context' | 'unknown';
 

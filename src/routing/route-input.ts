@@ -1,6 +1,6 @@
-import type { ApiCall, Realm, SystemName } from './api-call.ts';
-import type { Location, Locator } from './location.ts';
-import type { PagingMode } from '../config/config.ts';
+import type { ApiCall, Realm, SystemName } from '../core/api-call.ts';
+import type { Location, Locator } from '../core/location.ts';
+import type { PagingMode } from '../core/api-call.ts';
 
 /** The part of a session the router looks at. */
 export interface RouteSession {

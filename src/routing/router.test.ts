@@ -2,11 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { route } from './router.ts';
 import { findEnv, findLocators } from './locators.ts';
-import type { ApiCall, JsonObject, Realm } from './api-call.ts';
-import type { Location, Locator } from './location.ts';
+import type { ApiCall, JsonObject, Realm } from '../core/api-call.ts';
+import type { Location, Locator } from '../core/location.ts';
 import type { Plan } from './plan.ts';
 import type { RouteInput, RouteSession, RouterConfig } from './route-input.ts';
-import { ApiFault, DispatcherFaultCode, PortaFaultCode } from '../edge/faults.ts';
+import { ApiFault, DispatcherFaultCode, PortaFaultCode } from '../core/faults.ts';
 
 const CONFIG: RouterConfig = {
   envs: { source: 3, target: 8 },

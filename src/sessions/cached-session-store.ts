@@ -1,6 +1,6 @@
 import type { DispatcherSession } from './session.ts';
 import type { SessionChangeFeed, SessionStore } from './session-store.ts';
-import { dropOldest } from '../directory/lru-map.ts';
+import { dropOldest } from '../core/lru-map.ts';
 
 export interface CachedSessionStoreOptions {
   /** A cached copy older than this is read again from the shared store. */

@@ -1,5 +1,5 @@
 import type { BackendSession, DispatcherSession } from './session.ts';
-import { REALMS, type Realm, type SystemName } from '../routing/api-call.ts';
+import { REALMS, type Realm, type SystemName } from '../core/api-call.ts';
 
 /**
  * A session as a short binary record for an in-memory store, held as a one-byte (latin1) string:

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DispatcherSession } from './session.ts';
 import type { SessionChangeFeed, SessionChangeListener, SessionStore } from './session-store.ts';
-import { dispatcherFault } from '../edge/faults.ts';
+import { dispatcherFault } from '../core/faults.ts';
 
 const SESSION_ID = /^[0-9a-f]{48}$/;
 

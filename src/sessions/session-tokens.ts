@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DispatcherSession } from './session.ts';
 import { signJwt, verifyJwt } from './jwt.ts';
-import { dropOldest } from '../directory/lru-map.ts';
+import { dropOldest } from '../core/lru-map.ts';
 
 /** The login reply a PortaBilling client expects. */
 export interface LoginReply {

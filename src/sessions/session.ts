@@ -1,4 +1,4 @@
-import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { Realm, SystemName } from '../core/api-call.ts';
 
 /** A session the dispatcher holds with one backend system on the client's behalf. */
 export interface BackendSession {

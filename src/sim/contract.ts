@@ -1,4 +1,4 @@
-import type { Realm, SystemName } from '../routing/api-call.ts';
+import type { Realm, SystemName } from '../core/api-call.ts';
 
 /**
  * The public face of one simulated PortaBilling system, as tests, the demo and benchmarks use it.

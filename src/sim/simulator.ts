@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JsonObject } from '../routing/api-call.ts';
+import type { JsonObject } from '../core/api-call.ts';
 import type { RunningSimulator, SimListener, SimulatorOptions, SimulatorUrls } from './contract.ts';
 import { SeedSpace } from './model/seed-space.ts';
 import { buildConfigEntities } from './model/config-entities.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ApiFault } from '../edge/faults.ts';
+import { ApiFault } from '../core/faults.ts';
 import { attributeNS, childByLocalName, parseXml } from './safe-xml.ts';
 
 const NORMAL = '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { ApiFault, PortaFaultCode } from '../edge/faults.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 
 /**
  * A small non-validating XML parser for SOAP envelopes, safe by construction:

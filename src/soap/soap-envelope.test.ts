@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiFault } from '../edge/faults.ts';
+import { ApiFault } from '../core/faults.ts';
 import { loadCaptures } from '../../test/helpers/wire.ts';
 import { decodeSoapRequest, parseEndpointName, parseSoapAction } from './soap-envelope.ts';
 

@@ -1,5 +1,5 @@
-import { ApiFault, PortaFaultCode } from '../edge/faults.ts';
-import type { JsonObject, JsonValue, Realm } from '../routing/api-call.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
+import type { JsonObject, JsonValue, Realm } from '../core/api-call.ts';
 import { childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlElement, XmlLimits } from './safe-xml.ts';
 import { SOAP_ENV_NS, decodeStruct, decodeValue } from './soap-values.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiFault } from '../edge/faults.ts';
-import type { JsonValue } from '../routing/api-call.ts';
+import { ApiFault } from '../core/faults.ts';
+import type { JsonValue } from '../core/api-call.ts';
 import { parseXml } from './safe-xml.ts';
 import { SOAP_CONTENT_TYPE, decodeSoapReply, encodeSoapFault, encodeSoapReply, resultPartName } from './soap-reply.ts';
 

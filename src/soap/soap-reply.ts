@@ -1,5 +1,5 @@
-import { ApiFault, PortaFaultCode } from '../edge/faults.ts';
-import type { JsonValue } from '../routing/api-call.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
+import type { JsonValue } from '../core/api-call.ts';
 import { childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlLimits } from './safe-xml.ts';
 import { SOAP_ENC_NS, SOAP_ENV_NS, XSD_NS, XSI_NS, decodeValue, encodeValue, escapeXml } from './soap-values.ts';

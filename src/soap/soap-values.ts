@@ -1,5 +1,5 @@
-import { ApiFault, PortaFaultCode } from '../edge/faults.ts';
-import type { JsonObject, JsonValue } from '../routing/api-call.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
+import type { JsonObject, JsonValue } from '../core/api-call.ts';
 import { attributeNS } from './safe-xml.ts';
 import type { XmlElement } from './safe-xml.ts';
 

@@ -1,4 +1,4 @@
-import type { Realm } from '../routing/api-call.ts';
+import type { Realm } from '../core/api-call.ts';
 import { SOAP_AUTH_INFO, SOAP_SERVICES, SOAP_STRUCTS } from './soap-catalogue.ts';
 import type { SoapParamType, SoapParams } from './soap-catalogue.ts';
 import { parseEndpointName } from './soap-envelope.ts';

@@ -4,7 +4,7 @@ import { restRoute } from '../../src/sim/rest/rest-route.ts';
 import type { SimListener, SimulatorOptions } from '../../src/sim/contract.ts';
 import { startDispatcher, type DispatcherDeps } from '../../src/app/create-dispatcher.ts';
 import { demoConfig } from '../../src/app/demo-config.ts';
-import type { SystemName } from '../../src/routing/api-call.ts';
+import type { SystemName } from '../../src/core/api-call.ts';
 import type { AfterHook } from '../helpers/sim.ts';
 import type { Stack } from '../helpers/stack.ts';
 

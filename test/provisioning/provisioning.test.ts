@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { startStack, migrate, type Stack } from '../helpers/stack.ts';
-import { createLogger } from '../../src/ops/logger.ts';
+import { createLogger } from '../../src/core/logger.ts';
 import { DEMO_CUSTOMER } from '../../src/sim/demo-fixtures.ts';
 import { DEMO_PHONE_MAC, seededMac } from '../../src/sim/provisioning/device-registry.ts';
 

@@ -5,7 +5,7 @@ import { startDispatcher } from '../../src/app/create-dispatcher.ts';
 import { demoConfig } from '../../src/app/demo-config.ts';
 import { CAPTURE_ADMIN, CAPTURE_CUSTOMER_ID, DEMO_CUSTOMER } from '../../src/sim/demo-fixtures.ts';
 import { decodeSoapReply } from '../../src/soap/soap-reply.ts';
-import { isApiFault } from '../../src/edge/faults.ts';
+import { isApiFault } from '../../src/core/faults.ts';
 import { loadCaptures, replayCapture } from '../helpers/wire.ts';
 import type { WireReply } from '../helpers/wire.ts';
 import { migrate } from '../helpers/stack.ts';

@@ -8,7 +8,7 @@ import { startStack } from '../helpers/stack.ts';
 import type { Stack } from '../helpers/stack.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 import { decodeSoapReply } from '../../src/soap/soap-reply.ts';
-import { isApiFault } from '../../src/edge/faults.ts';
+import { isApiFault } from '../../src/core/faults.ts';
 
 /**
  * Hostile XML posted to the dispatcher's SOAP endpoint: each gets a SOAP fault at once, nothing

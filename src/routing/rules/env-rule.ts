@@ -1,4 +1,4 @@
-import { SYSTEMS } from '../api-call.ts';
+import { SYSTEMS } from '../../core/api-call.ts';
 import type { Plan } from '../plan.ts';
 import type { RouteInput } from '../route-input.ts';
 

@@ -1,5 +1,5 @@
-import { dispatcherFault } from '../../edge/faults.ts';
-import type { SystemName } from '../api-call.ts';
+import { dispatcherFault } from '../../core/faults.ts';
+import type { SystemName } from '../../core/api-call.ts';
 import type { Plan } from '../plan.ts';
 import type { RouteInput } from '../route-input.ts';
 

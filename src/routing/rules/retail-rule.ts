@@ -1,4 +1,4 @@
-import { ApiFault, PortaFaultCode } from '../../edge/faults.ts';
+import { ApiFault, PortaFaultCode } from '../../core/faults.ts';
 import type { Plan } from '../plan.ts';
 import type { RouteInput } from '../route-input.ts';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { ACCOUNT_WRITABLE, type SimAccount } from '../model/records.ts';
 import { formatPortaTime } from '../model/porta-time.ts';
 import type { SimCallContext, SimHandlerTable, SimSystem } from './sim-context.ts';

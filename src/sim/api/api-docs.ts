@@ -1,4 +1,4 @@
-import type { JsonObject, Realm } from '../../routing/api-call.ts';
+import type { JsonObject, Realm } from '../../core/api-call.ts';
 import type { SimApi } from './sim-api.ts';
 import { SESSION_METHODS } from './session-service.ts';
 import { SIM_VERSION } from './catalog-service.ts';

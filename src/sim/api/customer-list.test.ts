@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator } from '../simulator.ts';
 import { login, postJson, send } from '../testing/sim-test-client.ts';
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { CAPTURE_BRANCH_OFFICES, CAPTURE_CUSTOMER_ID, DEMO_ADMIN } from '../demo-fixtures.ts';
 import { OFFICE_TYPE } from '../model/records.ts';
 

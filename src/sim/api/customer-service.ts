@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { CUSTOMER_WRITABLE, OFFICE_TYPE, type SimCustomer } from '../model/records.ts';
 import { formatPortaTime, parsePortaTime } from '../model/porta-time.ts';
 import type { SimCallContext, SimHandlerTable, SimSystem } from './sim-context.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import type { SimAccount, SimCustomer } from '../model/records.ts';
 import type { SimCallContext, SimSystem } from './sim-context.ts';
 import { optInt, optString } from './params.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../routing/api-call.ts';
+import type { JsonObject, JsonValue } from '../../core/api-call.ts';
 import { simFault } from './sim-faults.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import type { SimHandlerTable, SimSystem } from './sim-context.ts';
 import { findAccount, logWrite } from './locate.ts';
 import { optObject, optString, reqInt } from './params.ts';

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator, type SimulatorInstance } from '../simulator.ts';
 import { login, postJson } from '../testing/sim-test-client.ts';
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { DEMO_ACCOUNT, DEMO_ADMIN, DEMO_CUSTOMER, DEMO_RESELLER, DEMO_RESELLER_2 } from '../demo-fixtures.ts';
 
 let sim: SimulatorInstance;

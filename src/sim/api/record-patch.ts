@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import type { FieldKind } from '../model/records.ts';
 import { optInt, optNumber, optString } from './params.ts';
 import { simFault } from './sim-faults.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import type { SimPrincipal } from '../auth/principal.ts';
 import type { SimAccount, SimCustomer } from '../model/records.ts';
 import type { SimStore } from '../model/sim-store.ts';

@@ -1,4 +1,4 @@
-import type { CallCredentials, JsonObject, Realm } from '../../routing/api-call.ts';
+import type { CallCredentials, JsonObject, Realm } from '../../core/api-call.ts';
 import type { SessionManager, SimSession } from '../auth/session-manager.ts';
 import { principalUserId } from '../auth/principal.ts';
 import { optString } from './params.ts';

@@ -1,4 +1,4 @@
-import type { CallCredentials, JsonObject } from '../../routing/api-call.ts';
+import type { CallCredentials, JsonObject } from '../../core/api-call.ts';
 import type { SimListener } from '../contract.ts';
 import type { SimCallContext, SimHandlerTable, SimSystem } from './sim-context.ts';
 import { registerCustomerService } from './customer-service.ts';

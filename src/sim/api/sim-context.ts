@@ -1,4 +1,4 @@
-import type { JsonObject, Realm, SystemName } from '../../routing/api-call.ts';
+import type { JsonObject, Realm, SystemName } from '../../core/api-call.ts';
 import type { SimPrincipal } from '../auth/principal.ts';
 import type { SessionManager } from '../auth/session-manager.ts';
 import type { SimStore } from '../model/sim-store.ts';

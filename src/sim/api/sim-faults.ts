@@ -1,4 +1,4 @@
-import { ApiFault, PortaFaultCode } from '../../edge/faults.ts';
+import { ApiFault, PortaFaultCode } from '../../core/faults.ts';
 
 /**
  * Fault codes the simulator sends, in PortaBilling's style (all as HTTP 500). The session codes

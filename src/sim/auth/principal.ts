@@ -1,4 +1,4 @@
-import type { Realm } from '../../routing/api-call.ts';
+import type { Realm } from '../../core/api-call.ts';
 
 /** Who a session (or a one-shot call) acts as. */
 export type SimPrincipal =

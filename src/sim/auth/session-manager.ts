@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CallCredentials, JsonObject, Realm } from '../../routing/api-call.ts';
+import type { CallCredentials, JsonObject, Realm } from '../../core/api-call.ts';
 import type { SimStore } from '../model/sim-store.ts';
 import { formatPortaTime } from '../model/porta-time.ts';
 import { simFault } from '../api/sim-faults.ts';

@@ -1,5 +1,5 @@
-import type { JsonObject } from '../../routing/api-call.ts';
-import { isApiFault } from '../../edge/faults.ts';
+import type { JsonObject } from '../../core/api-call.ts';
+import { isApiFault } from '../../core/faults.ts';
 import type { SimSystem } from '../api/sim-context.ts';
 import { simFault } from '../api/sim-faults.ts';
 import { jsonFault, jsonReply, type SimHttpRequest, type SimHttpResponse, type SimHttpRoute } from '../http/sim-http.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { optFlag, optNumber, optString } from '../api/params.ts';
 import { simFault } from '../api/sim-faults.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator } from '../simulator.ts';
 import { login, postJson, send } from '../testing/sim-test-client.ts';
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { DEMO_ACCOUNT, DEMO_ADMIN, DEMO_CUSTOMER } from '../demo-fixtures.ts';
 
 const strip = (o: JsonObject): JsonObject => {

@@ -1,5 +1,5 @@
-import type { JsonObject } from '../../routing/api-call.ts';
-import { ApiFault, isApiFault } from '../../edge/faults.ts';
+import type { JsonObject } from '../../core/api-call.ts';
+import { ApiFault, isApiFault } from '../../core/faults.ts';
 import type { SimSystem } from '../api/sim-context.ts';
 import { optInt, optString } from '../api/params.ts';
 import { simFault } from '../api/sim-faults.ts';

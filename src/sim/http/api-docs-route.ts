@@ -1,7 +1,7 @@
 import type { SimApi } from '../api/sim-api.ts';
 import { buildApiDoc, realmOfApiDoc } from '../api/api-docs.ts';
 import { SimFaultCode } from '../api/sim-faults.ts';
-import { ApiFault } from '../../edge/faults.ts';
+import { ApiFault } from '../../core/faults.ts';
 import { jsonFault, jsonReply, type SimHttpRoute } from './sim-http.ts';
 
 const PREFIX = '/doc/api/';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiFault } from '../../edge/faults.ts';
+import type { ApiFault } from '../../core/faults.ts';
 import type { SimListener } from '../contract.ts';
 
 /** A request as a simulator route sees it: the body is already read (within the size cap). */

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { hash3, pick } from './hash.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 
 /** A customer as the simulator stores it (i_env is added on output: it is the system's). */
 export interface SimCustomer {

@@ -1,4 +1,4 @@
-import type { SystemName, JsonObject } from '../../routing/api-call.ts';
+import type { SystemName, JsonObject } from '../../core/api-call.ts';
 import { hash3, pick } from './hash.ts';
 import { OFFICE_TYPE, type SimAccount, type SimCustomer, type SimPortaSipState } from './records.ts';
 import { CUSTOMER_CLASS_COUNT, DISCOUNT_PLAN_COUNT, PRODUCT_COUNT, SUBSCRIPTION_PLAN_COUNT } from './config-entities.ts';

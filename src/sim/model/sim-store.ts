@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import { SeedSpace } from './seed-space.ts';
 import type { ConfigEntities } from './config-entities.ts';
 import type { SimAccount, SimCustomer, SimPortaSipState } from './records.ts';

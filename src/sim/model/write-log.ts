@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 
 /** One write the simulator applied (or refused because the record has moved away). */
 export interface WriteLogEntry {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SystemName } from '../../routing/api-call.ts';
+import type { SystemName } from '../../core/api-call.ts';
 
 /** Lifetime of an auto-login link (PortaBilling's are short-lived too). */
 export const AUTO_LOGIN_TTL_SECONDS = 300;

@@ -1,5 +1,5 @@
-import { isApiFault } from '../../edge/faults.ts';
-import type { JsonObject } from '../../routing/api-call.ts';
+import { isApiFault } from '../../core/faults.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 import type { SimSystem } from '../api/sim-context.ts';
 import type { AutoLoginSigner } from './auto-login-token.ts';
 import { PortalSessions, type PortalUser } from './portal-sessions.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject, SystemName } from '../../routing/api-call.ts';
+import type { JsonObject, SystemName } from '../../core/api-call.ts';
 
 /** Which system served a page: shown on every page so an operator watching sees the routing. */
 export interface ServedBy {

@@ -4,7 +4,7 @@ import { createSimulator, type SimulatorInstance } from '../simulator.ts';
 import { login, postJson } from '../testing/sim-test-client.ts';
 import { DEMO_ADMIN, DEMO_CUSTOMER, DEMO_RESELLER } from '../demo-fixtures.ts';
 import { AutoLoginSigner } from './auto-login-token.ts';
-import type { JsonObject } from '../../routing/api-call.ts';
+import type { JsonObject } from '../../core/api-call.ts';
 
 let source: SimulatorInstance;
 let target: SimulatorInstance;

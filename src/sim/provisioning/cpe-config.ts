@@ -1,4 +1,4 @@
-import type { SystemName } from '../../routing/api-call.ts';
+import type { SystemName } from '../../core/api-call.ts';
 import type { SimAccount, SimCustomer, SimPortaSipState } from '../model/records.ts';
 
 /** File formats a phone may ask for: `<mac>.cfg` (key = value, Yealink style) or `<mac>.xml`. */

@@ -1,4 +1,4 @@
-import type { CallCredentials, JsonObject, RequestStyle } from '../../routing/api-call.ts';
+import type { CallCredentials, JsonObject, RequestStyle } from '../../core/api-call.ts';
 import type { SimHttpRequest } from '../http/sim-http.ts';
 import { simFault } from '../api/sim-faults.ts';
 import { parseMultipartFields } from './multipart.ts';

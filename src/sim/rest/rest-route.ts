@@ -1,4 +1,4 @@
-import { isApiFault } from '../../edge/faults.ts';
+import { isApiFault } from '../../core/faults.ts';
 import type { SimApi } from '../api/sim-api.ts';
 import { simFault } from '../api/sim-faults.ts';
 import type { SimListener } from '../contract.ts';

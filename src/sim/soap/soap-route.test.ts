@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiFault } from '../../edge/faults.ts';
-import type { JsonObject, JsonValue } from '../../routing/api-call.ts';
+import { ApiFault } from '../../core/faults.ts';
+import type { JsonObject, JsonValue } from '../../core/api-call.ts';
 import { decodeSoapReply } from '../../soap/soap-reply.ts';
 import { buildRequest, captureToBytes, hostOf, loadCaptures, sendRaw } from '../../../test/helpers/wire.ts';
 import type { WireReply } from '../../../test/helpers/wire.ts';

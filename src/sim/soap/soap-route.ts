@@ -1,6 +1,6 @@
-import { isApiFault } from '../../edge/faults.ts';
-import type { ApiFault } from '../../edge/faults.ts';
-import type { CallCredentials, Realm } from '../../routing/api-call.ts';
+import { isApiFault } from '../../core/faults.ts';
+import type { ApiFault } from '../../core/faults.ts';
+import type { CallCredentials, Realm } from '../../core/api-call.ts';
 import { decodeSoapRequest } from '../../soap/soap-envelope.ts';
 import { encodeSoapFault, encodeSoapReply } from '../../soap/soap-reply.ts';
 import type { SoapHttpReply } from '../../soap/soap-reply.ts';

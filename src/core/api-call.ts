@@ -8,6 +8,9 @@ export const REALMS: readonly Realm[] = ['admin', 'reseller', 'customer', 'accou
 export type SystemName = 'source' | 'target';
 export const SYSTEMS: readonly SystemName[] = ['source', 'target'];
 
+/** How merged lists are paged: the same limit/offset on each system (PortaBilling's behaviour) or one global order. */
+export type PagingMode = 'per-system' | 'exact';
+
 /** How the client framed its request; the reply is encoded back in the same style. */
 export type RequestStyle = 'form' | 'multipart' | 'json' | 'path' | 'soap';
 

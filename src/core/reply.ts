@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { SystemName } from '../routing/api-call.ts';
+import type { SystemName } from './api-call.ts';
 
 /**
  * A body as pieces sent in order with one gather write: a merged list spliced from the backends'

@@ -1,5 +1,10 @@
 import type { SystemName } from './api-call.ts';
-import type { CustomerState, LookupKeyKind } from '../directory/location-directory.ts';
+
+/** A customer's directory state: `moving` while a cutover holds its calls. */
+export type CustomerState = 'active' | 'moving';
+
+/** The lookup keys that name a customer or an account besides its id. */
+export type LookupKeyKind = 'customer-login' | 'customer-name' | 'customer-refnum' | 'account-id' | 'account-login';
 
 /** What a call's params name, in the order the router cares about. */
 export type Locator =
