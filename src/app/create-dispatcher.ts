@@ -12,7 +12,9 @@ import type { LocationResolver } from '../core/location.ts';
 import { REALMS } from '../core/api-call.ts';
 import { BackendClient } from '../backends/backend-client.ts';
 import { SessionTokens } from '../sessions/session-tokens.ts';
-import { Executor } from '../execution/executor.ts';
+import { assemblePipeline } from './assemble-pipeline.ts';
+import type { CallPipeline } from '../execution/pipeline.ts';
+import type { SessionOps } from '../execution/session-ops.ts';
 import { CutoverHolds } from '../execution/cutover-holds.ts';
 import { createApiHandler, refuseUpgrade, type SoapFront } from '../edge/api-handler.ts';
 import { createSoapFront } from '../edge/soap-front.ts';
@@ -48,7 +50,9 @@ export interface Dispatcher {
   handlers: Partial<Record<DispatcherListener, (req: IncomingMessage, res: ServerResponse) => void>>;
   /** The API listeners' REST calls for the lean server. */
   leanRoutes: Partial<Record<DispatcherListener, LeanRoutes>>;
-  executor: Executor;
+  pipeline: CallPipeline;
+  sessionOps: SessionOps;
+  holds: CutoverHolds;
   directory: LocationDirectory;
   resolver: LocationResolver;
   sessions: SessionStore;
@@ -81,7 +85,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const holds = new CutoverHolds();
   const tokens = new SessionTokens(config.sessions.secret);
   const allow = new IpAllowList(config.security.allow);
-  const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
+  const { pipeline, sessionOps } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
   // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
@@ -111,9 +115,9 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) })),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
-  const soap = deps.soap ?? createSoapFront(executor, { logger });
+  const soap = deps.soap ?? createSoapFront(pipeline, { logger });
   const clientAddress = new ClientAddress(config.security.trustedProxies);
-  const apiDeps = { executor, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
+  const apiDeps = { pipeline, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
   const handlers: Dispatcher['handlers'] = {};
   const leanRoutes: Dispatcher['leanRoutes'] = {};
   for (const [name, api] of [...REALMS.map((realm) => [realm, createApiHandler(realm, false, apiDeps)] as const), ['portasip', createApiHandler('admin', true, apiDeps)] as const]) {
@@ -127,7 +131,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   handlers.provisioning = toListener(provisioning.handle);
 
   return {
-    handlers, leanRoutes, executor, directory, resolver, sessions, metrics, backends, logger,
+    handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger,
     async close() {
       unsubscribe();
       await backends.close();

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
 import type { Realm } from '../core/api-call.ts';
-import type { Executor } from '../execution/executor.ts';
+import type { CallPipeline } from '../execution/pipeline.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
 import type { Logger } from '../core/logger.ts';
 import type { CounterSeries, Metrics } from '../core/metrics.ts';
@@ -22,7 +22,7 @@ export interface SoapFront {
 }
 
 export interface ApiHandlerDeps {
-  executor: Executor;
+  pipeline: CallPipeline;
   logger: Logger;
   metrics: Metrics;
   allow: IpAllowList;
@@ -180,8 +180,8 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     const { call, rawParams } = decodeRestRequest({ method, url, headers, body, clientIp, requestId: r.requestId }, realm, portasip);
     r.service = call.service;
     r.method = call.method;
-    const source = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : rawParams === undefined ? {} : { rawParams };
-    const reply = await deps.executor.execute(call, source);
+    const raw = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : rawParams === undefined ? {} : { rawParams };
+    const reply = await deps.pipeline.execute(call, raw);
     r.status = reply.status;
     r.plan = reply.plan;
     r.systems = reply.systems;

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { ApiCall, Realm } from '../core/api-call.ts';
-import type { Executor } from '../execution/executor.ts';
+import type { CallPipeline } from '../execution/pipeline.ts';
 import type { Reply } from '../core/reply.ts';
 import { ApiFault, isApiFault } from '../core/faults.ts';
 import { decodeSoapReply } from '../soap/soap-reply.ts';
@@ -19,11 +19,11 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value), plan: 'single:test', systems: ['source'] };
 }
 
-/** A listener with the SOAP front over a fake executor that records calls and answers `answer(call)`. */
+/** A listener with the SOAP front over a fake pipeline that records calls and answers `answer(call)`. */
 async function startFront(t: TestContext, answer: (call: ApiCall) => Reply | Promise<Reply>, options: SoapFrontOptions = {}, realm: Realm = 'admin') {
   const calls: ApiCall[] = [];
-  const executor = { execute: async (call: ApiCall) => { calls.push(call); return answer(call); } } as unknown as Executor;
-  const front = createSoapFront(executor, options);
+  const pipeline: CallPipeline = { execute: async (call: ApiCall) => { calls.push(call); return answer(call); } };
+  const front = createSoapFront(pipeline, options);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -91,7 +91,7 @@ test('an untyped PHP Map auth_info header is read as the struct it means', async
   assert.deepEqual(calls[0]!.credentials, { sessionId: 'sid-9' });
 });
 
-test('one-shot auth_info login and password become credentials for the executor', async (t) => {
+test('one-shot auth_info login and password become credentials for the pipeline', async (t) => {
   const { calls, url } = await startFront(t, () => json(200, {}));
   await send(url, 'POST', '/soap/Customer/get_customer_list', envelope('<c:get_customer_list/>', '<auth_info><login>admin</login><token>tk</token></auth_info>'));
   assert.deepEqual(calls[0]!.credentials, { login: 'admin', token: 'tk' });
@@ -106,7 +106,7 @@ test('a backend fault keeps its faultcode and faultstring as a SOAP fault', asyn
   assert.equal(f.faultstring, 'Customer <5> not found');
 });
 
-test('a fault thrown by the executor becomes a SOAP fault', async (t) => {
+test('a fault thrown by the pipeline becomes a SOAP fault', async (t) => {
   const { url } = await startFront(t, () => { throw new ApiFault('Server.Dispatcher.customer_migrating', 'Customer 1 is being migrated', { httpStatus: 503 }); });
   const r = await send(url, 'POST', '/soap/Customer/get_customer_info', envelope('<c:get_customer_info><i_customer>1</i_customer></c:get_customer_info>'));
   assert.equal(r.status, 500, 'SOAP 1.1 sends faults with 500');
@@ -132,7 +132,7 @@ test('the positional login answers the session id as a string; the struct login 
   assert.equal((decodeSoapReply(struct.text) as { session_id: string }).session_id, 'sess-1');
 });
 
-test('a streamed executor reply is encoded, and the missing-system header is kept', async (t) => {
+test('a streamed pipeline reply is encoded, and the missing-system header is kept', async (t) => {
   const { url } = await startFront(t, () => ({
     status: 200, headers: { 'content-type': 'application/json', 'content-length': '999', 'x-webdispatcher-missing-system': 'target' },
     body: Readable.from([Buffer.from('{"customer_list":[{"i_customer":1}'), Buffer.from('],"total":1}')]), plan: 'merge', systems: ['source'],
@@ -180,7 +180,7 @@ test('unknown WSDLs, another realm\'s WSDL and a GET on an endpoint get SOAP fau
 });
 
 test('the front claims /soap and /wsdl paths only', () => {
-  const front = createSoapFront({} as Executor);
+  const front = createSoapFront({ execute: async () => { throw new Error('not called'); } });
   assert.equal(front.handles('/soap/CustomerAdminService'), true);
   assert.equal(front.handles('/soap'), true);
   assert.equal(front.handles('/wsdl/CustomerAdminService.wsdl'), true);

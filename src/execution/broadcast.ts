@@ -1,20 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
-import type { SessionStore } from '../sessions/session-store.ts';
-import type { BackendClient } from '../backends/backend-client.ts';
-import type { Logger } from '../core/logger.ts';
 import { ApiFault, dispatcherFault } from '../core/faults.ts';
-import { forwardSingle } from './forward-single.ts';
-import { forwardBody, type ForwardSource } from './forward-body.ts';
+import { backendBody, type RawRequestBody } from './raw-request-body.ts';
+import type { SystemCaller } from './system-call.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
 
 export interface BroadcastArgs {
-  backends: BackendClient;
-  sessions: SessionStore;
-  logger: Logger;
+  callSystem: SystemCaller;
   call: ApiCall;
-  source: ForwardSource;
+  raw: RawRequestBody;
   session: DispatcherSession;
   systems: SystemName[];
 }
@@ -45,7 +40,7 @@ const isNotFound = (f: ApiFault) => /not_?found/i.test(f.faultcode);
 export async function broadcast(args: BroadcastArgs): Promise<Reply> {
   const systems = args.systems.filter((s) => args.session.backends[s] !== undefined);
   if (systems.length === 0) throw dispatcherFault('backendUnavailable', 'This session has no backend system');
-  const body = forwardBody(args.call, args.source);
+  const body = backendBody(args.call, args.raw);
   return new Promise<Reply>((resolve, reject) => {
     let pending = systems.length;
     let answered = false;
@@ -56,7 +51,7 @@ export async function broadcast(args: BroadcastArgs): Promise<Reply> {
       reject([...faults].sort((a, b) => rank(a) - rank(b))[0]);
     };
     for (const system of systems) {
-      forwardSingle({ ...args, system, body, plan: 'broadcast' }).then(
+      args.callSystem({ call: args.call, session: args.session, system, body, plan: 'broadcast' }).then(
         (reply) => {
           if (reply.status === 200 && !answered) {
             answered = true;

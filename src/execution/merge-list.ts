@@ -1,27 +1,24 @@
 import type { ApiCall, JsonObject, JsonValue, SystemName } from '../core/api-call.ts';
 import type { DispatcherConfig, PagingMode } from '../config/config.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
-import type { SessionStore } from '../sessions/session-store.ts';
-import type { BackendClient } from '../backends/backend-client.ts';
 import type { LocationResolver } from '../core/location.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { SYSTEMS } from '../core/api-call.ts';
 import { ApiFault, dispatcherFault } from '../core/faults.ts';
-import { forwardSingle } from './forward-single.ts';
 import { isBodyPieces, MISSING_SYSTEM_HEADER, type Reply } from '../core/reply.ts';
 import { mergeRowPieces, readSystemList, type SystemList } from './merge-rows.ts';
-import type { ForwardSource } from './forward-body.ts';
+import type { RawRequestBody } from './raw-request-body.ts';
+import type { SystemCaller } from './system-call.ts';
 
 export interface MergeArgs {
   config: DispatcherConfig;
-  backends: BackendClient;
-  sessions: SessionStore;
+  callSystem: SystemCaller;
   resolver: LocationResolver;
   logger: Logger;
   metrics: Metrics;
   call: ApiCall;
-  source: ForwardSource;
+  raw: RawRequestBody;
   session: DispatcherSession;
   systems: SystemName[];
   paging: PagingMode;
@@ -76,7 +73,7 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   const body = JSON.stringify({ params });
 
   const settled = await Promise.allSettled(systems.map(async (system): Promise<SystemList> => {
-    const reply = await forwardSingle({ ...args, system, body, plan: 'merge' });
+    const reply = await args.callSystem({ call, session, system, body, plan: 'merge' });
     const raw = await readBody(reply.body);
     if (reply.status !== 200) {
       const text = typeof raw === 'string' ? raw : raw.toString('utf8');

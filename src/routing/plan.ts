@@ -4,7 +4,7 @@ import type { PagingMode } from '../core/api-call.ts';
 
 export type SessionOp = 'login' | 'logout' | 'ping' | 'refresh' | 'get-context' | 'set-context' | 'unknown';
 
-/** What to do with a call: data, decided by the pure router, carried out by the executor. */
+/** What to do with a call: data, decided by the pure router, carried out by the call pipeline. */
 export type Plan =
   | { kind: 'session-op'; op: SessionOp }
   | {

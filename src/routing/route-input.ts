@@ -19,7 +19,7 @@ export interface RouterConfig {
   paging: PagingMode;
 }
 
-/** Everything the router decides from; the executor resolves locations before calling it. */
+/** Everything the router decides from; the pipeline's locate stage resolves locations before it. */
 export interface RouteInput {
   call: ApiCall;
   session: RouteSession | undefined;

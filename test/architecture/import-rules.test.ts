@@ -7,7 +7,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * What each folder under src/ may import besides itself. Data flows one way (client → edge →
- * router → executor → backends); `core` is the floor every folder stands on and imports nothing;
+ * router → pipeline → backends); `core` is the floor every folder stands on and imports nothing;
  * the simulator is a peer of the dispatcher, sharing only `core`. Test files may also reach the
  * test helpers.
  */

@@ -1,0 +1,24 @@
+import type { SessionStore } from '../../sessions/session-store.ts';
+import type { CallStage } from '../pipeline.ts';
+import { planOf, sessionOf } from '../pipeline.ts';
+import { ApiFault, PortaFaultCode } from '../../core/faults.ts';
+
+/**
+ * Rule 6's sticky context: a call that switched the session's context (by its i_env) stores the
+ * new context before it runs, so the session's next calls go there too (on any node).
+ */
+export function contextStage(sessions: SessionStore): CallStage {
+  return async (ctx, next) => {
+    const plan = planOf(ctx);
+    if (plan.kind !== 'single' || plan.switchContext !== true) return next();
+    const session = sessionOf(ctx);
+    const system = plan.system;
+    if (session.context !== system && session.pinned === undefined && session.backends[system] !== undefined) {
+      session.context = system;
+      if ((await sessions.update(session.id, (s) => { s.context = system; })) === undefined) {
+        throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
+      }
+    }
+    return next();
+  };
+}

@@ -1,0 +1,85 @@
+import type { ApiCall, SystemName } from '../core/api-call.ts';
+import type { DispatcherSession } from '../sessions/session.ts';
+import type { BackendClient, BackendListener, BackendResponse } from '../backends/backend-client.ts';
+import type { Reply } from '../core/reply.ts';
+import { isReadMethod } from '../backends/backend-client.ts';
+import { ApiFault, PortaFaultCode } from '../core/faults.ts';
+import { compose, type Stage } from './compose.ts';
+
+/** One call sent to one system on behalf of a dispatcher session (single forward, each side of a merge or broadcast). */
+export interface SystemCall {
+  readonly call: ApiCall;
+  readonly session: DispatcherSession;
+  readonly system: SystemName;
+  readonly body: string;
+  /** For the call log. */
+  readonly plan: string;
+  /** Set by a stage that reads a successful reply: the reply comes back as text instead of streamed. */
+  wantText?: boolean;
+  /** The fault code of a failed reply, when it had one (read by the stages around the send). */
+  faultcode?: string;
+}
+
+export type SystemStage = Stage<SystemCall, Reply>;
+export type SystemCaller = (ctx: SystemCall) => Promise<Reply>;
+
+/** Reply headers worth passing through; hop-by-hop and backend-internal headers are not. */
+const PASSED_HEADERS = ['content-type', 'content-disposition', 'content-length', 'etag', 'last-modified', 'cache-control', 'content-encoding'];
+
+export function listenerOf(call: ApiCall): BackendListener {
+  return call.portasip ? 'portasip' : call.realm;
+}
+
+export function backendPath(call: ApiCall): string {
+  return `${call.portasip ? '/portasip' : '/rest'}/${call.service}/${call.method}`;
+}
+
+function passHeaders(res: BackendResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of PASSED_HEADERS) {
+    const v = res.headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
+
+function faultcodeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { faultcode?: unknown }).faultcode;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The terminal step: sends the call with the session's backend token and passes the reply
+ * through (streamed when large). A failed reply is read as text and its fault code noted.
+ */
+export function sendToSystem(backends: BackendClient): SystemCaller {
+  return async (ctx) => {
+    const { call, session, system } = ctx;
+    const backendSession = session.backends[system];
+    if (backendSession === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${system} session`);
+    const res = await backends.request({
+      system, listener: listenerOf(call), path: backendPath(call), body: ctx.body, accessToken: backendSession.accessToken,
+      requestId: call.requestId, idempotent: isReadMethod(call.method),
+    });
+    if (res.status === 200 && ctx.wantText !== true) {
+      return { status: 200, headers: passHeaders(res), body: res.body.buffered ?? res.body.stream(), plan: ctx.plan, systems: [system] };
+    }
+    const text = await res.body.text();
+    const headers = passHeaders(res);
+    if (res.status !== 200) {
+      const code = faultcodeOf(text);
+      if (code !== undefined) ctx.faultcode = code;
+      delete headers['content-length'];
+    }
+    return { status: res.status, headers, body: text, plan: ctx.plan, systems: [system] };
+  };
+}
+
+/** The backend call chain: the stages around the send (renewal, learning), in order. */
+export function systemCaller(stages: readonly SystemStage[], send: SystemCaller): SystemCaller {
+  return compose(stages, send);
+}
