@@ -51,6 +51,7 @@ export function routerConfigOf(config: DispatcherConfig): RouterConfig {
     listMerge: new Set(config.routing.listMerge),
     broadcastServices: new Set(config.routing.broadcastServices),
     paging: config.routing.paging,
+    unroutableWrites: config.routing.unroutableWrites,
   };
 }
 

@@ -25,10 +25,6 @@ export interface BackendRequest {
   contentType?: string;
 }
 
-/** Whether a method only reads: safe to retry after a connection failure. */
-export function isReadMethod(method: string): boolean {
-  return method.startsWith('get_') || method === 'ping';
-}
 
 const RETRYABLE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'SOCKET_CLOSED']);
 const TIMEOUT_CODES = new Set(['CONNECT_TIMEOUT', 'HEADERS_TIMEOUT', 'BODY_TIMEOUT']);

@@ -45,6 +45,11 @@ export interface DispatcherConfig {
     broadcastServices: string[];
     /** When one system fails during a merge: `fail` (default) or `partial` with a marker header. */
     partialMerge: PartialMergePolicy;
+    /**
+     * An admin/reseller write whose params name no record the dispatcher can place and no i_env:
+     * `refuse` (default: a fault says what to send) or run in the session's `context`.
+     */
+    unroutableWrites: 'refuse' | 'context';
   };
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };

@@ -172,6 +172,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
     listMerge: r.strings(routingRaw, 'routing', 'listMerge', ['Customer/get_customer_list']),
     broadcastServices: r.strings(routingRaw, 'routing', 'broadcastServices', ['Voicemail', 'AutoAttendant', 'Conference', 'CallControl']),
     partialMerge: r.oneOf(routingRaw, 'routing', 'partialMerge', ['fail', 'partial'] as const, 'fail'),
+    unroutableWrites: r.oneOf(routingRaw, 'routing', 'unroutableWrites', ['refuse', 'context'] as const, 'refuse'),
   };
   for (const m of routing.listMerge) if (!/^[A-Za-z]+\/[a-z_]+$/.test(m)) r.problems.push(`routing.listMerge: "${m}" is not Service/method`);
 

@@ -53,6 +53,7 @@ export const DispatcherFaultCode = {
   backendUnavailable: 'Server.Dispatcher.backend_unavailable',
   backendTimeout: 'Server.Dispatcher.backend_timeout',
   ambiguousLocation: 'Server.Dispatcher.ambiguous_location',
+  unroutableWrite: 'Server.Dispatcher.unroutable_write',
   customerMigrating: 'Server.Dispatcher.customer_migrating',
   directoryUnavailable: 'Server.Dispatcher.directory_unavailable',
   notFound: 'Server.Dispatcher.not_found',

@@ -1,4 +1,5 @@
 import type { SystemName } from './api-call.ts';
+import type { OwnedKind } from './owned-kinds.ts';
 
 /** A customer's directory state: `moving` while a cutover holds its calls. */
 export type CustomerState = 'active' | 'moving';
@@ -10,7 +11,9 @@ export type LookupKeyKind = 'customer-login' | 'customer-name' | 'customer-refnu
 export type Locator =
   | { kind: 'customer'; iCustomer: number }
   | { kind: 'account'; iAccount: number }
-  | { kind: 'key'; key: LookupKeyKind; value: string };
+  | { kind: 'key'; key: LookupKeyKind; value: string }
+  /** A record owned by one customer or account (see OWNED_KINDS), routed to its owner. */
+  | { kind: 'owned'; owned: OwnedKind; id: number };
 
 export type ResolvedBy = 'directory' | 'parity' | 'assume-source' | 'discovered';
 
@@ -34,4 +37,14 @@ export type Discoverer = (locator: Locator) => Promise<{ system: SystemName; iCu
  */
 export interface LocationResolver {
   resolve(locator: Locator, discover?: Discoverer): Promise<Location | undefined>;
+}
+
+/** A locator as messages name it: `i_customer 5`, `customer-login "john"`, `i_invoice 7`. */
+export function describeLocator(l: Locator): string {
+  switch (l.kind) {
+    case 'customer': return `i_customer ${l.iCustomer}`;
+    case 'account': return `i_account ${l.iAccount}`;
+    case 'key': return `${l.key} ${JSON.stringify(l.value)}`;
+    case 'owned': return `${l.owned} ${l.id}`;
+  }
 }

@@ -2,6 +2,7 @@ import type { CustomerState, LookupKeyKind } from '../core/location.ts';
 
 export type { CustomerState, LookupKeyKind };
 import type { SystemName } from '../core/api-call.ts';
+import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
 
 /** Where a customer record (and all its accounts) lives now. */
 
@@ -83,6 +84,10 @@ export interface LocationDirectory {
   /** The customer that owns an account, if known. */
   getAccountOwner(iAccount: number): Promise<number | undefined>;
   findKey(kind: LookupKeyKind, value: string): Promise<KeyTarget | undefined>;
+  /** The owner of a record that belongs to one customer or account (an invoice, a DID…), if known. */
+  getOwner?(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined>;
+  /** Remembers the owner of an owned record (replacing what was known). */
+  putOwned?(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void>;
 
   /**
    * Creates or replaces a customer's location (state stays as is unless it is new → active) and

@@ -1,5 +1,6 @@
 import type { SystemName } from '../core/api-call.ts';
 import type { Discoverer, Location, LocationResolver, Locator } from '../core/location.ts';
+import { describeLocator as describe } from '../core/location.ts';
 import type { CustomerLocation, DirectoryRecord, LocationDirectory } from './location-directory.ts';
 import { directoryUnavailable } from './directory-faults.ts';
 import { DispatcherFaultCode, dispatcherFault, isApiFault } from '../core/faults.ts';
@@ -17,12 +18,6 @@ export interface LocationResolverOptions {
 }
 
 const fromEntry = (loc: CustomerLocation): Location => ({ system: loc.system, state: loc.state, iCustomer: loc.iCustomer, resolvedBy: 'directory' });
-
-function describe(locator: Locator): string {
-  if (locator.kind === 'customer') return `customer ${locator.iCustomer}`;
-  if (locator.kind === 'account') return `account ${locator.iAccount}`;
-  return `${locator.key} ${JSON.stringify(locator.value)}`;
-}
 
 /**
  * Resolution (SPEC §4.3): directory entry → ID parity → assume-source / discover. Accounts follow
@@ -93,6 +88,33 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
     return loc;
   }
 
+  /**
+   * An owned record follows its owner. Owned ids have no parity and a guess would misroute a
+   * write, so an owner the directory does not know is asked of both systems (whatever
+   * `unknownOdd` says) and remembered; a record neither system holds names no location.
+   */
+  async function owned(locator: Extract<Locator, { kind: 'owned' }>, discover: Discoverer | undefined): Promise<Location | undefined> {
+    const known = await d.getOwner?.(locator.owned, locator.id);
+    if (known !== undefined) return ownerLocation(known, discover);
+    if (discover === undefined) return undefined;
+    const found = await discover(locator).catch((err: unknown) => {
+      throw isApiFault(err) ? err : dispatcherFault('backendUnavailable', `Cannot discover where ${describe(locator)} lives: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    });
+    if (found === undefined) return undefined;
+    let iCustomer = found.iCustomer;
+    if (iCustomer === undefined && found.iAccount !== undefined) iCustomer = await d.getAccountOwner(found.iAccount);
+    if (iCustomer === undefined) return { system: found.system, state: 'active', resolvedBy: 'discovered' };
+    const owner = found.iAccount === undefined ? { iCustomer } : { iCustomer, iAccount: found.iAccount };
+    await d.putOwned?.(locator.owned, locator.id, owner);
+    return ownerLocation(owner, discover);
+  }
+
+  async function ownerLocation(owner: { iCustomer?: number; iAccount?: number }, discover: Discoverer | undefined): Promise<Location | undefined> {
+    if (owner.iCustomer !== undefined) return customer(owner.iCustomer, { kind: 'customer', iCustomer: owner.iCustomer }, discover);
+    if (owner.iAccount !== undefined) return resolve({ kind: 'account', iAccount: owner.iAccount }, discover);
+    return undefined;
+  }
+
   async function resolve(locator: Locator, discover?: Discoverer): Promise<Location | undefined> {
     if (locator.kind === 'customer') return customer(locator.iCustomer, locator, discover);
     if (locator.kind === 'account') {
@@ -101,6 +123,7 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
       if (parity && locator.iAccount % 2 === 0) return { system: 'target', state: 'active', resolvedBy: 'parity' };
       return unknown(locator, discover);
     }
+    if (locator.kind === 'owned') return owned(locator, discover);
     const target = await d.findKey(locator.key, locator.value);
     if (target !== undefined) return customer(target.iCustomer, { kind: 'customer', iCustomer: target.iCustomer }, discover);
     // A key has no parity, and assume-source is a rule for odd ids (SPEC §4.3): an unknown key

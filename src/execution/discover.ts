@@ -3,9 +3,21 @@ import type { DispatcherSession } from '../sessions/session.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { Discoverer, Locator } from '../core/location.ts';
 import { SYSTEMS } from '../core/api-call.ts';
+import { OWNED_KINDS, type OwnedKind } from '../core/owned-kinds.ts';
 
-function lookup(locator: Locator): { path: string; params: Record<string, string | number>; listKey: string } {
+/** How each owned kind is read by its id, where PortaBilling has an info method for it. */
+const OWNED_LOOKUPS: Partial<Record<OwnedKind, { path: string; infoKey: string }>> = {
+  invoice: { path: '/rest/Invoice/get_invoice_info', infoKey: 'invoice_info' },
+  did: { path: '/rest/DID/get_number_info', infoKey: 'number_info' },
+  ua: { path: '/rest/UA/get_ua_info', infoKey: 'ua_info' },
+};
+
+function lookup(locator: Locator): { path: string; params: Record<string, string | number>; listKey: string } | undefined {
   switch (locator.kind) {
+    case 'owned': {
+      const l = OWNED_LOOKUPS[locator.owned];
+      return l === undefined ? undefined : { path: l.path, params: { [OWNED_KINDS[locator.owned]]: locator.id }, listKey: l.infoKey };
+    }
     case 'customer': return { path: '/rest/Customer/get_customer_info', params: { i_customer: locator.iCustomer }, listKey: 'customer_info' };
     case 'account': return { path: '/rest/Account/get_account_info', params: { i_account: locator.iAccount }, listKey: 'account_info' };
     default: {
@@ -22,7 +34,9 @@ function lookup(locator: Locator): { path: string; params: Record<string, string
  */
 export function makeDiscoverer(backends: BackendClient, session: DispatcherSession, requestId: string): Discoverer {
   return async (locator) => {
-    const { path, params, listKey } = lookup(locator);
+    const how = lookup(locator);
+    if (how === undefined) return undefined;
+    const { path, params, listKey } = how;
     const found = await Promise.all(SYSTEMS.map(async (system): Promise<{ system: SystemName; info: Record<string, unknown> } | undefined> => {
       const bs = session.backends[system];
       if (bs === undefined) return undefined;

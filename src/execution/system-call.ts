@@ -2,7 +2,7 @@ import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import type { BackendClient, BackendListener, BackendResponse } from '../backends/backend-client.ts';
 import type { Reply } from '../core/reply.ts';
-import { isReadMethod } from '../backends/backend-client.ts';
+import { isReadMethod } from '../core/method-kinds.ts';
 import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 import { compose, type Stage } from './compose.ts';
 

@@ -1,9 +1,11 @@
 import type { ApiCall, JsonObject, JsonValue } from '../core/api-call.ts';
 import type { Locator } from '../core/location.ts';
 import { dispatcherFault } from '../core/faults.ts';
+import { LOCATOR_TABLE, type FieldMeaning, type LocatorRow } from './locator-table.ts';
 
-/** Where PortaBilling methods nest the record they act on. */
-const NESTED = ['customer_info', 'account_info'] as const;
+/** How deep into params the search goes, and how many values it looks at: bounded work per call. */
+const MAX_DEPTH = 6;
+const MAX_NODES = 2000;
 
 function asId(v: JsonValue | undefined, field: string, call: ApiCall): number | undefined {
   if (v === undefined || v === null) return undefined;
@@ -18,42 +20,99 @@ function asKey(v: JsonValue | undefined): string | undefined {
   return undefined;
 }
 
-/**
- * The records a call's params name (SPEC §4.2 rule 5): `i_customer`, `i_account` at the top of
- * params or inside `customer_info` / `account_info`; for lookups (`get_*`), customer
- * `login`/`name`/`refnum` on the Customer service and account `id`/`login` on the Account service.
- * Keys are ignored when an id is present: the id is authoritative.
- */
-export function findLocators(call: ApiCall): Locator[] {
-  const out: Locator[] = [];
-  const params = call.params;
-  idsIn(params, 'params', call, out);
-  for (const key of NESTED) {
-    const nested = params[key];
-    if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) idsIn(nested, `params.${key}`, call, out);
+const isObject = (v: JsonValue | undefined): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The rows of the table that apply to a call, found once per service/method and cached. */
+const rowsCache = new Map<string, readonly LocatorRow[]>();
+function rowsFor(call: ApiCall): readonly LocatorRow[] {
+  const k = `${call.service}/${call.method}`;
+  let rows = rowsCache.get(k);
+  if (rows === undefined) {
+    rows = LOCATOR_TABLE.filter((r) => (r.service === '*' || r.service === call.service) && (r.method === '*' || r.method === call.method) && !(r.unless ?? []).includes(call.method));
+    if (rowsCache.size < 10_000) rowsCache.set(k, rows);
   }
-  if (out.length > 0 || !call.method.startsWith('get_')) return out;
-  const keys = call.service === 'Customer' ? CUSTOMER_KEYS : call.service === 'Account' ? ACCOUNT_KEYS : [];
-  for (const [field, key] of keys) {
-    const v = asKey(params[field]);
-    if (v !== undefined && !out.some((l) => l.kind === 'key' && l.key === key && l.value === v)) out.push({ kind: 'key', key, value: v });
-  }
-  return out;
+  return rows;
 }
 
-const CUSTOMER_KEYS = [['login', 'customer-login'], ['name', 'customer-name'], ['refnum', 'customer-refnum']] as const;
-const ACCOUNT_KEYS = [['id', 'account-id'], ['login', 'account-login']] as const;
+function same(a: Locator, b: Locator): boolean {
+  switch (a.kind) {
+    case 'customer': return b.kind === 'customer' && a.iCustomer === b.iCustomer;
+    case 'account': return b.kind === 'account' && a.iAccount === b.iAccount;
+    case 'key': return b.kind === 'key' && a.key === b.key && a.value === b.value;
+    case 'owned': return b.kind === 'owned' && a.owned === b.owned && a.id === b.id;
+  }
+}
 
-/** Adds the i_customer / i_account a scope names, each record once (no closure or Set per call). */
-function idsIn(scope: JsonObject, where: string, call: ApiCall, out: Locator[]): void {
-  if (scope.i_customer !== undefined) {
-    const ic = asId(scope.i_customer, `${where}.i_customer`, call);
-    if (ic !== undefined && !out.some((l) => l.kind === 'customer' && l.iCustomer === ic)) out.push({ kind: 'customer', iCustomer: ic });
+function add(out: Locator[], l: Locator): void {
+  for (const x of out) if (same(x, l)) return;
+  out.push(l);
+}
+
+function locatorOf(meaning: FieldMeaning, value: JsonValue, where: string, call: ApiCall): Locator | undefined {
+  switch (meaning.names) {
+    case 'customer': {
+      const id = asId(value, where, call);
+      return id === undefined ? undefined : { kind: 'customer', iCustomer: id };
+    }
+    case 'account': {
+      const id = asId(value, where, call);
+      return id === undefined ? undefined : { kind: 'account', iAccount: id };
+    }
+    case 'owned': {
+      const id = asId(value, where, call);
+      return id === undefined ? undefined : { kind: 'owned', owned: meaning.owned, id };
+    }
+    case 'key': {
+      const v = asKey(value);
+      return v === undefined ? undefined : { kind: 'key', key: meaning.key, value: v };
+    }
   }
-  if (scope.i_account !== undefined) {
-    const ia = asId(scope.i_account, `${where}.i_account`, call);
-    if (ia !== undefined && !out.some((l) => l.kind === 'account' && l.iAccount === ia)) out.push({ kind: 'account', iAccount: ia });
-  }
+}
+
+/** Walks params (objects and arrays, bounded) and collects what the rows' fields name. */
+function collect(call: ApiCall, rows: readonly LocatorRow[], out: { ids: Locator[]; others: Locator[] }): void {
+  let nodes = 0;
+  const visit = (scope: JsonObject, path: string, structName: string, depth: number): void => {
+    for (const field in scope) {
+      if (++nodes > MAX_NODES) return;
+      const value = scope[field]!;
+      for (const row of rows) {
+        const meaning = row.fields[field];
+        if (meaning === undefined) continue;
+        if (row.where !== undefined && !row.where.includes(structName)) continue;
+        if (row.when !== undefined) {
+          const v = call.params[row.when.field];
+          if (!row.when.values.includes(typeof v === 'string' ? v : undefined)) continue;
+        }
+        const l = locatorOf(meaning, value, `${path}${field}`, call);
+        if (l !== undefined) add(l.kind === 'customer' || l.kind === 'account' ? out.ids : out.others, l);
+      }
+      if (depth >= MAX_DEPTH || value === null || typeof value !== 'object') continue;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length && nodes <= MAX_NODES; i++) {
+          const item = value[i];
+          if (isObject(item)) visit(item, `${path}${field}[${i}].`, field, depth + 1);
+        }
+      } else {
+        visit(value, `${path}${field}.`, field, depth + 1);
+      }
+    }
+  };
+  visit(call.params, 'params.', '', 0);
+}
+
+/**
+ * The records a call's params name (SPEC §4.2 rule 5), by the locator table: customer and account
+ * ids in any struct; lookup keys and owned-record ids (an invoice, a DID…) only when no customer
+ * or account id is named: the id is authoritative. Each record once.
+ */
+export function findLocators(call: ApiCall): Locator[] {
+  const out = { ids: [] as Locator[], others: [] as Locator[] };
+  collect(call, rowsFor(call), out);
+  if (out.ids.length > 0) return out.ids;
+  // Owned ids before keys: an id names one record, a key may be ambiguous.
+  out.others.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'owned' ? -1 : 1));
+  return out.others;
 }
 
 /** The i_env a call names (params first, then auth_info), if any. */

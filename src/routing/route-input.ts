@@ -17,6 +17,8 @@ export interface RouterConfig {
   listMerge: ReadonlySet<string>;
   broadcastServices: ReadonlySet<string>;
   paging: PagingMode;
+  /** A write naming no placeable record: `refuse` (strict, default) or run in the `context`. */
+  unroutableWrites: 'refuse' | 'context';
 }
 
 /** Everything the router decides from; the pipeline's locate stage resolves locations before it. */

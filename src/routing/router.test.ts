@@ -13,6 +13,7 @@ const CONFIG: RouterConfig = {
   listMerge: new Set(['Customer/get_customer_list', 'Account/get_account_list']),
   broadcastServices: new Set(['Voicemail', 'AutoAttendant']),
   paging: 'per-system',
+  unroutableWrites: 'context',
 };
 
 function apiCall(serviceMethod: string, params: JsonObject = {}, extra: Partial<ApiCall> = {}): ApiCall {
@@ -102,6 +103,17 @@ const ROWS: Row[] = [
   { name: 'env: an i_env of the source switches back', call: apiCall('Product/get_product_list'), session: ADMIN_IN_TARGET, env: 3, expect: { kind: 'single', system: 'source', rule: 'env-switch', switchContext: true } },
   { name: 'env: an i_env of neither system is ignored', call: apiCall('Product/get_product_list', { i_env: 99 }), session: ADMIN_IN_TARGET, env: 99, expect: { kind: 'single', system: 'target', rule: 'context' } },
 
+  // Strict writes (routing.unroutableWrites: refuse), before rule 7.
+  { name: 'strict: an admin write naming nothing is refused', call: apiCall('Account/update_account', { account_info: { blocked: 'Y' } }), session: ADMIN, config: { unroutableWrites: 'refuse' }, expect: { refuse: DispatcherFaultCode.unroutableWrite } },
+  { name: 'strict: a write naming a record neither system holds is refused', call: apiCall('Invoice/void_invoice', { i_invoice: 5 }), session: ADMIN, locations: [{ locator: { kind: 'owned', owned: 'invoice', id: 5 }, location: undefined }], config: { unroutableWrites: 'refuse' }, expect: { refuse: DispatcherFaultCode.unroutableWrite } },
+  { name: 'strict: a reseller write naming nothing is refused', call: apiCall('Account/add_alias', { alias_info: { id: 'a' } }, { realm: 'reseller' }), session: { ...ADMIN, realm: 'reseller' }, config: { unroutableWrites: 'refuse' }, expect: { refuse: DispatcherFaultCode.unroutableWrite } },
+  { name: 'strict: the same write with an i_env runs there', call: apiCall('Account/update_account', { i_env: 8, account_info: { blocked: 'Y' } }), session: ADMIN, env: 8, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'env-switch', switchContext: true } },
+  { name: 'strict: a read naming nothing still runs in the context', call: apiCall('Account/get_alias_list', {}), session: ADMIN_IN_TARGET, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'context' } },
+  { name: 'strict: a configuration write runs in the context', call: apiCall('Product/update_product', { product_info: { i_product: 1, name: 'x' } }), session: ADMIN_IN_TARGET, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'context' } },
+  { name: 'strict: a write naming a placed customer is routed, not refused', call: apiCall('Customer/update_customer', { customer_info: { i_customer: 2 } }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }], config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 2 } },
+  { name: 'strict: a retail write goes to its pinned system', call: apiCall('Account/update_account', {}, { realm: 'account' }), session: RETAIL_NO_ID, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'retail' } },
+  { name: 'strict off: the write runs in the context', call: apiCall('Account/update_account', { account_info: { blocked: 'Y' } }), session: ADMIN_IN_TARGET, config: { unroutableWrites: 'context' }, expect: { kind: 'single', system: 'target', rule: 'context' } },
+
   // Rule 7: context.
   { name: 'context: a call naming nothing runs in the source context by default', call: apiCall('Generic/get_version'), session: ADMIN, expect: { kind: 'single', system: 'source', rule: 'context' } },
   { name: 'context: a call naming nothing runs in the session\'s target context', call: apiCall('CustomerClass/update_customer_class', { customer_class_info: { i_customer_class: 1 } }), session: ADMIN_IN_TARGET, expect: { kind: 'single', system: 'target', rule: 'context' } },
@@ -169,11 +181,27 @@ describe('findLocators() finds the records a call names', () => {
     ['account login for an Account lookup', apiCall('Account/get_account_info', { login: 'alice' }), [{ kind: 'key', key: 'account-login', value: 'alice' }]],
     ['a numeric account id as a key', apiCall('Account/get_account_info', { id: 15551230001 }), [{ kind: 'key', key: 'account-id', value: '15551230001' }]],
     ['no keys when an id is present (the id is authoritative)', apiCall('Customer/get_customer_info', { i_customer: 3, login: 'other' }), [cust(3)]],
-    ['no keys for a method that is not a lookup', apiCall('Customer/update_customer', { login: 'john.doe' }), []],
+    ['customer login on a write of the Customer service', apiCall('Customer/update_customer', { login: 'john.doe' }), [{ kind: 'key', key: 'customer-login', value: 'john.doe' }]],
+    ['no keys on the method that creates the record they describe', apiCall('Customer/add_customer', { customer_info: { login: 'new.one', name: 'New' } }), []],
+    ['no account keys on add_account', apiCall('Account/add_account', { account_info: { id: '15550001111' } }), []],
     ['no account keys on the Customer service', apiCall('Customer/get_customer_info', { id: '15551230001' }), []],
     ['no customer keys on the Account service', apiCall('Account/get_account_info', { name: 'John Doe', refnum: 'R1' }), []],
     ['no keys on other services', apiCall('Subscription/get_subscription_list', { login: 'john.doe' }), []],
-    ['no keys nested in customer_info', apiCall('Customer/get_customer_info', { customer_info: { login: 'john.doe' } }), []],
+    ['customer keys nested in customer_info', apiCall('Customer/get_customer_info', { customer_info: { login: 'john.doe' } }), [{ kind: 'key', key: 'customer-login', value: 'john.doe' }]],
+    ['account keys nested in account_info', apiCall('Account/update_account', { account_info: { id: '15551230001' } }), [{ kind: 'key', key: 'account-id', value: '15551230001' }]],
+    ['no keys nested in another struct', apiCall('Customer/update_customer', { custom_fields: { login: 'john.doe' } }), []],
+    ['i_master_account inside alias_info (Account/add_alias)', apiCall('Account/add_alias', { alias_info: { i_master_account: 11, id: 'alias-1' } }), [acct(11)]],
+    ['a top-level i_master_account (DID/assign_did_to_account)', apiCall('DID/assign_did_to_account', { i_did_number: 40, i_master_account: 11 }), [acct(11)]],
+    ['i_parent of a customer names its parent customer', apiCall('Customer/add_customer', { customer_info: { i_parent: 7, login: 'sub' } }), [cust(7)]],
+    ['no i_parent outside the Customer service', apiCall('Product/update_product', { product_info: { i_parent: 7 } }), []],
+    ['an id at any depth (arrays of structs too)', apiCall('Account/update_accounts', { accounts: [{ account_info: { i_account: 3 } }, { account_info: { i_account: 5 } }] }), [acct(3), acct(5)]],
+    ['AccessControl id as the account id when sent to an account', apiCall('AccessControl/create_otp', { send_to: 'account', id: '15551230001' }), [{ kind: 'key', key: 'account-id', value: '15551230001' }]],
+    ['AccessControl id as the customer login when sent to a customer', apiCall('AccessControl/create_otp', { send_to: 'customer', id: 'john.doe' }), [{ kind: 'key', key: 'customer-login', value: 'john.doe' }]],
+    ['an owned invoice id', apiCall('Invoice/get_invoice_info', { i_invoice: 77 }), [{ kind: 'owned', owned: 'invoice', id: 77 }]],
+    ['an owned DID number id', apiCall('DID/release_did_from_account', { i_did_number: 40 }), [{ kind: 'owned', owned: 'did', id: 40 }]],
+    ['an owned UA id nested in ua_info', apiCall('UA/update_ua', { ua_info: { i_ua: 9 } }), [{ kind: 'owned', owned: 'ua', id: 9 }]],
+    ['no owned ids when a customer id is named (the customer is authoritative)', apiCall('Invoice/get_invoice_info', { i_invoice: 77, i_customer: 5 }), [cust(5)]],
+    ['owned ids before keys', apiCall('Customer/get_customer_info', { login: 'x', i_invoice: 2 }), [{ kind: 'owned', owned: 'invoice', id: 2 }, { kind: 'key', key: 'customer-login', value: 'x' }]],
     ['no key for an empty string', apiCall('Customer/get_customer_info', { login: '' }), []],
     ['nothing in an empty call', apiCall('Generic/get_version'), []],
   ];
@@ -190,13 +218,14 @@ describe('findLocators() finds the records a call names', () => {
     ['an object i_account', { i_account: { x: 1 } }],
     ['a bad id nested in customer_info', { customer_info: { i_customer: 'x1' } }],
     ['a bad id nested in account_info', { account_info: { i_account: -5 } }],
+    ['a bad i_master_account nested in alias_info', { alias_info: { i_master_account: 'x' } }],
   ];
   for (const [what, params] of bad) {
     test(`refuses ${what} with a clear bad-request fault`, () => {
       assert.throws(() => findLocators(apiCall('Customer/get_customer_info', params)), (err: unknown) => {
         assert.ok(err instanceof ApiFault);
         assert.equal(err.faultcode, DispatcherFaultCode.badRequest);
-        assert.match(err.faultstring, /i_(customer|account)/);
+        assert.match(err.faultstring, /i_(customer|account|master_account)/);
         return true;
       });
     });

@@ -6,10 +6,11 @@ import { broadcastRule } from './rules/broadcast-rule.ts';
 import { mergeRule } from './rules/merge-rule.ts';
 import { locatorRule } from './rules/locator-rule.ts';
 import { envRule } from './rules/env-rule.ts';
+import { strictWriteRule } from './rules/strict-write-rule.ts';
 import { contextRule } from './rules/context-rule.ts';
 
-/** SPEC §4.2, in order: the first rule that returns a plan wins. */
-const RULES = [sessionRule, retailRule, broadcastRule, mergeRule, locatorRule, envRule] as const;
+/** SPEC §4.2, in order: the first rule that returns a plan wins (strict writes refused before rule 7). */
+const RULES = [sessionRule, retailRule, broadcastRule, mergeRule, locatorRule, envRule, strictWriteRule] as const;
 
 /** Decides what to do with a call. Pure: no I/O, same input → same plan. */
 export function route(input: RouteInput): Plan {

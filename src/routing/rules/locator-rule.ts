@@ -1,11 +1,8 @@
 import { dispatcherFault } from '../../core/faults.ts';
 import type { SystemName } from '../../core/api-call.ts';
+import { describeLocator as describe } from '../../core/location.ts';
 import type { Plan } from '../plan.ts';
 import type { RouteInput } from '../route-input.ts';
-
-function describe(l: RouteInput['locations'][number]['locator']): string {
-  return l.kind === 'customer' ? `i_customer ${l.iCustomer}` : l.kind === 'account' ? `i_account ${l.iAccount}` : `${l.key} ${JSON.stringify(l.value)}`;
-}
 
 /**
  * Rule 5: a call naming a customer or account goes to that record's location. A record being
