@@ -48,11 +48,43 @@ describe('location resolver', () => {
     assert.deepEqual(await r.resolve({ kind: 'account', iAccount: 33 }), { system: 'target', state: 'active', iCustomer: 12, resolvedBy: 'parity' });
   });
 
-  it('a key has no parity: entry, else no location (the call runs in the session context)', async () => {
+  it('a key has no parity: entry, else (with no way to ask the systems) no location', async () => {
     const directory = new MemoryDirectory({ records: [{ iCustomer: 3, system: 'target', login: 'john' }] });
     const r = createLocationResolver({ directory });
     assert.deepEqual(await r.resolve({ kind: 'key', key: 'customer-login', value: 'john' }), { system: 'target', state: 'active', iCustomer: 3, resolvedBy: 'directory' });
     assert.equal(await r.resolve({ kind: 'key', key: 'customer-login', value: 'jane' }), undefined);
+  });
+
+  it('in assume-source mode an unknown key is asked of both systems and remembered (a key has no parity to guess by)', async () => {
+    const directory = new MemoryDirectory();
+    const r = createLocationResolver({ directory });
+    const discover = counting({ system: 'target', iCustomer: 21 });
+    assert.deepEqual(await r.resolve({ kind: 'key', key: 'customer-login', value: 'made.on.target' }, discover), { system: 'target', state: 'active', iCustomer: 21, resolvedBy: 'discovered' });
+    assert.deepEqual(await r.resolve({ kind: 'key', key: 'customer-login', value: 'made.on.target' }, discover), { system: 'target', state: 'active', iCustomer: 21, resolvedBy: 'directory' });
+    assert.equal(discover.calls.length, 1);
+    assert.equal(await r.resolve({ kind: 'key', key: 'customer-login', value: 'nobody' }, counting(undefined)), undefined, 'a key neither system holds names no location');
+  });
+
+  it('an owned record follows the owner the directory knows, and the owner\'s moves', async () => {
+    const directory = new MemoryDirectory({ records: [{ iCustomer: 23, system: 'source', accounts: [230] }] });
+    const owners = new Map<string, { iCustomer: number; iAccount?: number }>([['invoice:5', { iCustomer: 23 }], ['did:7', { iCustomer: 23, iAccount: 230 }]]);
+    const withOwners = Object.assign(directory, {
+      getOwner: async (kind: string, id: number) => owners.get(`${kind}:${id}`),
+      putOwned: async (kind: string, id: number, owner: { iCustomer: number; iAccount?: number }) => { owners.set(`${kind}:${id}`, owner); },
+    });
+    const r = createLocationResolver({ directory: withOwners });
+    const never = counting(undefined);
+    assert.deepEqual(await r.resolve({ kind: 'owned', owned: 'invoice', id: 5 }, never), { system: 'source', state: 'active', iCustomer: 23, resolvedBy: 'directory' });
+    await directory.beginMove(23, 'source');
+    await directory.commitMove(23, 'target');
+    assert.equal((await r.resolve({ kind: 'owned', owned: 'did', id: 7 }, never))?.system, 'target');
+    assert.equal(never.calls.length, 0);
+    // Unknown: asked of both systems (whatever unknownOdd says), the owner remembered.
+    const discover = counting({ system: 'target', iCustomer: 23 });
+    assert.equal((await r.resolve({ kind: 'owned', owned: 'invoice', id: 9 }, discover))?.system, 'target');
+    assert.deepEqual(owners.get('invoice:9'), { iCustomer: 23 });
+    assert.equal(await r.resolve({ kind: 'owned', owned: 'invoice', id: 10 }, counting(undefined)), undefined, 'an owned id neither system holds names no location (no parity)');
+    assert.equal(await r.resolve({ kind: 'owned', owned: 'invoice', id: 10 }), undefined, 'and without a way to ask, none either');
   });
 
   it('discover mode asks once for an odd customer and stores the answer', async () => {

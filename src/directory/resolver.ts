@@ -73,8 +73,8 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
     }
   }
 
-  async function unknown(locator: Locator, discover: Discoverer | undefined, iCustomer?: number): Promise<Location | undefined> {
-    if (mode === 'discover' && discover !== undefined) {
+  async function unknown(locator: Locator, discover: Discoverer | undefined, iCustomer?: number, always = false): Promise<Location | undefined> {
+    if ((mode === 'discover' || always) && discover !== undefined) {
       const found = await discover(locator).catch((err: unknown) => {
         throw isApiFault(err) ? err : dispatcherFault('backendUnavailable', `Cannot discover where ${describe(locator)} lives: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
       });
@@ -126,10 +126,11 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
     if (locator.kind === 'owned') return owned(locator, discover);
     const target = await d.findKey(locator.key, locator.value);
     if (target !== undefined) return customer(target.iCustomer, { kind: 'customer', iCustomer: target.iCustomer }, discover);
-    // A key has no parity, and assume-source is a rule for odd ids (SPEC §4.3): an unknown key
-    // names no location, so the call runs in the session's context (where an i_env can send it).
-    if (mode !== 'discover') return undefined;
-    return unknown(locator, discover);
+    // A key has no parity, and assume-source is a rule for odd ids (SPEC §4.3): a key the
+    // directory does not know is asked of both systems and remembered (a customer created on the
+    // target behind the dispatcher's back has keys too); without a way to ask, it names no location.
+    if (discover === undefined) return undefined;
+    return unknown(locator, discover, undefined, true);
   }
 
   return {
