@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Duplex, Readable } from 'node:stream';
 import type { Realm } from '../core/api-call.ts';
 import type { CallPipeline } from '../execution/pipeline.ts';
@@ -13,7 +12,8 @@ import { readBody } from './body-limit.ts';
 import { decodeRestRequest, encodeRestFault, type RestRequest } from './rest-codec.ts';
 import type { LeanReply, LeanRequest, LeanRoutes } from '../http/lean-server.ts';
 import { encodeSoapFault } from '../soap/soap-reply.ts';
-import type { ClientAddress } from '../core/client-address.ts';
+import { ClientAddress } from '../core/client-address.ts';
+import { requestIdOf } from '../core/request-id.ts';
 
 /** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
 export interface SoapFront {
@@ -31,17 +31,6 @@ export interface ApiHandlerDeps {
   bodyLimit: number;
   soap?: SoapFront;
   apiDocs?: (req: IncomingMessage, res: ServerResponse, ctx: { realm: Realm; requestId: string }) => Promise<number>;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
-
-export function requestIdOf(headers: Record<string, string | string[] | undefined>): string {
-  const given = headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-export function clientIpOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? '';
 }
 
 export async function writeReply(res: ServerResponse, reply: Reply, requestId: string): Promise<void> {
@@ -131,6 +120,7 @@ export interface ApiHandler {
  */
 export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandlerDeps): ApiHandler {
   const listener = portasip ? 'portasip' : realm;
+  const clientAddress = deps.clientAddress ?? new ClientAddress([]);
   // Series resolved once per (plan kind, status) and per system: no label sorting per call.
   const callSeries = new Map<string, CounterSeries>();
   const systemSeries = new Map<string, CounterSeries>();
@@ -204,7 +194,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
       const requestId = requestIdOf(req.headers);
       const r = record(requestId);
       try {
-        const clientIp = deps.clientAddress?.ofPeer(req.remoteAddress, req.headers['x-forwarded-for']) ?? req.remoteAddress;
+        const clientIp = clientAddress.ofPeer(req.remoteAddress, req.headers['x-forwarded-for']);
         refuseAddress(clientIp);
         const reply = await restCall(req.method, req.url, req.headers, req.body, clientIp, r);
         const headers = reply.headers;
@@ -222,7 +212,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
   const node = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = requestIdOf(req.headers);
     const r = record(requestId);
-    const clientIp = deps.clientAddress?.of(req) ?? clientIpOf(req);
+    const clientIp = clientAddress.of(req);
     const url = req.url ?? '/';
     const path = pathOf(url);
     const soap = isSoap(path);

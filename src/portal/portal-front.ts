@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DispatcherConfig } from '../config/config.ts';
@@ -12,7 +11,9 @@ import { backendLogin, backendLogout } from '../backends/backend-sessions.ts';
 import { LoginThrottle } from '../execution/login-throttle.ts';
 import { ApiFault } from '../core/faults.ts';
 import { OriginPools } from './origin-pools.ts';
-import { clientIpOf, isHopByHop, requestIdOf } from './proxy-headers.ts';
+import { isHopByHop } from './proxy-headers.ts';
+import { requestIdOf } from '../core/request-id.ts';
+import { ClientAddress } from '../core/client-address.ts';
 import { BINDING_COOKIE, BindingCookies, cookieHeaderWithout, cookieValue, type PortalBinding } from './binding-cookie.ts';
 import { readAutoLoginClaims } from './auto-login-claims.ts';
 import { loginPageHtml, type PortalMessage } from './login-page.ts';
@@ -80,6 +81,9 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
   const { config, resolver, backends, logger } = deps;
   const cookies = new BindingCookies(config.sessions.secret);
   const pools = new OriginPools(config);
+  // The same client address as the API's (X-Forwarded-For from trusted proxies only): the login
+  // throttle and the logs count the browser, not the load balancer.
+  const clientAddress = new ClientAddress(config.security.trustedProxies);
   const throttle = new LoginThrottle(config.security.loginFailures.max, config.security.loginFailures.windowSeconds);
   const bases: Partial<Record<SystemName, PortalOrigin>> = {};
   for (const s of SYSTEMS) {
@@ -285,8 +289,8 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
     async handle(req, res) {
       const c: Ctx = {
         req, res,
-        requestId: requestIdOf(req.headers, randomUUID),
-        clientIp: clientIpOf(req.socket.remoteAddress),
+        requestId: requestIdOf(req.headers),
+        clientIp: clientAddress.of(req),
         tls: (req.socket as TLSSocket).encrypted === true,
       };
       res.setHeader('x-request-id', c.requestId);

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { SystemName } from '../core/api-call.ts';
 import type { Logger } from '../core/logger.ts';
 import { OriginPools } from '../portal/origin-pools.ts';
-import { clientIpOf, requestIdOf } from '../portal/proxy-headers.ts';
+import { requestIdOf } from '../core/request-id.ts';
+import { ClientAddress } from '../core/client-address.ts';
 import { validateProvisioningTarget } from './provisioning-path.ts';
 
 /** Request headers a phone's fetch carries to the backend (conditional requests, identity). */
@@ -37,13 +37,15 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
 export function createProvisioningFront(o: { config: DispatcherConfig; logger: Logger }): ProvisioningFront {
   const { config, logger } = o;
   const pools = new OriginPools(config);
+  // Behind a load balancer the phone's address is in X-Forwarded-For, believed only from trusted proxies.
+  const clientAddress = new ClientAddress(config.security.trustedProxies);
   const order: SystemName[] = config.provisioning.fallbackToSource ? ['target', 'source'] : ['target'];
 
   const fetchFrom = async (system: SystemName, req: IncomingMessage, path: string, requestId: string): Promise<UndiciDispatcher.ResponseData | undefined> => {
     const base = config.systems[system].urls.provisioning;
     if (base === undefined) return undefined;
     const url = new URL(base);
-    const headers: Record<string, string> = { 'x-request-id': requestId, 'x-forwarded-for': clientIpOf(req.socket.remoteAddress) };
+    const headers: Record<string, string> = { 'x-request-id': requestId, 'x-forwarded-for': clientAddress.of(req) };
     for (const name of FORWARDED_REQUEST) {
       const v = req.headers[name];
       if (typeof v === 'string') headers[name] = v;
@@ -53,7 +55,7 @@ export function createProvisioningFront(o: { config: DispatcherConfig; logger: L
 
   return {
     async handle(req, res) {
-      const requestId = requestIdOf(req.headers, randomUUID);
+      const requestId = requestIdOf(req.headers);
       res.setHeader('x-request-id', requestId);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         req.resume();
@@ -63,7 +65,7 @@ export function createProvisioningFront(o: { config: DispatcherConfig; logger: L
       req.resume();
       const target = validateProvisioningTarget(req.url ?? '');
       if (!target.ok) {
-        logger.warn('provisioning path refused', { reason: target.reason, requestId, client: clientIpOf(req.socket.remoteAddress) });
+        logger.warn('provisioning path refused', { reason: target.reason, requestId, client: clientAddress.of(req) });
         plain(res, 400, `Bad provisioning path: ${target.reason}`);
         return;
       }

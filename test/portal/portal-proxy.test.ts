@@ -198,3 +198,17 @@ test('logout ends the system session and the binding', async (t) => {
   const home = await b.go('/home');
   assert.equal(home.status, 303);
 });
+
+test('behind a trusted proxy the portal throttles each browser by its X-Forwarded-For address, not the proxy\'s', async (t) => {
+  const stack = await startStack(t, { config: { security: { loginFailures: { max: 1, windowSeconds: 60 }, trustedProxies: ['127.0.0.1'] } } });
+  const portal = stack.dispatcher.urls.portal!;
+  const attempt = (client: string, loginName: string) =>
+    new Browser(portal).go('/login', { form: { login: loginName, password: 'wrong', realm: 'customer' }, headers: { 'x-forwarded-for': client } });
+  // Five failures from one browser (five logins: the per-login limit is 1) reach its per-address limit.
+  for (let i = 0; i < 5; i++) assert.equal((await attempt('198.51.100.7', `nobody-${i}`)).status, 401);
+  const blocked = await attempt('198.51.100.7', 'nobody-else');
+  assert.equal(blocked.status, 429);
+  assert.match(blocked.body, /data-code="throttled"/);
+  // Another browser behind the same proxy is not blocked by them.
+  assert.equal((await attempt('198.51.100.8', 'nobody-else')).status, 401);
+});
