@@ -16,7 +16,7 @@ export interface BackendRequest {
   system: SystemName;
   listener: BackendListener;
   path: string;
-  body: string;
+  body: string | Buffer;
   accessToken?: string;
   requestId: string;
   /** A read may be retried once on a connection failure; a write never is. */

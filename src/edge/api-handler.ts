@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { Realm } from '../core/api-call.ts';
 import type { CallPipeline } from '../execution/pipeline.ts';
+import type { RawRequestBody } from '../execution/raw-request-body.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
 import type { Logger } from '../core/logger.ts';
 import type { CounterSeries, Metrics } from '../core/metrics.ts';
@@ -167,10 +168,11 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
   };
   /** A REST call, whichever server read it; the reply is the client's, not yet written. */
   const restCall = async (method: string, url: string, headers: RestRequest['headers'], body: Buffer, clientIp: string, r: CallRecord): Promise<Reply> => {
-    const { call, rawParams } = decodeRestRequest({ method, url, headers, body, clientIp, requestId: r.requestId }, realm, portasip);
+    const { call, rawParams, multipart } = decodeRestRequest({ method, url, headers, body, clientIp, requestId: r.requestId }, realm, portasip);
     r.service = call.service;
     r.method = call.method;
-    const raw = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : rawParams === undefined ? {} : { rawParams };
+    const raw: RawRequestBody = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : rawParams === undefined ? {} : { rawParams };
+    if (multipart !== undefined) raw.multipart = multipart;
     const reply = await deps.pipeline.execute(call, raw);
     r.status = reply.status;
     r.plan = reply.plan;

@@ -1,6 +1,6 @@
 import type { ApiCall, CallCredentials, JsonObject, Realm, RequestStyle } from '../core/api-call.ts';
 import { dispatcherFault, type ApiFault } from '../core/faults.ts';
-import { parseMultipartFields } from './multipart.ts';
+import { parseMultipart } from './multipart.ts';
 
 /** What the REST codec needs of an HTTP request (already read within the body limit). */
 export interface RestRequest {
@@ -19,6 +19,8 @@ export interface DecodedRest {
    * its params bytes unchanged (saves a re-serialisation on the hot path).
    */
   rawParams?: string;
+  /** A multipart upload with file parts, to forward as multipart (see MultipartBody.forBackend). */
+  multipart?: { contentType: string; body: Buffer };
 }
 
 const PATH = /^\/rest\/([A-Za-z][A-Za-z0-9_]{0,63})\/([A-Za-z][A-Za-z0-9_]{0,127})(?:\/([^/]*)\/([^/]*))?\/?$/;
@@ -91,6 +93,7 @@ export function decodeRestRequest(req: RestRequest, realm: Realm, portasip: bool
   let params: JsonObject;
   let authInfo: JsonObject = {};
   let rawParams: string | undefined;
+  let multipart: DecodedRest['multipart'];
 
   if (pathParams !== undefined) {
     style = 'path';
@@ -118,7 +121,10 @@ export function decodeRestRequest(req: RestRequest, realm: Realm, portasip: bool
     let fields: Map<string, string>;
     if (contentType.startsWith('multipart/form-data')) {
       style = 'multipart';
-      fields = parseMultipartFields(req.body, header(req.headers, 'content-type') ?? '');
+      const contentTypeHeader = header(req.headers, 'content-type') ?? '';
+      const mp = parseMultipart(req.body, contentTypeHeader);
+      fields = mp.fields;
+      if (mp.forBackend !== undefined) multipart = { contentType: contentTypeHeader, body: mp.forBackend };
     } else {
       style = 'form';
       fields = new Map(new URLSearchParams(req.body.toString('utf8')));
@@ -135,7 +141,9 @@ export function decodeRestRequest(req: RestRequest, realm: Realm, portasip: bool
     credentials: credentialsFrom(authInfo, bearer),
     style, portasip, clientIp: req.clientIp, requestId: req.requestId,
   };
-  return rawParams === undefined ? { call } : { call, rawParams };
+  const out: DecodedRest = rawParams === undefined ? { call } : { call, rawParams };
+  if (multipart !== undefined) out.multipart = multipart;
+  return out;
 }
 
 /** Serialises a fault as PortaBilling does: HTTP 500 (or the fault's status), JSON faultcode/faultstring. */

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import { ApiFault, dispatcherFault } from '../core/faults.ts';
-import { backendBody, type RawRequestBody } from './raw-request-body.ts';
+import { backendPayload, type RawRequestBody } from './raw-request-body.ts';
 import type { SystemCaller } from './system-call.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
 
@@ -40,7 +40,7 @@ const isNotFound = (f: ApiFault) => /not_?found/i.test(f.faultcode);
 export async function broadcast(args: BroadcastArgs): Promise<Reply> {
   const systems = args.systems.filter((s) => args.session.backends[s] !== undefined);
   if (systems.length === 0) throw dispatcherFault('backendUnavailable', 'This session has no backend system');
-  const body = backendBody(args.call, args.raw);
+  const payload = backendPayload(args.call, args.raw);
   return new Promise<Reply>((resolve, reject) => {
     let pending = systems.length;
     let answered = false;
@@ -51,7 +51,7 @@ export async function broadcast(args: BroadcastArgs): Promise<Reply> {
       reject([...faults].sort((a, b) => rank(a) - rank(b))[0]);
     };
     for (const system of systems) {
-      args.callSystem({ call: args.call, session: args.session, system, body, plan: 'broadcast' }).then(
+      args.callSystem({ call: args.call, session: args.session, system, body: payload.body, ...(payload.contentType === undefined ? {} : { contentType: payload.contentType }), plan: 'broadcast' }).then(
         (reply) => {
           if (reply.status === 200 && !answered) {
             answered = true;

@@ -9,7 +9,7 @@ import type { SessionOps } from './session-ops.ts';
 import type { SystemCaller } from './system-call.ts';
 import { planOf, sessionOf } from './pipeline.ts';
 import { dispatcherFault } from '../core/faults.ts';
-import { backendBody } from './raw-request-body.ts';
+import { backendPayload } from './raw-request-body.ts';
 import { mergeLists } from './merge-list.ts';
 import { broadcast } from './broadcast.ts';
 
@@ -33,7 +33,9 @@ export function dispatcher(deps: DispatchDeps): (ctx: CallContext) => Promise<Re
     if (session.backends[system] === undefined) {
       throw dispatcherFault('backendUnavailable', `Cannot run ${call.service}/${call.method} on the ${system} system: this session has no ${system} session (it was unavailable at login); log in again`, { retryable: true });
     }
-    return deps.callSystem({ call, session, system, body: backendBody(call, ctx.raw), plan: PLAN_OF_RULE[rule] ?? `single:${rule}` });
+    const payload = backendPayload(call, ctx.raw);
+    const plan = PLAN_OF_RULE[rule] ?? `single:${rule}`;
+    return deps.callSystem(payload.contentType === undefined ? { call, session, system, body: payload.body, plan } : { call, session, system, body: payload.body, contentType: payload.contentType, plan });
   };
   return async (ctx) => {
     const plan = planOf(ctx);

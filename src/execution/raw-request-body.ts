@@ -6,6 +6,8 @@ export interface RawRequestBody {
   rawJsonBody?: Buffer;
   /** The params JSON text as the client sent it (form field or path segment). */
   rawParams?: string;
+  /** A multipart upload with file parts: forwarded as multipart, the client's auth_info part cut out. */
+  multipart?: { contentType: string; body: Buffer };
 }
 
 /**
@@ -13,8 +15,21 @@ export interface RawRequestBody {
  * Authorization header. The client's credentials (auth_info) are never forwarded.
  */
 export function backendBody(call: ApiCall, raw: RawRequestBody, override?: JsonObject): string {
+  if (raw.multipart !== undefined && override === undefined) throw new Error('a multipart upload has no JSON body: use backendPayload');
   if (override !== undefined) return JSON.stringify({ params: override });
   if (raw.rawJsonBody !== undefined) return raw.rawJsonBody.toString('utf8');
   if (raw.rawParams !== undefined && raw.rawParams.trim() !== '') return `{"params":${raw.rawParams}}`;
   return JSON.stringify({ params: call.params });
+}
+
+/** What a backend is sent: a JSON `{"params":…}` body, or a multipart upload as the client framed it. */
+export interface BackendPayload {
+  body: string | Buffer;
+  contentType?: string;
+}
+
+/** The payload of a call forwarded unchanged (a file upload keeps its parts; anything else goes as JSON). */
+export function backendPayload(call: ApiCall, raw: RawRequestBody): BackendPayload {
+  if (raw.multipart !== undefined) return { body: raw.multipart.body, contentType: raw.multipart.contentType };
+  return { body: backendBody(call, raw) };
 }

@@ -11,7 +11,9 @@ export interface SystemCall {
   readonly call: ApiCall;
   readonly session: DispatcherSession;
   readonly system: SystemName;
-  readonly body: string;
+  readonly body: string | Buffer;
+  /** Absent: JSON. */
+  readonly contentType?: string;
   /** For the call log. */
   readonly plan: string;
   /** Set by a stage that reads a successful reply: the reply comes back as text instead of streamed. */
@@ -63,7 +65,7 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
     if (backendSession === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${system} session`);
     const res = await backends.request({
       system, listener: listenerOf(call), path: backendPath(call), body: ctx.body, accessToken: backendSession.accessToken,
-      requestId: call.requestId, idempotent: isReadMethod(call.method),
+      requestId: call.requestId, idempotent: isReadMethod(call.method), ...(ctx.contentType === undefined ? {} : { contentType: ctx.contentType }),
     });
     if (res.status === 200 && ctx.wantText !== true) {
       return { status: 200, headers: passHeaders(res), body: res.body.buffered ?? res.body.stream(), plan: ctx.plan, systems: [system] };
