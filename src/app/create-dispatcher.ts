@@ -1,13 +1,14 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { hasOpsToken } from '../ops/ops-token.ts';
+import { withOpsToken } from '../ops/ops-token.ts';
+import { followMove } from '../execution/follow-move.ts';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { Realm } from '../core/api-call.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import type { DirectoryChange, LocationDirectory } from '../directory/location-directory.ts';
+import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../core/location.ts';
 import { REALMS } from '../core/api-call.ts';
 import { BackendClient } from '../backends/backend-client.ts';
@@ -112,7 +113,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
-    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) })),
+    withOpsToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) })),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(pipeline, { logger });
@@ -142,41 +143,9 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   };
 }
 
-/**
- * Applies a directory change to this node's holds: a customer now moving holds new calls and
- * drains the ones in flight; a move that ended releases the held calls. Remote changes carry only
- * the customer id, so the location is read again (the cache was invalidated before this runs).
- */
-export async function followMove(change: DirectoryChange, directory: LocationDirectory, holds: CutoverHolds, drainMs: number): Promise<void> {
-  const iCustomer = change.iCustomer;
-  if (iCustomer === undefined) return;
-  const loc = change.location ?? (await directory.getCustomer(iCustomer));
-  if (loc === undefined) return;
-  if (loc.state === 'moving') {
-    holds.markMoving(iCustomer);
-    await holds.drain(iCustomer, drainMs);
-  } else {
-    holds.release(iCustomer);
-  }
-}
-
 function toListener(h: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
   return (req: IncomingMessage, res: ServerResponse) => {
     h(req, res).catch(() => res.destroy());
-  };
-}
-
-/** Operator endpoints need the ops bearer token. */
-function withToken(token: string, route: OpsRoute): OpsRoute {
-  return async (req, res) => {
-    if (!(req.url ?? '').startsWith('/v1/')) return false;
-    if (!hasOpsToken(req, token)) {
-      const body = JSON.stringify({ faultcode: 'Server.Dispatcher.forbidden', faultstring: 'The ops API needs Authorization: Bearer <ops token>' });
-      res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return true;
-    }
-    return route(req, res);
   };
 }
 

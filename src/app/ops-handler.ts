@@ -4,7 +4,9 @@ import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { Metrics } from '../core/metrics.ts';
 
-export type OpsRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+import type { OpsRoute } from '../ops/ops-route.ts';
+
+export type { OpsRoute };
 
 export interface OpsHandlerDeps {
   sessions: SessionStore;
