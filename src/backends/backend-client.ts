@@ -23,6 +23,8 @@ export interface BackendRequest {
   idempotent: boolean;
   signal?: AbortSignal;
   contentType?: string;
+  /** Default POST (PortaBilling's API); the ESPF API uses every verb. */
+  method?: string;
 }
 
 
@@ -89,7 +91,8 @@ export class BackendClient {
     const pool = this.#pool(req.system, req.listener);
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await pool.request({ method: 'POST', path: req.path, headers, body: req.body, signal: req.signal });
+        const method = req.method ?? 'POST';
+        const res = await pool.request({ method, path: req.path, headers, body: method === 'GET' || method === 'HEAD' ? undefined : req.body, signal: req.signal });
         this.#mark(req.system, true);
         return { status: res.statusCode, headers: res.headers, body: res.body };
       } catch (err) {

@@ -12,7 +12,7 @@ export const SYSTEMS: readonly SystemName[] = ['source', 'target'];
 export type PagingMode = 'per-system' | 'exact';
 
 /** How the client framed its request; the reply is encoded back in the same style. */
-export type RequestStyle = 'form' | 'multipart' | 'json' | 'path' | 'soap';
+export type RequestStyle = 'form' | 'multipart' | 'json' | 'path' | 'soap' | 'espf';
 
 /** Credentials as the client presented them (any of them may be absent). */
 export interface CallCredentials {

@@ -11,6 +11,11 @@ export function isReadMethod(method: string): boolean {
   return false;
 }
 
+/** Whether a call only reads: by its method name, or for the ESPF API (method `GET /…`) by its HTTP verb. */
+export function isReadCall(call: { style: string; method: string }): boolean {
+  return call.style === 'espf' ? call.method.startsWith('GET ') || call.method.startsWith('HEAD ') : isReadMethod(call.method);
+}
+
 /**
  * Services whose records are configuration shared by both systems with the same ids (products,
  * classes, plans, tariffs…), not customer data: a write to them runs in the session's context

@@ -11,6 +11,7 @@ import type { ApiFault} from '../core/faults.ts';
 import { dispatcherFault, isApiFault } from '../core/faults.ts';
 import { readBody } from './body-limit.ts';
 import { decodeRestRequest, encodeRestFault, type RestRequest } from './rest-codec.ts';
+import { decodeEspfRequest, ESPF_PREFIX } from './espf-codec.ts';
 import type { LeanReply, LeanRequest, LeanRoutes } from '../http/lean-server.ts';
 import { encodeSoapFault } from '../soap/soap-reply.ts';
 import { ClientAddress } from '../core/client-address.ts';
@@ -184,13 +185,25 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     return q < 0 ? url : url.slice(0, q);
   };
   const isSoap = (path: string): boolean => deps.soap !== undefined && !portasip && deps.soap.handles(path);
+  const isEspf = (path: string): boolean => !portasip && path.startsWith(ESPF_PREFIX);
+  /** An ESPF call: any verb, routed like REST, forwarded to the backend's ESPF API. */
+  const espfCall = async (req: IncomingMessage, url: string, body: Buffer, clientIp: string, r: CallRecord): Promise<Reply> => {
+    const { call, raw } = decodeEspfRequest({ method: req.method ?? 'GET', url, headers: req.headers, body, clientIp, requestId: r.requestId }, realm);
+    r.service = call.service;
+    r.method = call.method;
+    const reply = await deps.pipeline.execute(call, raw);
+    r.status = reply.status;
+    r.plan = reply.plan;
+    r.systems = reply.systems;
+    return reply;
+  };
   const isDocs = (method: string, path: string): boolean => method === 'GET' && path.startsWith('/doc/api/') && !portasip && deps.apiDocs !== undefined;
 
   const lean: LeanRoutes = {
     accepts(method, url) {
       if (method === 'HEAD') return false;
       const path = pathOf(url);
-      return !isSoap(path) && !isDocs(method, path);
+      return !isSoap(path) && !isDocs(method, path) && !isEspf(path);
     },
     async serve(req: LeanRequest): Promise<LeanReply> {
       const requestId = requestIdOf(req.headers);
@@ -235,6 +248,10 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
         return;
       }
       const body = await readBody(req, deps.bodyLimit);
+      if (isEspf(path)) {
+        await writeReply(res, await espfCall(req, url, body, clientIp, r), requestId);
+        return;
+      }
       await writeReply(res, await restCall(req.method ?? 'GET', url, req.headers, body, clientIp, r), requestId);
     } catch (err) {
       const fault = asFault(err, r);

@@ -51,7 +51,7 @@ export async function broadcast(args: BroadcastArgs): Promise<Reply> {
       reject([...faults].sort((a, b) => rank(a) - rank(b))[0]);
     };
     for (const system of systems) {
-      args.callSystem({ call: args.call, session: args.session, system, body: payload.body, ...(payload.contentType === undefined ? {} : { contentType: payload.contentType }), plan: 'broadcast' }).then(
+      args.callSystem({ call: args.call, session: args.session, system, payload, plan: 'broadcast' }).then(
         (reply) => {
           if (reply.status === 200 && !answered) {
             answered = true;

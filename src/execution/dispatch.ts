@@ -33,9 +33,7 @@ export function dispatcher(deps: DispatchDeps): (ctx: CallContext) => Promise<Re
     if (session.backends[system] === undefined) {
       throw dispatcherFault('backendUnavailable', `Cannot run ${call.service}/${call.method} on the ${system} system: this session has no ${system} session (it was unavailable at login); log in again`, { retryable: true });
     }
-    const payload = backendPayload(call, ctx.raw);
-    const plan = PLAN_OF_RULE[rule] ?? `single:${rule}`;
-    return deps.callSystem(payload.contentType === undefined ? { call, session, system, body: payload.body, plan } : { call, session, system, body: payload.body, contentType: payload.contentType, plan });
+    return deps.callSystem({ call, session, system, payload: backendPayload(call, ctx.raw), plan: PLAN_OF_RULE[rule] ?? `single:${rule}` });
   };
   return async (ctx) => {
     const plan = planOf(ctx);

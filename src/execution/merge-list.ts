@@ -73,7 +73,7 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   const body = JSON.stringify({ params });
 
   const settled = await Promise.allSettled(systems.map(async (system): Promise<SystemList> => {
-    const reply = await args.callSystem({ call, session, system, body, plan: 'merge' });
+    const reply = await args.callSystem({ call, session, system, payload: { body }, plan: 'merge' });
     const raw = await readBody(reply.body);
     if (reply.status !== 200) {
       const text = typeof raw === 'string' ? raw : raw.toString('utf8');

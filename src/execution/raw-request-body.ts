@@ -8,6 +8,8 @@ export interface RawRequestBody {
   rawParams?: string;
   /** A multipart upload with file parts: forwarded as multipart, the client's auth_info part cut out. */
   multipart?: { contentType: string; body: Buffer };
+  /** An ESPF request, forwarded to the backend's ESPF API with its verb, path and body as they came. */
+  espf?: { method: string; path: string; body: Buffer; contentType?: string };
 }
 
 /**
@@ -26,10 +28,18 @@ export function backendBody(call: ApiCall, raw: RawRequestBody, override?: JsonO
 export interface BackendPayload {
   body: string | Buffer;
   contentType?: string;
+  /** ESPF: the verb and path on the backend (absent: POST to the call's REST path). */
+  method?: string;
+  path?: string;
 }
 
 /** The payload of a call forwarded unchanged (a file upload keeps its parts; anything else goes as JSON). */
 export function backendPayload(call: ApiCall, raw: RawRequestBody): BackendPayload {
+  if (raw.espf !== undefined) {
+    const p: BackendPayload = { body: raw.espf.body, method: raw.espf.method, path: raw.espf.path };
+    if (raw.espf.contentType !== undefined) p.contentType = raw.espf.contentType;
+    return p;
+  }
   if (raw.multipart !== undefined) return { body: raw.multipart.body, contentType: raw.multipart.contentType };
   return { body: backendBody(call, raw) };
 }

@@ -2,7 +2,8 @@ import type { ApiCall, SystemName } from '../core/api-call.ts';
 import type { DispatcherSession } from '../sessions/session.ts';
 import type { BackendClient, BackendListener, BackendResponse } from '../backends/backend-client.ts';
 import type { Reply } from '../core/reply.ts';
-import { isReadMethod } from '../core/method-kinds.ts';
+import { isReadCall } from '../core/method-kinds.ts';
+import type { BackendPayload } from './raw-request-body.ts';
 import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 import { compose, type Stage } from './compose.ts';
 
@@ -11,9 +12,7 @@ export interface SystemCall {
   readonly call: ApiCall;
   readonly session: DispatcherSession;
   readonly system: SystemName;
-  readonly body: string | Buffer;
-  /** Absent: JSON. */
-  readonly contentType?: string;
+  readonly payload: BackendPayload;
   /** For the call log. */
   readonly plan: string;
   /** Set by a stage that reads a successful reply: the reply comes back as text instead of streamed. */
@@ -63,9 +62,12 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
     const { call, session, system } = ctx;
     const backendSession = session.backends[system];
     if (backendSession === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${system} session`);
+    const { payload } = ctx;
     const res = await backends.request({
-      system, listener: listenerOf(call), path: backendPath(call), body: ctx.body, accessToken: backendSession.accessToken,
-      requestId: call.requestId, idempotent: isReadMethod(call.method), ...(ctx.contentType === undefined ? {} : { contentType: ctx.contentType }),
+      system, listener: listenerOf(call), path: payload.path ?? backendPath(call), body: payload.body, accessToken: backendSession.accessToken,
+      requestId: call.requestId, idempotent: isReadCall(call),
+      ...(payload.contentType === undefined ? {} : { contentType: payload.contentType }),
+      ...(payload.method === undefined ? {} : { method: payload.method }),
     });
     if (res.status === 200 && ctx.wantText !== true) {
       return { status: 200, headers: passHeaders(res), body: res.body.buffered ?? res.body.stream(), plan: ctx.plan, systems: [system] };

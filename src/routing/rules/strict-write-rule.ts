@@ -1,6 +1,6 @@
 import { SYSTEMS } from '../../core/api-call.ts';
 import { describeLocator } from '../../core/location.ts';
-import { isConfigurationMethod, isReadMethod } from '../../core/method-kinds.ts';
+import { isConfigurationMethod, isReadCall } from '../../core/method-kinds.ts';
 import { dispatcherFault } from '../../core/faults.ts';
 import type { Plan } from '../plan.ts';
 import type { RouteInput } from '../route-input.ts';
@@ -15,7 +15,7 @@ import type { RouteInput } from '../route-input.ts';
 export function strictWriteRule({ call, session, locations, config }: RouteInput): Plan | undefined {
   if (config.unroutableWrites !== 'refuse' || session === undefined || session.pinned !== undefined) return undefined;
   if (session.realm !== 'admin' && session.realm !== 'reseller') return undefined;
-  if (isReadMethod(call.method) || isConfigurationMethod(call.service)) return undefined;
+  if (isReadCall(call) || isConfigurationMethod(call.service)) return undefined;
   const unplaced = locations.filter((l) => l.location === undefined).map((l) => describeLocator(l.locator));
   const named = unplaced.length === 0 ? 'its params name no customer or account' : `neither system holds ${unplaced.join(', ')}`;
   const envs = SYSTEMS.map((s) => `${config.envs[s]} (${s})`).join(' or ');
