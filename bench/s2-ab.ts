@@ -1,5 +1,5 @@
 /**
- * S2 merge latency of two checkouts of the dispatcher in the same run: both in front of the same
+ * S2 merge (or S1) latency of two checkouts of the dispatcher in the same run: both in front of the same
  * two simulators, with direct and direct-both, measured in interleaved rounds (order rotated),
  * so a busy machine slows every contender alike. Also the dispatcher's CPU per merged call.
  *
@@ -57,6 +57,8 @@ try {
     }
     console.log(`\n${s.id} at ${rate} req/s, ${rounds} interleaved rounds of ${seconds} s: service p50 ms median (min–max) of rounds, service p99 median, contender CPU µs per call`);
     for (const [name, e] of results) {
+      // direct-both answers merges only.
+      if (e.p50.some((x) => typeof x !== 'number')) continue;
       console.log(`  ${name.padEnd(40)} p50 ${median(e.p50).toFixed(2)} (${Math.min(...e.p50).toFixed(2)}–${Math.max(...e.p50).toFixed(2)})  p99 ${median(e.p99).toFixed(2)}  CPU ${Number.isFinite(median(e.cpu)) ? median(e.cpu).toFixed(0) : '–'}`);
     }
   }

@@ -35,7 +35,8 @@ export interface CallPipeline {
 /** The pipeline of the given stages, in order, in front of the dispatch step. */
 export function callPipeline(stages: readonly CallStage[], dispatch: (ctx: CallContext) => Promise<Reply>): CallPipeline {
   const run = compose(stages, dispatch);
-  return { execute: (call, raw) => run({ call, raw }) };
+  // async: a stage that throws synchronously still gives the front a rejected promise.
+  return { execute: async (call, raw) => run({ call, raw }) };
 }
 
 /** The session a stage after authentication works with (a programming error if absent). */

@@ -85,5 +85,7 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
 
 /** The backend call chain: the stages around the send (renewal, learning), in order. */
 export function systemCaller(stages: readonly SystemStage[], send: SystemCaller): SystemCaller {
-  return compose(stages, send);
+  const run = compose(stages, send);
+  // async: a stage that throws synchronously still gives its caller (a broadcast side) a rejection.
+  return async (ctx) => run(ctx);
 }

@@ -17,7 +17,7 @@ export function checkAllowed(allow: IpAllowList, session: DispatcherSession, cal
  * from another address). The per-realm list is checked by the front before the body is read.
  */
 export function allowStage(allow: IpAllowList): CallStage {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     checkAllowed(allow, sessionOf(ctx), ctx.call);
     return next();
   };

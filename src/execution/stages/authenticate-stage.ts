@@ -28,8 +28,11 @@ export function authenticator(sessions: SessionStore, tokens: SessionTokens): Au
 
 /** Puts the caller's session on the context (a one-shot login before it may have set one already). */
 export function authenticateStage(authenticate: Authenticator): CallStage {
-  return async (ctx, next) => {
-    ctx.session ??= await authenticate(ctx.call);
-    return next();
+  return (ctx, next) => {
+    if (ctx.session !== undefined) return next();
+    return authenticate(ctx.call).then((session) => {
+      ctx.session = session;
+      return next();
+    });
   };
 }

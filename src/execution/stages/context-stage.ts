@@ -8,17 +8,16 @@ import { ApiFault, PortaFaultCode } from '../../core/faults.ts';
  * new context before it runs, so the session's next calls go there too (on any node).
  */
 export function contextStage(sessions: SessionStore): CallStage {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const plan = planOf(ctx);
     if (plan.kind !== 'single' || plan.switchContext !== true) return next();
     const session = sessionOf(ctx);
     const system = plan.system;
-    if (session.context !== system && session.pinned === undefined && session.backends[system] !== undefined) {
-      session.context = system;
-      if ((await sessions.update(session.id, (s) => { s.context = system; })) === undefined) {
-        throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
-      }
-    }
-    return next();
+    if (session.context === system || session.pinned !== undefined || session.backends[system] === undefined) return next();
+    session.context = system;
+    return sessions.update(session.id, (s) => { s.context = system; }).then((stored) => {
+      if (stored === undefined) throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');
+      return next();
+    });
   };
 }

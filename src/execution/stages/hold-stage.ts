@@ -1,6 +1,7 @@
 import type { LocationDirectory } from '../../directory/location-directory.ts';
 import type { Metrics } from '../../core/metrics.ts';
 import type { CutoverHolds } from '../cutover-holds.ts';
+import type { Reply } from '../../core/reply.ts';
 import type { CallStage } from '../pipeline.ts';
 import { planOf } from '../pipeline.ts';
 import { dispatcherFault } from '../../core/faults.ts';
@@ -66,16 +67,19 @@ export function holdStage(holds: CutoverHolds, directory: LocationDirectory | un
  * held (thrown back to the hold stage). Synchronous with `markMoving` in one event-loop turn.
  */
 export function admitStage(holds: CutoverHolds): CallStage {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const plan = planOf(ctx);
     if (plan.kind === 'hold') throw new HeldCall(plan.iCustomer, true);
     if ((plan.kind !== 'single' && plan.kind !== 'broadcast') || plan.iCustomer === undefined) return next();
     const leave = holds.enter(plan.iCustomer);
     if (leave === undefined) throw new HeldCall(plan.iCustomer, false);
+    let running: Promise<Reply>;
     try {
-      return await next();
-    } finally {
+      running = next();
+    } catch (err) {
       leave();
+      throw err;
     }
+    return running.finally(leave);
   };
 }

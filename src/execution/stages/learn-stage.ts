@@ -1,5 +1,6 @@
 import type { LocationDirectory } from '../../directory/location-directory.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Reply } from '../../core/reply.ts';
 import type { SystemCall, SystemStage } from '../system-call.ts';
 
 /** Methods whose reply names the record they created. */
@@ -39,8 +40,7 @@ async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text:
  * (the record was created).
  */
 export function learnStage(directory: LocationDirectory, logger: Logger): SystemStage {
-  return async (ctx, next) => {
-    if (!CREATES.has(ctx.call.method)) return next();
+  const learn = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
     ctx.wantText = true;
     const reply = await next();
     if (reply.status === 200 && typeof reply.body === 'string') {
@@ -50,4 +50,5 @@ export function learnStage(directory: LocationDirectory, logger: Logger): System
     }
     return reply;
   };
+  return (ctx, next) => (CREATES.has(ctx.call.method) ? learn(ctx, next) : next());
 }

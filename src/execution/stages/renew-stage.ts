@@ -2,6 +2,7 @@ import type { BackendSession } from '../../sessions/session.ts';
 import type { SessionStore } from '../../sessions/session-store.ts';
 import type { BackendClient } from '../../backends/backend-client.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Reply } from '../../core/reply.ts';
 import type { SystemCall, SystemStage } from '../system-call.ts';
 import { backendRefresh } from '../../backends/backend-sessions.ts';
 import { ApiFault, PortaFaultCode } from '../../core/faults.ts';
@@ -36,17 +37,19 @@ export function renewStage(deps: RenewDeps): SystemStage {
     deps.logger.info('renewed backend session', { requestId: call.requestId, system, realm: session.realm });
     return renewed;
   };
-  return async (ctx, next) => {
-    const { session, system } = ctx;
-    const current = session.backends[system];
-    if (current === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${system} session`);
-    if (current.expiresAt <= Date.now() / 1000 + EARLY_SECONDS) await renew(ctx, current);
-    const reply = await next();
-    if (reply.status < 500 || ctx.faultcode === undefined || !RENEWABLE.has(ctx.faultcode)) return reply;
-    if ((await renew(ctx, session.backends[system]!)) === undefined) {
-      throw new ApiFault(PortaFaultCode.authFailed, `The ${system} system ended this session: log in again`);
+  const retry = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
+    if ((await renew(ctx, ctx.session.backends[ctx.system]!)) === undefined) {
+      throw new ApiFault(PortaFaultCode.authFailed, `The ${ctx.system} system ended this session: log in again`);
     }
     delete ctx.faultcode;
     return next();
+  };
+  const send = (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> =>
+    next().then((reply) => (reply.status >= 500 && ctx.faultcode !== undefined && RENEWABLE.has(ctx.faultcode) ? retry(ctx, next) : reply));
+  return (ctx, next) => {
+    const current = ctx.session.backends[ctx.system];
+    if (current === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${ctx.system} session`);
+    if (current.expiresAt <= Date.now() / 1000 + EARLY_SECONDS) return renew(ctx, current).then(() => send(ctx, next));
+    return send(ctx, next);
   };
 }

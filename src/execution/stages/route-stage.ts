@@ -16,7 +16,7 @@ export function routeSession(session: DispatcherSession): RouteSession {
 
 /** Asks the pure router for the plan (SPEC §4.2) from what the stages before found. */
 export function routeStage(config: RouterConfig): CallStage {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const input: RouteInput = { call: ctx.call, session: routeSession(sessionOf(ctx)), locations: ctx.locations ?? [], retailLocation: ctx.retailLocation, env: ctx.env, config };
     ctx.plan = route(input);
     return next();
