@@ -5,6 +5,7 @@ import { SeedSpace } from './model/seed-space.ts';
 import { buildConfigEntities } from './model/config-entities.ts';
 import { SimStore } from './model/sim-store.ts';
 import { WriteLog } from './model/write-log.ts';
+import { OtpBox } from './model/otp-box.ts';
 import { SessionManager } from './auth/session-manager.ts';
 import type { SimUser } from './auth/principal.ts';
 import { SimApi } from './api/sim-api.ts';
@@ -72,7 +73,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   const store = new SimStore(space, buildConfigEntities(options.seed ?? 1));
   if (options.role === 'source') seedFixtures(store);
   const sessions = new SessionManager({ store, users: staffUsers(options), env: options.env, ttlSeconds: options.sessionTtlSeconds ?? 3600 });
-  const system: SimSystem = { role: options.role, env: options.env, store, writeLog: new WriteLog(), sessions };
+  const system: SimSystem = { role: options.role, env: options.env, store, writeLog: new WriteLog(), sessions, otps: new OtpBox() };
   const api = new SimApi(system);
   let faults: FaultSettings = { ...NO_FAULTS };
 
