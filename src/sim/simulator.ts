@@ -14,6 +14,7 @@ import { DEFAULT_MAX_BODY_BYTES, SimHttpListener } from './http/sim-listener.ts'
 import type { SimHttpRoute } from './http/sim-http.ts';
 import { restRoute } from './rest/rest-route.ts';
 import { soapRoute } from './soap/soap-route.ts';
+import { espfRoute } from './espf/espf-route.ts';
 import { apiDocsRoute } from './http/api-docs-route.ts';
 import { controlRoute } from './control/control-route.ts';
 import { NO_FAULTS, type FaultSettings } from './control/fault-injector.ts';
@@ -81,7 +82,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   for (const name of SIM_LISTENERS) {
     const l = new SimHttpListener(name, { host, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, faults: () => faults });
     l.routes.push(restRoute(api, name));
-    if (name !== 'portasip') l.routes.push(soapRoute(api, name), apiDocsRoute(api));
+    if (name !== 'portasip') l.routes.push(soapRoute(api, name), espfRoute(api, name), apiDocsRoute(api));
     listeners.set(name, l);
   }
   const admin = listeners.get('admin');
