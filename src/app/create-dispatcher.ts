@@ -33,6 +33,7 @@ import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../edge/client-address.ts';
 import { LeanServer, type LeanRoutes } from '../http/lean-server.ts';
+import { answerClientError, refuseUnsupportedTransferCodings } from '../http/transfer-coding.ts';
 
 export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
 
@@ -194,12 +195,10 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       const port = (ports as Partial<Record<DispatcherListener, number>>)[name];
       if (port === undefined) continue;
       const options = { keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 };
-      const node: Server = tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
+      const guarded = refuseUnsupportedTransferCodings(handler);
+      const node: Server = tls === undefined ? createServer(options, guarded) : createHttpsServer({ ...options, ...tls }, guarded);
       node.on('upgrade', refuseUpgrade);
-      node.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        else socket.destroy();
-      });
+      node.on('clientError', answerClientError);
       const lean = dispatcher.leanRoutes[name];
       const server = lean !== undefined && tls === undefined && config.listen.fastPath
         ? new LeanServer(node, lean, {
