@@ -121,7 +121,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     handlers[name] = toListener(api.node);
     leanRoutes[name] = api.lean;
   }
-  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes }));
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
   const portal = createPortalFront({ config, resolver, backends, logger });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
