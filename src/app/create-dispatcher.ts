@@ -26,7 +26,8 @@ import { createDashboard } from '../ops/dashboard.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
-import { openDirectory, openSessionStore } from './open-stores.ts';
+import { openDirectory, openLoginThrottle, openSessionStore } from './open-stores.ts';
+import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { customerReader } from '../migration/learn-customer.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
@@ -39,6 +40,8 @@ export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provis
 
 export interface DispatcherDeps {
   sessions?: SessionStore;
+  /** Default: shared through Redis when `sessions.store` is redis, else this node's memory. */
+  loginThrottle?: LoginThrottle;
   directory?: LocationDirectory;
   logger?: Logger;
   /** Extra HTTP fronts added by later capabilities (SOAP, portal, provisioning). */
@@ -64,6 +67,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const logger = deps.logger ?? createLogger(config.log.level);
   const metrics = new Metrics();
   const sessions = deps.sessions ?? (await openSessionStore(config));
+  const loginThrottle = deps.loginThrottle ?? (await openLoginThrottle(config));
   const store = deps.directory ?? (await openDirectory(config, config.workers));
   // The routing index needs a store whose cache token moves only when changes were missed; a
   // SQLite file shared by cluster workers moves it on every write (see CachedDirectoryOptions.index).
@@ -82,7 +86,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const holds = new CutoverHolds();
   const tokens = new SessionTokens(config.sessions.secret);
   const allow = new IpAllowList(config.security.allow);
-  const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
+  const executor = new Executor({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
   // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
@@ -122,7 +126,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     leanRoutes[name] = api.lean;
   }
   handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
-  const portal = createPortalFront({ config, resolver, backends, logger });
+  const portal = createPortalFront({ config, resolver, backends, logger, throttle: loginThrottle });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
   handlers.provisioning = toListener(provisioning.handle);
@@ -134,6 +138,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();
+      await loginThrottle.close();
       await directory.close();
     },
   };

@@ -16,7 +16,8 @@ import { findEnv, findLocators } from '../routing/locators.ts';
 import { ApiFault, PortaFaultCode, dispatcherFault } from '../edge/faults.ts';
 import type { CutoverHolds } from './cutover-holds.ts';
 import { SessionOps } from './session-ops.ts';
-import { LoginThrottle } from './login-throttle.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { MemoryLoginThrottle } from './memory-login-throttle.ts';
 import { forwardBody, type ForwardSource } from './forward-body.ts';
 import { forwardSingle, type ForwardArgs } from './forward-single.ts';
 import { mergeLists } from './merge-list.ts';
@@ -35,6 +36,8 @@ export interface ExecutorDeps {
   logger: Logger;
   metrics: Metrics;
   allow: IpAllowList;
+  /** Shared login throttle (Redis in a cluster); default: this node's memory. */
+  loginThrottle?: LoginThrottle;
 }
 
 /** The plan names of single-system rules, built once. */
@@ -66,7 +69,7 @@ export class Executor {
       broadcastServices: new Set(config.routing.broadcastServices),
       paging: config.routing.paging,
     };
-    this.sessionOps = new SessionOps({ ...deps, throttle: new LoginThrottle(config.security.loginFailures.max, config.security.loginFailures.windowSeconds) });
+    this.sessionOps = new SessionOps({ ...deps, throttle: deps.loginThrottle ?? new MemoryLoginThrottle(config.security.loginFailures) });
   }
 
   /** The client's dispatcher session, or the fault clients re-login on. */
