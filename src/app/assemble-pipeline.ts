@@ -11,7 +11,8 @@ import type { RouterConfig } from '../routing/route-input.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
 import { callPipeline, type CallPipeline } from '../execution/pipeline.ts';
 import { SessionOps } from '../execution/session-ops.ts';
-import { LoginThrottle } from '../execution/login-throttle.ts';
+import type { LoginThrottle } from '../execution/login-throttle.ts';
+import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 import { systemCaller, sendToSystem, type SystemCaller } from '../execution/system-call.ts';
 import { renewStage } from '../execution/stages/renew-stage.ts';
 import { learnStage } from '../execution/stages/learn-stage.ts';
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   logger: Logger;
   metrics: Metrics;
   allow: IpAllowList;
+  /** Shared login throttle (Redis in a cluster); default: this node's memory. */
+  loginThrottle?: LoginThrottle;
 }
 
 export interface AssembledPipeline {
@@ -63,8 +66,7 @@ export function routerConfigOf(config: DispatcherConfig): RouterConfig {
  */
 export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
   const routerConfig = routerConfigOf(d.config);
-  const { loginFailures } = d.config.security;
-  const sessionOps = new SessionOps({ ...d, throttle: new LoginThrottle(loginFailures.max, loginFailures.windowSeconds) });
+  const sessionOps = new SessionOps({ ...d, throttle: d.loginThrottle ?? new MemoryLoginThrottle(d.config.security.loginFailures) });
   const authenticate = authenticator(d.sessions, d.tokens);
   const allowedSession: typeof authenticate = async (call) => {
     const session = await authenticate(call);

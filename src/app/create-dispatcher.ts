@@ -29,18 +29,22 @@ import { createDashboard } from '../ops/dashboard.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
-import { openDirectory, openSessionStore } from './open-stores.ts';
+import { openDirectory, openLoginThrottle, openSessionStore } from './open-stores.ts';
+import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { customerReader } from '../migration/learn-customer.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../core/client-address.ts';
 import { LeanServer, type LeanRoutes } from '../http/lean-server.ts';
+import { answerClientError, refuseUnsupportedTransferCodings } from '../http/transfer-coding.ts';
 
 export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
 
 export interface DispatcherDeps {
   sessions?: SessionStore;
+  /** Default: shared through Redis when `sessions.store` is redis, else this node's memory. */
+  loginThrottle?: LoginThrottle;
   directory?: LocationDirectory;
   logger?: Logger;
   /** Extra HTTP fronts added by later capabilities (SOAP, portal, provisioning). */
@@ -68,6 +72,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const logger = deps.logger ?? createLogger(config.log.level);
   const metrics = new Metrics();
   const sessions = deps.sessions ?? (await openSessionStore(config));
+  const loginThrottle = deps.loginThrottle ?? (await openLoginThrottle(config));
   const store = deps.directory ?? (await openDirectory(config, config.workers));
   // The routing index needs a store whose cache token moves only when changes were missed; a
   // SQLite file shared by cluster workers moves it on every write (see CachedDirectoryOptions.index).
@@ -86,7 +91,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const holds = new CutoverHolds();
   const tokens = new SessionTokens(config.sessions.secret);
   const allow = new IpAllowList(config.security.allow);
-  const { pipeline, sessionOps } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow });
+  const { pipeline, sessionOps } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
   // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
@@ -125,8 +130,8 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     handlers[name] = toListener(api.node);
     leanRoutes[name] = api.lean;
   }
-  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes }));
-  const portal = createPortalFront({ config, resolver, backends, logger });
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
+  const portal = createPortalFront({ config, resolver, backends, logger, throttle: loginThrottle });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
   handlers.provisioning = toListener(provisioning.handle);
@@ -138,6 +143,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();
+      await loginThrottle.close();
       await directory.close();
     },
   };
@@ -167,12 +173,10 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       const port = (ports as Partial<Record<DispatcherListener, number>>)[name];
       if (port === undefined) continue;
       const options = { keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 };
-      const node: Server = tls === undefined ? createServer(options, handler) : createHttpsServer({ ...options, ...tls }, handler);
+      const guarded = refuseUnsupportedTransferCodings(handler);
+      const node: Server = tls === undefined ? createServer(options, guarded) : createHttpsServer({ ...options, ...tls }, guarded);
       node.on('upgrade', refuseUpgrade);
-      node.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        else socket.destroy();
-      });
+      node.on('clientError', answerClientError);
       const lean = dispatcher.leanRoutes[name];
       const server = lean !== undefined && tls === undefined && config.listen.fastPath
         ? new LeanServer(node, lean, {

@@ -5,6 +5,8 @@ import { MemorySessionStore } from '../sessions/memory-session-store.ts';
 import { MemoryDirectory } from '../directory/memory-directory.ts';
 import { SqliteDirectory } from '../directory/sqlite-directory.ts';
 import { PostgresDirectory } from '../directory/postgres-directory.ts';
+import type { LoginThrottle } from '../execution/login-throttle.ts';
+import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 
 /** The session store the config names: memory (one node) or Redis (cluster). */
 export async function openSessionStore(config: DispatcherConfig): Promise<SessionStore> {
@@ -16,6 +18,18 @@ export async function openSessionStore(config: DispatcherConfig): Promise<Sessio
     return CachedSessionStore.open(redis, redis);
   }
   return new MemorySessionStore();
+}
+
+/**
+ * The login throttle: shared through Redis when the sessions are (`sessions.store: redis`), so a
+ * cluster allows the failed attempts of one node, not one node's allowance per node.
+ */
+export async function openLoginThrottle(config: DispatcherConfig): Promise<LoginThrottle> {
+  if (config.sessions.store === 'redis') {
+    const { RedisLoginThrottle } = await import('../execution/redis-login-throttle.ts');
+    return RedisLoginThrottle.connect(config.sessions.redisUrl, config.security.loginFailures);
+  }
+  return new MemoryLoginThrottle(config.security.loginFailures);
 }
 
 /** The location directory the config names: memory, SQLite (default, one node) or PostgreSQL (cluster). */

@@ -3,6 +3,7 @@ import type { SessionStore } from '../sessions/session-store.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import type { Metrics } from '../core/metrics.ts';
+import { hasOpsToken } from '../ops/ops-token.ts';
 
 import type { OpsRoute } from '../ops/ops-route.ts';
 
@@ -15,6 +16,8 @@ export interface OpsHandlerDeps {
   metrics: Metrics;
   /** Operator APIs (locations, migrations, dashboard), tried in order; each says if it handled the request. */
   routes: OpsRoute[];
+  /** When set, `/metrics` needs `Authorization: Bearer <this token>` (config `ops.publicMetrics: false`). */
+  metricsToken?: string;
 }
 
 function send(res: ServerResponse, status: number, value: unknown, type = 'application/json; charset=utf-8'): void {
@@ -25,7 +28,8 @@ function send(res: ServerResponse, status: number, value: unknown, type = 'appli
 
 /**
  * The ops listener: `/healthz` (the process serves), `/readyz` (its stores answer: a corrupt or
- * unreachable directory makes the node not ready), `/metrics`, and the operator APIs.
+ * unreachable directory makes the node not ready), `/metrics` (behind the ops token when
+ * `metricsToken` is set), and the operator APIs.
  */
 export function createOpsHandler(deps: OpsHandlerDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -41,7 +45,12 @@ export function createOpsHandler(deps: OpsHandlerDeps) {
         const ready = Object.values(checks).every((v) => v === 'ok');
         return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, backends: deps.backends.health() });
       }
-      if (path === '/metrics') return send(res, 200, deps.metrics.render(), 'text/plain; version=0.0.4');
+      if (path === '/metrics') {
+        if (deps.metricsToken !== undefined && !hasOpsToken(req, deps.metricsToken)) {
+          return send(res, 401, { faultcode: 'Server.Dispatcher.forbidden', faultstring: '/metrics needs Authorization: Bearer <ops token> (ops.publicMetrics is false)' });
+        }
+        return send(res, 200, deps.metrics.render(), 'text/plain; version=0.0.4');
+      }
       for (const route of deps.routes) if (await route(req, res)) return;
       send(res, 404, { faultcode: 'Server.Dispatcher.not_found', faultstring: `No ops endpoint at ${path}` });
     } catch (err) {

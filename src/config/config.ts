@@ -58,6 +58,8 @@ export interface DispatcherConfig {
   cutover: { holdTimeoutMs: number };
   ops: {
     token: string;
+    /** `/metrics` without the ops token (default true); false = it needs `Authorization: Bearer <ops.token>` too. */
+    publicMetrics: boolean;
     /**
      * An admin login the dispatcher uses for its own lookups (a cutover's account list); API token
      * preferred. Absent: `begin` relies on the accounts the directory already knows.

@@ -203,7 +203,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const c = r.section(raw, 'cutover');
   const cutover = { holdTimeoutMs: r.int(c, 'cutover', 'holdTimeoutMs', 10_000, 1) };
   const o = r.section(raw, 'ops');
-  const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')) };
+  const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')), publicMetrics: r.bool(o, 'ops', 'publicMetrics', true) };
   if (o.serviceLogin !== undefined) {
     const sl = r.section(o, 'serviceLogin', false, 'ops');
     const login = r.str(sl, 'ops.serviceLogin', 'login', '');

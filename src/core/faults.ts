@@ -61,6 +61,8 @@ export const DispatcherFaultCode = {
   loginThrottled: 'Server.Dispatcher.login_throttled',
   forbidden: 'Server.Dispatcher.forbidden',
   conflict: 'Server.Dispatcher.conflict',
+  /** HTTP 501: a request framing the dispatcher does not implement (a transfer coding other than chunked). */
+  notImplemented: 'Server.Dispatcher.not_implemented',
   internal: 'Server.Dispatcher.internal_error',
 } as const;
 

@@ -1,46 +1,38 @@
 import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 
+/** `security.loginFailures`: failed logins allowed per (realm, login) within the window (per client IP: 5×). */
+export interface LoginLimits {
+  max: number;
+  windowSeconds: number;
+}
+
 /**
  * Counts failed logins per (realm, login) and per client IP within a window; past the limit,
  * logins are refused before any backend is asked (PortaBilling's own brute-force fault code).
+ * One node: MemoryLoginThrottle. A cluster whose sessions live in Redis: RedisLoginThrottle, so N
+ * nodes allow the attempts of one, not N times as many.
  */
-export class LoginThrottle {
-  #failures = new Map<string, number[]>();
-  #max: number;
-  #windowMs: number;
+export interface LoginThrottle {
+  /** Throws the brute-force fault when the login or the address is over its limit. */
+  check(realm: string, login: string, ip: string): Promise<void>;
+  /** Records a refused login (best effort: never throws). */
+  fail(realm: string, login: string, ip: string): Promise<void>;
+  /** A successful login clears the login's count (best effort: never throws). */
+  succeed(realm: string, login: string): Promise<void>;
+  close(): Promise<void>;
+}
 
-  constructor(max: number, windowSeconds: number) {
-    this.#max = max;
-    this.#windowMs = windowSeconds * 1000;
-  }
+/** Failures per client IP allowed for each failure per login (many users behind one NAT). */
+export const IP_FACTOR = 5;
 
-  #recent(key: string, now: number): number[] {
-    const list = (this.#failures.get(key) ?? []).filter((t) => now - t < this.#windowMs);
-    if (list.length === 0) this.#failures.delete(key);
-    else this.#failures.set(key, list);
-    return list;
-  }
+export function loginKey(realm: string, login: string): string {
+  return `u:${realm}:${login}`;
+}
 
-  check(realm: string, login: string, ip: string): void {
-    const now = Date.now();
-    if (this.#recent(`u:${realm}:${login}`, now).length >= this.#max || this.#recent(`ip:${ip}`, now).length >= this.#max * 5) {
-      throw new ApiFault(PortaFaultCode.bruteForce, `Too many failed logins for ${JSON.stringify(login)}; try again later`);
-    }
-  }
+export function ipKey(ip: string): string {
+  return `ip:${ip}`;
+}
 
-  fail(realm: string, login: string, ip: string): void {
-    const now = Date.now();
-    for (const key of [`u:${realm}:${login}`, `ip:${ip}`]) {
-      const list = this.#recent(key, now);
-      list.push(now);
-      if (list.length > this.#max * 10) list.shift();
-      this.#failures.set(key, list);
-    }
-    // Bound the map against a spray of distinct logins.
-    while (this.#failures.size > 100_000) this.#failures.delete(this.#failures.keys().next().value as string);
-  }
-
-  succeed(realm: string, login: string): void {
-    this.#failures.delete(`u:${realm}:${login}`);
-  }
+export function throttledFault(login: string): ApiFault {
+  return new ApiFault(PortaFaultCode.bruteForce, `Too many failed logins for ${JSON.stringify(login)}; try again later`);
 }

@@ -80,18 +80,18 @@ export class SessionOps {
     if (!this.#d.allow.allows(`${call.realm}:${credentials.login}`, call.clientIp)) {
       throw dispatcherFault('ipNotAllowed', `Client address ${call.clientIp} is not allowed for ${call.realm} user ${JSON.stringify(credentials.login)}`, { httpStatus: 403 });
     }
-    throttle.check(call.realm, credentials.login, call.clientIp);
+    await throttle.check(call.realm, credentials.login, call.clientIp);
     const attempts = isRetail(call.realm) ? await this.#retailAttempts(call, credentials) : await this.#bothAttempts(call, credentials);
     const ok = attempts.filter((a): a is { system: SystemName; result: BackendLoginResult } => !(a.result instanceof ApiFault));
     if (ok.length === 0) {
       const faults = attempts.map((a) => a.result as ApiFault);
       const refused = faults.some((f) => !f.faultcode.startsWith('Server.Dispatcher.'));
-      if (refused) throttle.fail(call.realm, credentials.login, call.clientIp);
+      if (refused) await throttle.fail(call.realm, credentials.login, call.clientIp);
       metrics.inc('webdispatcher_logins_total', 'Logins by realm and outcome', { realm: call.realm, outcome: refused ? 'refused' : 'unavailable' });
       logger.info('login refused', { requestId: call.requestId, realm: call.realm, login: credentials.login, systems: attempts.map((a) => a.system) });
       throw faults.length === 0 ? new ApiFault(PortaFaultCode.loginFailed, 'Login failed') : worstFault(faults);
     }
-    throttle.succeed(call.realm, credentials.login);
+    await throttle.succeed(call.realm, credentials.login);
     const now = Math.floor(Date.now() / 1000);
     const backends: Partial<Record<SystemName, BackendSession>> = {};
     for (const a of ok) backends[a.system] = a.result.session;

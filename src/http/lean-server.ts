@@ -1,7 +1,7 @@
 import { Server as NetServer, type Socket } from 'node:net';
 import { STATUS_CODES, type Server as HttpServer } from 'node:http';
 import type { Readable } from 'node:stream';
-import { parseRequestHead, type RequestHead } from './request-head.ts';
+import { hasBareLineFeed, parseRequestHead, type RequestHead } from './request-head.ts';
 import { DispatcherFaultCode } from '../core/faults.ts';
 
 /** A complete request served on the lean path. */
@@ -214,7 +214,8 @@ class LeanConnection {
       if (head === undefined) {
         const end = buf.indexOf(HEAD_END);
         if (end < 0) {
-          if (buf.length > this.#maxHeader()) return this.#handOff();
+          // A bare LF can never become a CRLFCRLF head: let node:http refuse it now, not at the headers timeout.
+          if (buf.length > this.#maxHeader() || hasBareLineFeed(buf)) return this.#handOff();
           if (this.#partialSince === 0) this.#partialSince = this.#server.clock;
           else this.#checkSlow();
           return;

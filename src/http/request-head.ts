@@ -63,3 +63,15 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefi
   const bodyStart = end + 4;
   return { method: start[1]!, url: start[2]!, headers, contentLength, bodyStart, total: bodyStart + contentLength, close };
 }
+
+/**
+ * Whether `buf[0, end)` holds a line feed not preceded by a carriage return. llhttp refuses such a
+ * head at once (400), while the lean path, looking for CRLFCRLF, would otherwise wait for the
+ * headers timeout: a head with a bare LF is handed to node:http as soon as it is seen.
+ */
+export function hasBareLineFeed(buf: Buffer, end: number = buf.length): boolean {
+  for (let i = buf.indexOf(10); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) {
+    if (i === 0 || buf[i - 1] !== 13) return true;
+  }
+  return false;
+}

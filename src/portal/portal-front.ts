@@ -8,7 +8,8 @@ import type { LocationResolver } from '../core/location.ts';
 import type { Logger } from '../core/logger.ts';
 import type { BackendClient } from '../backends/backend-client.ts';
 import { backendLogin, backendLogout } from '../backends/backend-sessions.ts';
-import { LoginThrottle } from '../execution/login-throttle.ts';
+import type { LoginThrottle } from '../execution/login-throttle.ts';
+import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 import { ApiFault } from '../core/faults.ts';
 import { OriginPools } from './origin-pools.ts';
 import { isHopByHop } from './proxy-headers.ts';
@@ -38,6 +39,8 @@ export interface PortalFrontDeps {
   resolver: LocationResolver;
   backends: BackendClient;
   logger: Logger;
+  /** The login throttle the API shares (Redis in a cluster); default: this node's memory. */
+  throttle?: LoginThrottle;
 }
 
 interface ProxyOptions {
@@ -84,7 +87,7 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
   // The same client address as the API's (X-Forwarded-For from trusted proxies only): the login
   // throttle and the logs count the browser, not the load balancer.
   const clientAddress = new ClientAddress(config.security.trustedProxies);
-  const throttle = new LoginThrottle(config.security.loginFailures.max, config.security.loginFailures.windowSeconds);
+  const throttle = deps.throttle ?? new MemoryLoginThrottle(config.security.loginFailures);
   const bases: Partial<Record<SystemName, PortalOrigin>> = {};
   for (const s of SYSTEMS) {
     const url = config.systems[s].urls.portal;
@@ -247,17 +250,17 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
     if (name === '' || password === '') return loginPage(c, 400, 'missing');
     if (Object.keys(bases).length === 0) return loginPage(c, 503, 'unavailable');
     try {
-      throttle.check(realm, name, c.clientIp);
+      await throttle.check(realm, name, c.clientIp);
     } catch {
       return loginPage(c, 429, 'throttled');
     }
     const chosen = await chooseSystem(realm, name, password, c.requestId);
     if (chosen === undefined) {
-      throttle.fail(realm, name, c.clientIp);
+      await throttle.fail(realm, name, c.clientIp);
       logger.info('portal login refused', { realm, requestId: c.requestId });
       return loginPage(c, 401, 'failed');
     }
-    throttle.succeed(realm, name);
+    await throttle.succeed(realm, name);
     logger.info('portal login', { realm, system: chosen.system, i_customer: chosen.iCustomer, requestId: c.requestId });
     const body = Buffer.from(new URLSearchParams({ login: name, password, realm }).toString());
     const bind = bindingCookie(c, { system: chosen.system, realm, iCustomer: chosen.iCustomer, ...(chosen.iAccount === undefined ? {} : { iAccount: chosen.iAccount }) });

@@ -5,6 +5,7 @@ import { SeedSpace } from './model/seed-space.ts';
 import { buildConfigEntities } from './model/config-entities.ts';
 import { SimStore } from './model/sim-store.ts';
 import { WriteLog } from './model/write-log.ts';
+import { OtpBox } from './model/otp-box.ts';
 import { SessionManager } from './auth/session-manager.ts';
 import type { SimUser } from './auth/principal.ts';
 import { SimApi } from './api/sim-api.ts';
@@ -13,6 +14,7 @@ import { DEFAULT_MAX_BODY_BYTES, SimHttpListener } from './http/sim-listener.ts'
 import type { SimHttpRoute } from './http/sim-http.ts';
 import { restRoute } from './rest/rest-route.ts';
 import { soapRoute } from './soap/soap-route.ts';
+import { espfRoute } from './espf/espf-route.ts';
 import { apiDocsRoute } from './http/api-docs-route.ts';
 import { controlRoute } from './control/control-route.ts';
 import { NO_FAULTS, type FaultSettings } from './control/fault-injector.ts';
@@ -72,7 +74,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   const store = new SimStore(space, buildConfigEntities(options.seed ?? 1));
   if (options.role === 'source') seedFixtures(store);
   const sessions = new SessionManager({ store, users: staffUsers(options), env: options.env, ttlSeconds: options.sessionTtlSeconds ?? 3600 });
-  const system: SimSystem = { role: options.role, env: options.env, store, writeLog: new WriteLog(), sessions };
+  const system: SimSystem = { role: options.role, env: options.env, store, writeLog: new WriteLog(), sessions, otps: new OtpBox() };
   const api = new SimApi(system);
   let faults: FaultSettings = { ...NO_FAULTS };
 
@@ -80,7 +82,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   for (const name of SIM_LISTENERS) {
     const l = new SimHttpListener(name, { host, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, faults: () => faults });
     l.routes.push(restRoute(api, name));
-    if (name !== 'portasip') l.routes.push(soapRoute(api, name), apiDocsRoute(api));
+    if (name !== 'portasip') l.routes.push(soapRoute(api, name), espfRoute(api, name), apiDocsRoute(api));
     listeners.set(name, l);
   }
   const admin = listeners.get('admin');

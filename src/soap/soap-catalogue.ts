@@ -31,6 +31,15 @@ export const SOAP_STRUCTS: Readonly<Record<string, SoapParams>> = {
   CustomerClassInfo: {
     i_customer_class: 'int', name: 'string', description: 'string', i_env: 'int',
   },
+  AliasInfo: {
+    i_alias: 'int', i_master_account: 'int', id: 'string', blocked: 'string',
+  },
+  SubscriptionInfo: {
+    i_customer_subscription: 'int', i_subscription: 'int', start_date: 'string', finish_date: 'string',
+  },
+  UAInfo: {
+    i_ua: 'int', name: 'string', description: 'string', inventory_id: 'string', ascii_key: 'string',
+  },
 };
 
 /** Session-header fields (`auth_info`), in the `…/Porta/SOAP/Session` namespace. */
@@ -51,7 +60,14 @@ export const SOAP_SERVICES: Readonly<Record<string, Readonly<Record<string, Soap
     add_customer: { customer_info: { struct: 'CustomerInfo' } },
     update_customer: { customer_info: { struct: 'CustomerInfo' } },
     get_customer_xdrs: { i_customer: 'int', from_date: 'string', to_date: 'string', ...paging },
-    get_vd_counter_list: { i_customer: 'int' },
+    get_vd_counter_list: { i_customer: 'int', i_vd_plan: 'int' },
+    reset_vd_counter: { i_customer: 'int', i_vd_counter: 'int' },
+    get_subscriptions: { i_customer: 'int' },
+    add_subscription: { i_customer: 'int', subscription_info: { struct: 'SubscriptionInfo' } },
+    update_subscription: { i_customer: 'int', subscription_info: { struct: 'SubscriptionInfo' } },
+    close_subscription: { i_customer: 'int', i_customer_subscription: 'int' },
+    get_document_list: { i_customer: 'int' },
+    get_document_info: { i_document: 'int' },
   },
   Account: {
     get_account_info: { i_account: 'int', id: 'string', login: 'string', without_service_features: 'int' },
@@ -59,6 +75,26 @@ export const SOAP_SERVICES: Readonly<Record<string, Readonly<Record<string, Soap
     add_account: { account_info: { struct: 'AccountInfo' } },
     update_account: { account_info: { struct: 'AccountInfo' } },
     get_xdr_list: { i_account: 'int', from_date: 'string', to_date: 'string', ...paging },
+    add_alias: { alias_info: { struct: 'AliasInfo' } },
+    get_alias_list: { i_master_account: 'int' },
+    delete_alias: { alias_info: { struct: 'AliasInfo' } },
+  },
+  DID: {
+    get_number_list: { ...paging, i_customer: 'int', number: 'string' },
+    get_number_info: { i_did_number: 'int' },
+    assign_did_to_customer: { i_did_number: 'int', i_customer: 'int' },
+    release_did_from_customer: { i_did_number: 'int' },
+    assign_did_to_account: { i_did_number: 'int', i_master_account: 'int' },
+    release_did_from_account: { i_did_number: 'int', i_master_account: 'int' },
+  },
+  AccessControl: {
+    create_otp: { send_to: 'string', id: 'string', notification_type: 'string', operation: 'string' },
+    verify_otp: { send_to: 'string', id: 'string', otp_token: 'string', operation: 'string' },
+  },
+  UA: {
+    get_ua_list: { i_customer: 'int', ...paging },
+    get_ua_info: { i_ua: 'int' },
+    update_ua: { ua_info: { struct: 'UAInfo' } },
   },
   Product: {
     get_product_list: { ...paging, name: 'string', i_env: 'int' },
@@ -78,6 +114,7 @@ export const SOAP_SERVICES: Readonly<Record<string, Readonly<Record<string, Soap
   },
   Invoice: {
     get_invoice_list: { ...paging, i_customer: 'int', from_date: 'string', to_date: 'string' },
+    get_invoice_info: { i_invoice: 'int' },
   },
   Env: {
     get_env_info: { i_env: 'int' },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createConnection } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
@@ -28,8 +29,13 @@ export interface WireReply {
   text: string;
 }
 
-/** The shared captures folder: `<repo>/../shared/wire-captures/` (the same in CI and locally). */
-export const CAPTURES_DIR = new URL('../../../shared/wire-captures/', import.meta.url);
+/**
+ * The shared captures folder: `<repo>/../shared/wire-captures/` (the same in CI and locally), or
+ * `WIRE_CAPTURES_DIR` when set (a git worktree that does not sit next to `shared/`).
+ */
+export const CAPTURES_DIR = process.env.WIRE_CAPTURES_DIR
+  ? pathToFileURL(`${process.env.WIRE_CAPTURES_DIR.replace(/\/+$/, '')}/`)
+  : new URL('../../../shared/wire-captures/', import.meta.url);
 
 /** Reads one JSONL capture file, one request a line, in recorded order. */
 export function loadCaptures(fileName: string): CaptureLine[] {

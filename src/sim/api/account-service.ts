@@ -20,6 +20,8 @@ function checkAccountPatch(sys: SimSystem, patch: JsonObject, self: number | und
     if (v === '') throw simFault('validation', `account_info.${kind} cannot be empty`);
     const other = sys.store.accountByKey('id', v) ?? sys.store.accountByKey('login', v);
     if (other && other.i_account !== self) throw simFault('duplicateAccount', `An account with ${kind} "${v}" already exists`);
+    // Aliases share the account-id namespace.
+    if (sys.store.owned.aliasById(v)) throw simFault('duplicateAccount', `An account alias with id "${v}" already exists`);
   }
 }
 
@@ -102,9 +104,4 @@ export function registerAccountService(table: SimHandlerTable, sys: SimSystem): 
   });
 
   table.set('Account/get_xdr_list', (ctx, params) => pageXdrs(store.xdrsOf(findAccount(sys, ctx, params)), params));
-
-  table.set('Account/get_alias_list', (ctx, params) => {
-    findAccount(sys, ctx, params);
-    return { alias_list: [] };
-  });
 }

@@ -1,12 +1,10 @@
 import type { JsonObject } from '../../core/api-call.ts';
 import type { FieldKind } from '../model/records.ts';
 import type { SimHandlerTable, SimSystem } from './sim-context.ts';
-import { collectPage, findCustomer } from './locate.ts';
-import { optInt, paging, reqInt, reqObject } from './params.ts';
+import { findCustomer } from './locate.ts';
+import { reqInt, reqObject } from './params.ts';
 import { validatePatch } from './record-patch.ts';
-import { isStaff } from './scope.ts';
 import { simFault } from './sim-faults.ts';
-import { DEFAULT_LIST_CAP } from './customer-service.ts';
 
 const PRODUCT_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', description: 'string', info_url: 'string', maintenance_fee: 'number' };
 const CLASS_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', grace_period: 'integer', notification_period: 'integer' };
@@ -15,8 +13,8 @@ const CLASS_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', gr
 export const SIM_VERSION = 'MR105-sim';
 
 /**
- * Configuration entities (Product, CustomerClass, DiscountPlan), per-customer Subscription and
- * Invoice lists, and Env/Generic information.
+ * Configuration entities (Product, CustomerClass, DiscountPlan), the per-customer Subscription
+ * list, and Env/Generic information.
  */
 export function registerCatalogService(table: SimHandlerTable, sys: SimSystem): void {
   const { store } = sys;
@@ -74,26 +72,6 @@ export function registerCatalogService(table: SimHandlerTable, sys: SimSystem): 
         return { ...s, name: plan?.name ?? null, periodic_fee: plan?.periodic_fee ?? null };
       }),
     };
-  });
-
-  table.set('Invoice/get_invoice_list', (ctx, params) => {
-    const { limit, offset, getTotal } = paging(params);
-    let invoices: Iterable<JsonObject>;
-    if (optInt(params, 'i_customer') !== undefined || !isStaff(ctx.user)) {
-      invoices = store.invoicesOf(findCustomer(sys, ctx, params).i_customer);
-    } else {
-      const user = ctx.user;
-      invoices = (function* () {
-        for (const id of store.customerIds()) {
-          const c = store.getCustomer(id);
-          if (c && (user.realm === 'admin' || (user.realm === 'reseller' && c.i_parent === user.i_customer))) yield* store.invoicesOf(id);
-        }
-      })();
-    }
-    const { rows, total } = collectPage(invoices, () => true, offset, limit ?? DEFAULT_LIST_CAP, getTotal);
-    const out: JsonObject = { invoice_list: rows };
-    if (getTotal) out.total = total;
-    return out;
   });
 
   table.set('Env/get_env_info', () => ({

@@ -203,11 +203,4 @@ export function registerCustomerService(table: SimHandlerTable, sys: SimSystem):
     all.sort((x, y) => String(y.connect_time).localeCompare(String(x.connect_time)));
     return pageXdrs(all, params);
   });
-
-  table.set('Customer/get_vd_counter_list', (ctx, params) => {
-    const c = findCustomer(sys, ctx, params);
-    const plan = optInt(params, 'i_vd_plan');
-    const counters = store.countersOf(c).filter((x) => plan === undefined || x.i_vd_plan === plan);
-    return { counter_list: counters.map((x) => ({ ...x, i_customer: c.i_customer })) };
-  });
 }

@@ -1,10 +1,18 @@
 import type { CallCredentials, JsonObject } from '../../core/api-call.ts';
 import type { SimListener } from '../contract.ts';
-import type { SimCallContext, SimHandlerTable, SimSystem } from './sim-context.ts';
+import type { SimCallContext, SimHandlerTable, SimSystem, SimUploadedFile } from './sim-context.ts';
 import { registerCustomerService } from './customer-service.ts';
 import { registerAccountService } from './account-service.ts';
 import { registerCatalogService } from './catalog-service.ts';
 import { registerPortaSipService } from './portasip-service.ts';
+import { registerInvoiceService } from './invoice-service.ts';
+import { registerSubscriptionService } from './subscription-service.ts';
+import { registerDidService } from './did-service.ts';
+import { registerAliasService } from './alias-service.ts';
+import { registerUaService } from './ua-service.ts';
+import { registerAccessControlService } from './access-control-service.ts';
+import { registerDocumentService } from './document-service.ts';
+import { registerVdCounterService } from './vd-counter-service.ts';
 import { sessionCall } from './session-service.ts';
 import { simFault } from './sim-faults.ts';
 
@@ -16,6 +24,8 @@ export interface SimApiRequest {
   params: JsonObject;
   credentials: CallCredentials;
   clientIp: string;
+  /** File parts of a multipart upload. */
+  files?: readonly SimUploadedFile[];
 }
 
 /**
@@ -32,6 +42,14 @@ export class SimApi {
     registerCustomerService(this.#billing, sys);
     registerAccountService(this.#billing, sys);
     registerCatalogService(this.#billing, sys);
+    registerInvoiceService(this.#billing, sys);
+    registerSubscriptionService(this.#billing, sys);
+    registerDidService(this.#billing, sys);
+    registerAliasService(this.#billing, sys);
+    registerUaService(this.#billing, sys);
+    registerAccessControlService(this.#billing, sys);
+    registerDocumentService(this.#billing, sys);
+    registerVdCounterService(this.#billing, sys);
     registerPortaSipService(this.#portasip, sys);
   }
 
@@ -46,7 +64,8 @@ export class SimApi {
       return sessionCall(this.sys.sessions, this.sys.env, realm, req.method, req.params, req.credentials, req.clientIp);
     }
     const { principal } = this.sys.sessions.resolve(req.credentials, req.listener, req.clientIp);
-    return this.invoke({ realm: principal.realm, user: principal, clientIp: req.clientIp }, req.service, req.method, req.params, req.listener);
+    const ctx: SimCallContext = { realm: principal.realm, user: principal, clientIp: req.clientIp, ...(req.files && req.files.length > 0 ? { files: req.files } : {}) };
+    return this.invoke(ctx, req.service, req.method, req.params, req.listener);
   }
 
   invoke(ctx: SimCallContext, service: string, method: string, params: JsonObject, listener: SimListener = ctx.realm): JsonObject {

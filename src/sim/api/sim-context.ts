@@ -3,12 +3,24 @@ import type { SimPrincipal } from '../auth/principal.ts';
 import type { SessionManager } from '../auth/session-manager.ts';
 import type { SimStore } from '../model/sim-store.ts';
 import type { WriteLog } from '../model/write-log.ts';
+import type { OtpBox } from '../model/otp-box.ts';
 
 /** Who calls, independent of the wire format (REST today, SOAP later). */
 export interface SimCallContext {
   realm: Realm;
   user: SimPrincipal;
   clientIp: string;
+  /** File parts of a multipart/form-data request (uploads); empty for every other call. */
+  files?: readonly SimUploadedFile[];
+}
+
+/** One file part of a multipart upload, as the simulator received it. */
+export interface SimUploadedFile {
+  /** The form field name of the part. */
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
 }
 
 /** A service method: validates its params, applies realm scoping, returns the reply object or throws ApiFault. */
@@ -21,6 +33,8 @@ export interface SimSystem {
   store: SimStore;
   writeLog: WriteLog;
   sessions: SessionManager;
+  /** One-time passwords of AccessControl/create_otp. */
+  otps: OtpBox;
 }
 
 /** `Service/method` → handler. */

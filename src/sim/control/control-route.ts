@@ -30,6 +30,7 @@ function bodyObject(req: SimHttpRequest): JsonObject {
 /**
  * The simulator's own control API on the admin listener (not PortaBilling's):
  * `GET /sim/info`, `POST|DELETE|GET /sim/faults`, `GET /sim/write-log?i_customer=N`,
+ * `GET /sim/otp?send_to=account|customer&id=…` (the "mailbox" of AccessControl/create_otp),
  * `POST /sim/transfer`, `POST /sim/import`. Exempt from injected faults.
  */
 export function controlRoute(ctl: SimControl): SimHttpRoute {
@@ -51,6 +52,13 @@ export function controlRoute(ctl: SimControl): SimHttpRoute {
       if (!/^\d{1,15}$/.test(raw)) throw simFault('validation', `i_customer must be an integer, got ${JSON.stringify(raw)}`);
       const id = Number(raw);
       return { i_customer: id, ...sys.writeLog.entriesOf(id) } as unknown as JsonObject;
+    },
+    'GET /sim/otp': (req) => {
+      const sendTo = req.query.get('send_to') ?? 'account';
+      const id = req.query.get('id') ?? '';
+      const pending = sys.otps.peek(sendTo, id);
+      if (!pending) throw simFault('otpInvalid', `No pending one-time password for ${sendTo.slice(0, 20)} "${id.slice(0, 64)}"`);
+      return { send_to: sendTo, id, ...pending };
     },
     'POST /sim/transfer': (req) => transferCustomer(sys, bodyObject(req)),
     'POST /sim/import': (req) => importCustomer(sys, bodyObject(req)),

@@ -66,6 +66,8 @@ export async function transferCustomer(sys: SimSystem, body: JsonObject): Promis
     accounts: bundle.accounts.map((a) => a.account.i_account),
     xdrs: bundle.accounts.reduce((n, a) => n + a.xdrs.length, 0),
     invoices: bundle.invoices.length,
+    dids: bundle.owned?.dids.length ?? 0,
+    aliases: bundle.owned?.aliases.length ?? 0,
   };
 }
 
@@ -80,6 +82,17 @@ function checkBundle(v: unknown): CustomerBundle {
     if (!Array.isArray(a.xdrs) || !isObject(a.portasip)) throw bad('every account needs xdrs and portasip');
   }
   for (const k of ['invoices', 'subscriptions', 'counters'] as const) if (!Array.isArray(v[k])) throw bad(`${k} must be a list`);
+  const owned = v.owned;
+  if (owned !== undefined) {
+    if (!isObject(owned)) throw bad('owned must be an object');
+    const idField = { dids: 'i_did_number', uas: 'i_ua', aliases: 'i_alias', documents: 'i_document' } as const;
+    for (const k of ['dids', 'uas', 'aliases', 'documents'] as const) {
+      const list = owned[k];
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || !list.every((r) => isObject(r) && typeof r[idField[k]] === 'number')) throw bad(`owned.${k} must be a list of records with ${idField[k]}`);
+      if (k === 'aliases' && !list.every((r) => isObject(r) && typeof r.i_master_account === 'number' && typeof r.id === 'string')) throw bad('every alias needs i_master_account and id');
+    }
+  }
   return v as unknown as CustomerBundle;
 }
 

@@ -4,6 +4,7 @@ import { OFFICE_TYPE, type SimAccount, type SimCustomer, type SimPortaSipState }
 import { CUSTOMER_CLASS_COUNT, DISCOUNT_PLAN_COUNT, PRODUCT_COUNT, SUBSCRIPTION_PLAN_COUNT } from './config-entities.ts';
 import { DEMO_RESELLER, DEMO_RESELLER_2 } from '../demo-fixtures.ts';
 import { formatPortaTime } from './porta-time.ts';
+import { FREE_POOL_INDEX, OwnedIds } from './owned-ids.ts';
 
 const FIRST = ['Alice', 'Bob', 'Carol', 'David', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Karl', 'Laura', 'Mallory', 'Nina', 'Oscar', 'Peggy', 'Quentin', 'Rita', 'Sybil', 'Trent', 'Uma', 'Victor', 'Wendy', 'Xavier', 'Yvonne', 'Zach'] as const;
 const LAST = ['Smith', 'Johnson', 'Brown', 'Garcia', 'Miller', 'Davis', 'Lopez', 'Wilson', 'Anderson', 'Thomas', 'Moore', 'Martin', 'Lee', 'Clark', 'Lewis', 'Walker', 'Hall', 'Young', 'King', 'Wright'] as const;
@@ -17,10 +18,10 @@ const ACCOUNT_ID_BASE = 16_000_000_000;
 const DAY_MS = 86_400_000;
 /** xDRs per account are generated over this many days before the anchor. */
 export const XDR_DAYS = 60;
-/** Most xDRs one heavy-user account may be given (keeps its i_xdr range disjoint from others'). */
+/** Most xDRs one heavy-user account may be given. */
 export const MAX_HEAVY_XDRS = 1_000_000;
-/** Heavy-user xDRs are numbered from here: `base + i_account * MAX_HEAVY_XDRS + i`. */
-const HEAVY_XDR_ID_BASE = 1_000_000_000_000;
+/** Unassigned numbers in each system's DID inventory (the free pool). */
+export const FREE_DID_COUNT = 20;
 
 /** One seeded account given many xDRs (for large-reply tests and benchmarks). */
 export interface HeavyXdrs {
@@ -41,6 +42,8 @@ export class SeedSpace {
   /** Start of the hour the simulator started: the "now" of generated history. */
   readonly anchorMs: number;
   readonly heavy: HeavyXdrs | undefined;
+  /** Ids of owned records (invoices, xDRs, subscriptions, DIDs, UAs, counters). */
+  readonly ids: OwnedIds;
   readonly #parity: number;
 
   constructor(seed: number, role: SystemName, customerCount: number, anchorMs: number, heavy?: HeavyXdrs) {
@@ -53,6 +56,7 @@ export class SeedSpace {
       throw new Error(`heavy-user xDR count must be 0..${MAX_HEAVY_XDRS}, got ${String(heavy.count)}`);
     }
     this.heavy = heavy;
+    this.ids = new OwnedIds(seed);
   }
 
   /** i_customer of seeded index k. */
@@ -189,6 +193,7 @@ export class SeedSpace {
     const heavy = heavyCount !== undefined;
     const n = heavyCount ?? hash3(this.seed, iAccount, 4) % 25;
     const spacing = (XDR_DAYS * DAY_MS) / Math.max(25, n);
+    const slot = (iAccount - this.#parity) / 2;
     // Jitter stays below the spacing so the list really is newest first.
     const jitter = Math.min(3_600_000, Math.floor(spacing));
     const out: JsonObject[] = [];
@@ -197,7 +202,7 @@ export class SeedSpace {
       const connect = this.anchorMs - (i * spacing + (h % jitter));
       const seconds = 10 + (h % 1800);
       out.push({
-        i_xdr: heavy ? HEAVY_XDR_ID_BASE + iAccount * MAX_HEAVY_XDRS + i : iAccount * 64 + i,
+        i_xdr: heavy ? this.ids.encode(this.role, 'heavyXdr', i) : this.ids.encode(this.role, 'xdr', slot * 64 + i),
         i_account: iAccount,
         CLI: accountId,
         CLD: `1${(h % 9_000_000_000 + 1_000_000_000).toString()}`,
@@ -216,6 +221,8 @@ export class SeedSpace {
   }
 
   invoicesFor(iCustomer: number): JsonObject[] {
+    const k = this.customerIndexOf(iCustomer);
+    if (k < 0) return [];
     const n = 1 + (hash3(this.seed, iCustomer, 5) % 3);
     const out: JsonObject[] = [];
     const anchor = new Date(this.anchorMs);
@@ -224,7 +231,7 @@ export class SeedSpace {
       const from = Date.UTC(anchor.getUTCFullYear(), anchor.getUTCMonth() - i - 1, 1);
       const to = Date.UTC(anchor.getUTCFullYear(), anchor.getUTCMonth() - i, 1) - 1000;
       out.push({
-        i_invoice: iCustomer * 8 + i,
+        i_invoice: this.ids.encode(this.role, 'invoice', k * 8 + i),
         i_customer: iCustomer,
         invoice_number: `INV-${iCustomer}-${i + 1}`,
         period_from: formatPortaTime(from).slice(0, 10),
@@ -238,13 +245,24 @@ export class SeedSpace {
     return out;
   }
 
+  /** Invoices a seeded customer has (1..3), for resolving an i_invoice without listing. */
+  invoiceCountFor(iCustomer: number): number {
+    return 1 + (hash3(this.seed, iCustomer, 5) % 3);
+  }
+
+  subscriptionCountFor(iCustomer: number): number {
+    return hash3(this.seed, iCustomer, 6) % 3;
+  }
+
   subscriptionsFor(iCustomer: number): JsonObject[] {
-    const n = hash3(this.seed, iCustomer, 6) % 3;
+    const k = this.customerIndexOf(iCustomer);
+    if (k < 0) return [];
+    const n = this.subscriptionCountFor(iCustomer);
     const out: JsonObject[] = [];
     for (let i = 0; i < n; i++) {
       const h = hash3(this.seed, iCustomer, 3000 + i);
       out.push({
-        i_customer_subscription: iCustomer * 4 + i,
+        i_customer_subscription: this.ids.encode(this.role, 'subscription', k * 4 + i),
         i_customer: iCustomer,
         i_subscription: 1 + (h % SUBSCRIPTION_PLAN_COUNT),
         start_date: formatPortaTime(this.anchorMs - (30 + (h % 300)) * DAY_MS).slice(0, 10),
@@ -260,7 +278,9 @@ export class SeedSpace {
     const h = hash3(this.seed, iCustomer, 8);
     const threshold = typeof vdPlan.threshold === 'number' ? vdPlan.threshold : 100;
     const used = h % (threshold + 1);
+    const k = this.customerIndexOf(iCustomer);
     return [{
+      ...(k < 0 ? {} : { i_vd_counter: this.ids.encode(this.role, 'vdCounter', k) }),
       i_vd_plan: vdPlan.i_vd_plan ?? null,
       i_dest_group: vdPlan.i_dest_group ?? null,
       dg_name: vdPlan.dg_name ?? null,
@@ -269,6 +289,39 @@ export class SeedSpace {
       remaining: threshold - used,
       unit: 'minutes',
     }];
+  }
+
+  /** Whether seeded customer k has a DID (assigned to its first account): about one in three. */
+  hasSeededDid(k: number): boolean {
+    return hash3(this.seed, k, 10) % 3 === 0;
+  }
+
+  /** The seeded DID of customer k (see hasSeededDid), assigned to its first account. */
+  seededDidAt(k: number): JsonObject {
+    return this.#didRecord(this.ids.encode(this.role, 'did', k), 1 + k, this.customerIdAt(k), this.accountIdAt(k, 0));
+  }
+
+  /** Number j (0 ≤ j < FREE_DID_COUNT) of the free pool: in the inventory, assigned to nobody. */
+  freeDidAt(j: number): JsonObject {
+    return this.#didRecord(this.ids.encode(this.role, 'did', FREE_POOL_INDEX + j), 900_000_000 + j, null, null);
+  }
+
+  #didRecord(iDid: number, serial: number, iCustomer: number | null, iMaster: number | null): JsonObject {
+    // 1-800-5<role><9 digits>: the two systems never seed the same number.
+    const number = `18005${this.#parity}${String(serial).padStart(9, '0')}`;
+    return { i_did_number: iDid, number, i_customer: iCustomer, i_master_account: iMaster, is_used: iMaster === null ? 'N' : 'Y', description: '', iso_4217: 'USD' };
+  }
+
+  /** Whether seeded customer k has a user agent (IP phone / gateway inventory item): one in two. */
+  hasSeededUa(k: number): boolean {
+    return hash3(this.seed, k, 11) % 2 === 0;
+  }
+
+  seededUaAt(k: number): JsonObject {
+    const i_customer = this.customerIdAt(k);
+    // Locally administered MACs (02…), distinct from the CPE registry's seeded phones.
+    const mac = `02${(2 * k + this.#parity - 1).toString(16).padStart(10, '0')}`;
+    return { i_ua: this.ids.encode(this.role, 'ua', k), i_customer, mac, name: `UA of customer ${i_customer}`, description: '', inventory_id: `INV${i_customer}`, i_ua_type: 1 + (hash3(this.seed, k, 12) % 3), ascii_key: '' };
   }
 
   portaSipFor(iAccount: number, accountId: string): SimPortaSipState {

@@ -2,6 +2,7 @@ import type { JsonObject } from '../../core/api-call.ts';
 import { SeedSpace } from './seed-space.ts';
 import type { ConfigEntities } from './config-entities.ts';
 import type { SimAccount, SimCustomer, SimPortaSipState } from './records.ts';
+import { OwnedRecords, type OwnedBundle } from './owned-records.ts';
 
 /** Everything a migration transfer carries for one customer (see control/transfer.ts). */
 export interface CustomerBundle {
@@ -10,6 +11,8 @@ export interface CustomerBundle {
   invoices: JsonObject[];
   subscriptions: JsonObject[];
   counters: JsonObject[];
+  /** DIDs, UAs, aliases and documents (absent in bundles from older simulators). */
+  owned?: OwnedBundle;
 }
 
 export interface MovedMark {
@@ -37,6 +40,8 @@ function insertSorted(list: number[], value: number): void {
 export class SimStore {
   readonly space: SeedSpace;
   readonly config: ConfigEntities;
+  /** DIDs, UAs, aliases, documents and the owner index of every owned record. */
+  readonly owned: OwnedRecords;
   readonly #customers = new Map<number, SimCustomer>();
   readonly #accounts = new Map<number, SimAccount>();
   /** Accounts not in the seeded slots of their customer (created or imported). */
@@ -59,6 +64,7 @@ export class SimStore {
   constructor(space: SeedSpace, config: ConfigEntities) {
     this.space = space;
     this.config = config;
+    this.owned = new OwnedRecords(space);
     this.#nextCustomerId = space.firstCreatedCustomerId();
     this.#nextAccountId = space.firstCreatedAccountId();
   }
@@ -246,6 +252,16 @@ export class SimStore {
     return this.#subscriptions.get(iCustomer) ?? (this.space.customerIndexOf(iCustomer) >= 0 ? this.space.subscriptionsFor(iCustomer) : []);
   }
 
+  /** Replaces a customer's subscription list (after add/update/close); new ids are claimed for it. */
+  putSubscriptions(iCustomer: number, list: JsonObject[]): void {
+    this.#subscriptions.set(iCustomer, list);
+    for (const s of list) if (typeof s.i_customer_subscription === 'number') this.owned.claim(s.i_customer_subscription, { kind: 'subscription', i_customer: iCustomer });
+  }
+
+  putCounters(iCustomer: number, list: JsonObject[]): void {
+    this.#counters.set(iCustomer, list);
+  }
+
   countersOf(c: SimCustomer): JsonObject[] {
     const stored = this.#counters.get(c.i_customer);
     if (stored) return stored;
@@ -291,6 +307,7 @@ export class SimStore {
       invoices: this.invoicesOf(iCustomer),
       subscriptions: this.subscriptionsOf(iCustomer),
       counters: this.countersOf(customer),
+      owned: this.owned.exportOf(iCustomer),
     });
   }
 
@@ -306,6 +323,19 @@ export class SimStore {
     this.#invoices.set(id, b.invoices);
     this.#subscriptions.set(id, b.subscriptions);
     this.#counters.set(id, b.counters);
+    const claim = (list: JsonObject[], field: string, kind: 'invoice' | 'subscription' | 'vdCounter'): void => {
+      for (const r of list) {
+        const v = r[field];
+        if (typeof v === 'number') this.owned.claim(v, { kind, i_customer: id });
+      }
+    };
+    claim(b.invoices, 'i_invoice', 'invoice');
+    claim(b.subscriptions, 'i_customer_subscription', 'subscription');
+    claim(b.counters, 'i_vd_counter', 'vdCounter');
+    for (const { account, xdrs } of b.accounts) {
+      for (const x of xdrs) if (typeof x.i_xdr === 'number') this.owned.claim(x.i_xdr, { kind: 'xdr', i_customer: id, i_account: account.i_account });
+    }
+    this.owned.importOf(id, b.owned ?? {});
     this.#moved.delete(id);
   }
 }

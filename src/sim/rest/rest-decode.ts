@@ -1,7 +1,7 @@
 import type { CallCredentials, JsonObject, RequestStyle } from '../../core/api-call.ts';
 import type { SimHttpRequest } from '../http/sim-http.ts';
 import { simFault } from '../api/sim-faults.ts';
-import { parseMultipartFields } from './multipart.ts';
+import { parseMultipart, type MultipartFile } from './multipart.ts';
 
 export interface DecodedRestCall {
   service: string;
@@ -10,6 +10,8 @@ export interface DecodedRestCall {
   authInfo: JsonObject;
   credentials: CallCredentials;
   style: RequestStyle;
+  /** File parts of a multipart body (uploads); empty otherwise. */
+  files: MultipartFile[];
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -59,6 +61,7 @@ export function decodeRestCall(req: SimHttpRequest, prefix: string): DecodedRest
   let params: JsonObject = {};
   let authInfo: JsonObject = {};
   let pathSession: string | undefined;
+  let files: MultipartFile[] = [];
   if (tail.length >= 2 || (tail.length === 1 && tail[0] !== '')) {
     // Legacy path form: the session id, then the URL-encoded params JSON (may contain '/').
     style = 'path';
@@ -79,9 +82,10 @@ export function decodeRestCall(req: SimHttpRequest, prefix: string): DecodedRest
       fields = { params: form.get('params') ?? undefined, auth_info: form.get('auth_info') ?? undefined };
       if (style !== 'path') style = 'form';
     } else if (ct.startsWith('multipart/form-data')) {
-      const mp = parseMultipartFields(req.body, req.headers['content-type'] ?? '');
+      const mp = parseMultipart(req.body, req.headers['content-type'] ?? '');
       if (!mp) throw simFault('badRequest', 'The multipart/form-data body cannot be parsed (missing or wrong boundary)');
-      fields = { params: mp.get('params'), auth_info: mp.get('auth_info') };
+      fields = { params: mp.fields.get('params'), auth_info: mp.fields.get('auth_info') };
+      files = mp.files;
       if (style !== 'path') style = 'multipart';
     } else {
       throw simFault('badRequest', `Unsupported Content-Type "${ct}": send application/json, application/x-www-form-urlencoded or multipart/form-data`);
@@ -104,5 +108,5 @@ export function decodeRestCall(req: SimHttpRequest, prefix: string): DecodedRest
     if (typeof authInfo.password === 'string') credentials.password = authInfo.password;
     if (typeof authInfo.token === 'string') credentials.token = authInfo.token;
   }
-  return { service, method, params, authInfo, credentials, style };
+  return { service, method, params, authInfo, credentials, style, files };
 }

@@ -19,7 +19,7 @@ export function restRoute(api: SimApi, listener: SimListener): SimHttpRoute {
     handle(req: SimHttpRequest): SimHttpResponse {
       try {
         const call = decodeRestCall(req, prefix);
-        const result = api.call({ listener, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp });
+        const result = api.call({ listener, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp, files: call.files });
         return jsonReply(result);
       } catch (err) {
         if (isApiFault(err)) return jsonFault(err);
