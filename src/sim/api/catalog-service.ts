@@ -1,4 +1,3 @@
-import type { JsonObject } from '../../core/api-call.ts';
 import type { FieldKind } from '../model/records.ts';
 import type { SimHandlerTable, SimSystem } from './sim-context.ts';
 import { findCustomer } from './locate.ts';
