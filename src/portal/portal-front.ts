@@ -10,7 +10,7 @@ import type { BackendClient } from '../backends/backend-client.ts';
 import { backendLogin, backendLogout } from '../backends/backend-sessions.ts';
 import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
-import { ApiFault } from '../core/faults.ts';
+import { ApiFault, PortaFaultCode, isApiFault } from '../core/faults.ts';
 import { OriginPools } from './origin-pools.ts';
 import { isHopByHop } from './proxy-headers.ts';
 import { requestIdOf } from '../core/request-id.ts';
@@ -251,8 +251,9 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
     if (Object.keys(bases).length === 0) return loginPage(c, 503, 'unavailable');
     try {
       await throttle.check(realm, name, c.clientIp);
-    } catch {
-      return loginPage(c, 429, 'throttled');
+    } catch (err) {
+      // Over the limit, or the shared throttle's store is away (then no count can be trusted).
+      return isApiFault(err) && err.faultcode === PortaFaultCode.bruteForce ? loginPage(c, 429, 'throttled') : loginPage(c, 503, 'unavailable');
     }
     const chosen = await chooseSystem(realm, name, password, c.requestId);
     if (chosen === undefined) {

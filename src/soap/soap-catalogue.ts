@@ -89,7 +89,7 @@ export const SOAP_SERVICES: Readonly<Record<string, Readonly<Record<string, Soap
   },
   AccessControl: {
     create_otp: { send_to: 'string', id: 'string', notification_type: 'string', operation: 'string' },
-    verify_otp: { send_to: 'string', id: 'string', otp_token: 'string', operation: 'string' },
+    verify_otp: { one_time_password: 'string', operation: 'string' },
   },
   UA: {
     get_ua_list: { i_customer: 'int', ...paging },

@@ -54,7 +54,7 @@ describe('every owned-record method works in the JSON, form, legacy-path and SOA
       { method: 'DID/get_number_info', params: () => ({ i_did_number: did }), owner: 1, write: false, check: named('i_customer', 1) },
       { method: 'DID/release_did_from_account', params: () => ({ i_did_number: did }), owner: 1, write: true },
       { method: 'DID/get_number_list', params: () => ({ i_customer: 1 }), owner: 1, write: false, check: named('i_customer', 1) },
-      { method: 'AccessControl/create_otp', params: () => ({ send_to: 'account', id: '15551230001', notification_type: 'mail' }), owner: 1, write: true },
+      { method: 'AccessControl/create_otp', params: () => ({ send_to: 'account', id: 1, notification_type: 'mail', operation: 'General' }), owner: 1, write: true },
       { method: 'Invoice/get_invoice_info', params: () => ({ i_invoice: invoice.row['i_invoice'] }), owner: invoice.owner, write: false, check: named('i_customer', invoice.owner) },
       { method: 'Invoice/get_invoice_list', params: () => ({ i_customer: invoice.owner }), owner: invoice.owner, write: false, check: named('i_customer', invoice.owner) },
       { method: 'Customer/get_subscriptions', params: () => ({ i_customer: sub.owner }), owner: sub.owner, write: false, check: named('i_customer', sub.owner) },

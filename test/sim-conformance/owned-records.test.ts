@@ -152,21 +152,26 @@ describe('owned records: ids that reveal no owner, replies that name it, writes 
     assert.ok(mine.some((d) => d['i_did_number'] === free['i_did_number'] && d['i_master_account'] === null), 'released from the account, still the customer\'s');
   });
 
-  test('AccessControl/create_otp sends an OTP that verify_otp accepts once, both logged under the account\'s customer', async () => {
-    const created = ok(await restCall(src, 'AccessControl/create_otp', { send_to: 'account', id: '15551230001', notification_type: 'mail' }, token), 'create_otp');
+  test('AccessControl/create_otp (id = i_account) sends an OTP that verify_otp accepts once, in the creating session only, both logged under the customer', async () => {
+    const created = ok(await restCall(src, 'AccessControl/create_otp', { send_to: 'account', id: 1, notification_type: 'mail', operation: 'General' }, token), 'create_otp');
     assert.deepEqual(created, { success: 1 });
-    const box = ok(await sendJson(src, buildRequest('GET', '/sim/otp?send_to=account&id=15551230001', [['Host', hostOf(src)]])), 'mailbox');
-    assert.match(String(box['otp_token']), /^\d{6}$/);
-    const wrong = box['otp_token'] === '000000' ? '111111' : '000000';
-    fault(await restCall(src, 'AccessControl/verify_otp', { send_to: 'account', id: '15551230001', otp_token: wrong }, token), 'Server.AccessControl.otp_invalid');
-    ok(await restCall(src, 'AccessControl/verify_otp', { send_to: 'account', id: '15551230001', otp_token: box['otp_token'] }, token), 'verify');
-    fault(await restCall(src, 'AccessControl/verify_otp', { send_to: 'account', id: '15551230001', otp_token: box['otp_token'] }, token), 'Server.AccessControl.otp_invalid', 'used once');
+    const box = ok(await sendJson(src, buildRequest('GET', '/sim/otp?send_to=account&id=1', [['Host', hostOf(src)]])), 'mailbox');
+    const code = String(box['otp_token']);
+    assert.match(code, /^\d{6}$/);
+    assert.equal(box['i_customer'], 1);
+    const other = (await login(src, { login: 'admin', password: 'demo-admin' })).access_token;
+    fault(await restCall(src, 'AccessControl/verify_otp', { one_time_password: code, operation: 'General' }, other), 'Server.AccessControl.otp_invalid', 'another session');
+    fault(await restCall(src, 'AccessControl/verify_otp', { one_time_password: code === '000000' ? '111111' : '000000', operation: 'General' }, token), 'Server.AccessControl.otp_invalid', 'a wrong code');
+    ok(await restCall(src, 'AccessControl/verify_otp', { one_time_password: code, operation: 'General' }, token), 'verify');
+    fault(await restCall(src, 'AccessControl/verify_otp', { one_time_password: code, operation: 'General' }, token), 'Server.AccessControl.otp_invalid', 'used once');
     const log = await writeLog(source, 1);
     assert.equal(lastApplied(log, 'AccessControl/create_otp')['i_account'], 1);
+    assert.deepEqual(lastApplied(log, 'AccessControl/create_otp')['fields'], { send_to: 'account', id: 1, notification_type: 'mail', operation: 'General' });
     assert.equal(lastApplied(log, 'AccessControl/verify_otp')['i_customer'], 1);
-    assert.ok(!JSON.stringify(log).includes(String(box['otp_token'])), 'the OTP itself is never logged');
-    ok(await restCall(src, 'AccessControl/create_otp', { send_to: 'customer', id: 'john.doe' }, token), 'to a customer');
-    fault(await restCall(src, 'AccessControl/create_otp', { send_to: 'account', id: 'nobody-here' }, token), 'Server.Account.account_not_found');
+    assert.ok(!JSON.stringify(log).includes(code), 'the OTP itself is never logged');
+    ok(await restCall(src, 'AccessControl/create_otp', { send_to: 'customer', id: 1 }, token), 'to a customer, by i_customer');
+    ok(await restCall(src, 'AccessControl/create_otp', { send_to: 'account', id: '15551230001' }, token), 'by the account id (phone number)');
+    fault(await restCall(src, 'AccessControl/create_otp', { send_to: 'account', id: 999999 }, token), 'Server.Account.account_not_found');
   });
 
   test('subscriptions are found by i_customer_subscription alone, and update/close are logged under their customer', async () => {
@@ -272,7 +277,7 @@ describe('owned records: ids that reveal no owner, replies that name it, writes 
       ['Account/add_alias', { alias_info: { i_master_account: master, id: 'late-alias' } }],
       ['Account/delete_alias', { alias_info: { i_alias: alias } }],
       ['DID/release_did_from_account', { i_did_number: free['i_did_number'] }],
-      ['AccessControl/create_otp', { send_to: 'account', id: first['id'] }],
+      ['AccessControl/create_otp', { send_to: 'account', id: master }],
       ['Customer/add_subscription', { i_customer: iCustomer, subscription_info: { i_subscription: 1 } }],
     ];
     if (counter) writes.push(['Customer/reset_vd_counter', { i_vd_counter: counter['i_vd_counter'] }]);

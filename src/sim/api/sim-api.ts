@@ -63,8 +63,8 @@ export class SimApi {
       const realm = req.listener === 'portasip' ? 'admin' : req.listener;
       return sessionCall(this.sys.sessions, this.sys.env, realm, req.method, req.params, req.credentials, req.clientIp);
     }
-    const { principal } = this.sys.sessions.resolve(req.credentials, req.listener, req.clientIp);
-    const ctx: SimCallContext = { realm: principal.realm, user: principal, clientIp: req.clientIp, ...(req.files && req.files.length > 0 ? { files: req.files } : {}) };
+    const { principal, session } = this.sys.sessions.resolve(req.credentials, req.listener, req.clientIp);
+    const ctx: SimCallContext = { realm: principal.realm, user: principal, clientIp: req.clientIp, ...(session ? { sessionId: session.id } : {}), ...(req.files && req.files.length > 0 ? { files: req.files } : {}) };
     return this.invoke(ctx, req.service, req.method, req.params, req.listener);
   }
 

@@ -10,6 +10,8 @@ export interface SimCallContext {
   realm: Realm;
   user: SimPrincipal;
   clientIp: string;
+  /** The API session the call came in (none for a one-shot auth_info login). */
+  sessionId?: string;
   /** File parts of a multipart/form-data request (uploads); empty for every other call. */
   files?: readonly SimUploadedFile[];
 }

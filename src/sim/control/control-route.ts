@@ -30,7 +30,7 @@ function bodyObject(req: SimHttpRequest): JsonObject {
 /**
  * The simulator's own control API on the admin listener (not PortaBilling's):
  * `GET /sim/info`, `POST|DELETE|GET /sim/faults`, `GET /sim/write-log?i_customer=N`,
- * `GET /sim/otp?send_to=account|customer&id=…` (the "mailbox" of AccessControl/create_otp),
+ * `GET /sim/otp?send_to=account|customer&id=<i_account|i_customer>` (the "mailbox" of AccessControl/create_otp),
  * `POST /sim/transfer`, `POST /sim/import`. Exempt from injected faults.
  */
 export function controlRoute(ctl: SimControl): SimHttpRoute {
@@ -55,10 +55,11 @@ export function controlRoute(ctl: SimControl): SimHttpRoute {
     },
     'GET /sim/otp': (req) => {
       const sendTo = req.query.get('send_to') ?? 'account';
-      const id = req.query.get('id') ?? '';
-      const pending = sys.otps.peek(sendTo, id);
-      if (!pending) throw simFault('otpInvalid', `No pending one-time password for ${sendTo.slice(0, 20)} "${id.slice(0, 64)}"`);
-      return { send_to: sendTo, id, ...pending };
+      const raw = req.query.get('id') ?? '';
+      if (!/^\d{1,15}$/.test(raw)) throw simFault('validation', `id must be the i_account (or i_customer) the OTP was sent to, got ${JSON.stringify(raw.slice(0, 40))}`);
+      const pending = sys.otps.peek(sendTo, Number(raw));
+      if (!pending) throw simFault('otpInvalid', `No pending one-time password for ${sendTo.slice(0, 20)} ${raw}`);
+      return { send_to: sendTo, id: Number(raw), ...pending } as unknown as JsonObject;
     },
     'POST /sim/transfer': (req) => transferCustomer(sys, bodyObject(req)),
     'POST /sim/import': (req) => importCustomer(sys, bodyObject(req)),

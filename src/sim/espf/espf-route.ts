@@ -176,8 +176,8 @@ export function espfRoute(api: SimApi, realm: Realm): SimHttpRoute {
         const m = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
         if (!m?.[1]) throw simFault('authFailed', 'ESPF calls need Authorization: Bearer <access_token>');
         const credentials: CallCredentials = { accessToken: m[1] };
-        const { principal } = api.sys.sessions.resolve(credentials, realm, req.clientIp);
-        const ctx: SimCallContext = { realm: principal.realm, user: principal, clientIp: req.clientIp };
+        const { principal, session } = api.sys.sessions.resolve(credentials, realm, req.clientIp);
+        const ctx: SimCallContext = { realm: principal.realm, user: principal, clientIp: req.clientIp, ...(session ? { sessionId: session.id } : {}) };
         const ids = (endpoint.path.exec(sub) ?? []).slice(1).map(Number);
         const body = req.method === 'POST' || req.method === 'PUT' ? bodyOf(req) : {};
         const value = endpoint.run(api, { ctx, ids, body, query: req.query });
