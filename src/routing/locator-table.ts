@@ -51,7 +51,8 @@ export const LOCATOR_TABLE: readonly LocatorRow[] = [
     service: 'Account', method: '*', where: ['', 'account_info'], unless: ['add_account', 'validate_account_info'],
     fields: { id: key('account-id'), login: key('account-login') },
   },
-  // AccessControl/create_otp {send_to: "account", id}: the account's id (its phone number).
-  { service: 'AccessControl', method: '*', where: [''], when: { field: 'send_to', values: ['account', undefined] }, fields: { id: key('account-id') } },
-  { service: 'AccessControl', method: '*', where: [''], when: { field: 'send_to', values: ['customer'] }, fields: { id: key('customer-login') } },
+  // AccessControl/create_otp {send_to: "account" | "customer", id}: the i_account or i_customer (as
+  // WebTrit's PortaSwitch adapter sends it).
+  { service: 'AccessControl', method: '*', where: [''], when: { field: 'send_to', values: ['account', undefined] }, fields: { id: account } },
+  { service: 'AccessControl', method: '*', where: [''], when: { field: 'send_to', values: ['customer'] }, fields: { id: customer } },
 ];

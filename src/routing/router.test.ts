@@ -112,6 +112,8 @@ const ROWS: Row[] = [
   { name: 'strict: a configuration write runs in the context', call: apiCall('Product/update_product', { product_info: { i_product: 1, name: 'x' } }), session: ADMIN_IN_TARGET, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'context' } },
   { name: 'strict: a write naming a placed customer is routed, not refused', call: apiCall('Customer/update_customer', { customer_info: { i_customer: 2 } }), session: ADMIN, locations: [{ locator: cust(2), location: at('target', 2) }], config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 2 } },
   { name: 'strict: a retail write goes to its pinned system', call: apiCall('Account/update_account', {}, { realm: 'account' }), session: RETAIL_NO_ID, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'retail' } },
+  { name: 'strict: verify_otp runs in the context (where create_otp moved it)', call: apiCall('AccessControl/verify_otp', { one_time_password: '123456' }), session: ADMIN_IN_TARGET, config: { unroutableWrites: 'refuse' }, expect: { kind: 'single', system: 'target', rule: 'context' } },
+  { name: 'locator: create_otp moves the session context to the account\'s system', call: apiCall('AccessControl/create_otp', { send_to: 'account', id: 5 }), session: ADMIN, locations: [{ locator: acct(5), location: at('target', 4) }], expect: { kind: 'single', system: 'target', rule: 'locator', iCustomer: 4, switchContext: true } },
   { name: 'strict off: the write runs in the context', call: apiCall('Account/update_account', { account_info: { blocked: 'Y' } }), session: ADMIN_IN_TARGET, config: { unroutableWrites: 'context' }, expect: { kind: 'single', system: 'target', rule: 'context' } },
 
   // Rule 7: context.
@@ -195,8 +197,8 @@ describe('findLocators() finds the records a call names', () => {
     ['i_parent of a customer names its parent customer', apiCall('Customer/add_customer', { customer_info: { i_parent: 7, login: 'sub' } }), [cust(7)]],
     ['no i_parent outside the Customer service', apiCall('Product/update_product', { product_info: { i_parent: 7 } }), []],
     ['an id at any depth (arrays of structs too)', apiCall('Account/update_accounts', { accounts: [{ account_info: { i_account: 3 } }, { account_info: { i_account: 5 } }] }), [acct(3), acct(5)]],
-    ['AccessControl id as the account id when sent to an account', apiCall('AccessControl/create_otp', { send_to: 'account', id: '15551230001' }), [{ kind: 'key', key: 'account-id', value: '15551230001' }]],
-    ['AccessControl id as the customer login when sent to a customer', apiCall('AccessControl/create_otp', { send_to: 'customer', id: 'john.doe' }), [{ kind: 'key', key: 'customer-login', value: 'john.doe' }]],
+    ['AccessControl id as the i_account when sent to an account', apiCall('AccessControl/create_otp', { send_to: 'account', id: 11 }), [acct(11)]],
+    ['AccessControl id as the i_customer when sent to a customer', apiCall('AccessControl/create_otp', { send_to: 'customer', id: 7 }), [cust(7)]],
     ['an owned invoice id', apiCall('Invoice/get_invoice_info', { i_invoice: 77 }), [{ kind: 'owned', owned: 'invoice', id: 77 }]],
     ['an owned DID number id', apiCall('DID/release_did_from_account', { i_did_number: 40 }), [{ kind: 'owned', owned: 'did', id: 40 }]],
     ['an owned UA id nested in ua_info', apiCall('UA/update_ua', { ua_info: { i_ua: 9 } }), [{ kind: 'owned', owned: 'ua', id: 9 }]],

@@ -8,7 +8,7 @@ import type { RouteInput } from '../route-input.ts';
  * Rule 5: a call naming a customer or account goes to that record's location. A record being
  * moved holds the call; records on different systems are refused rather than guessed.
  */
-export function locatorRule({ locations }: RouteInput): Plan | undefined {
+export function locatorRule({ call, locations }: RouteInput): Plan | undefined {
   const found = locations.filter((l) => l.location !== undefined);
   if (found.length === 0) return undefined;
   const moving = found.find((l) => l.location!.state === 'moving' && l.location!.iCustomer !== undefined);
@@ -19,7 +19,11 @@ export function locatorRule({ locations }: RouteInput): Plan | undefined {
     return { kind: 'refuse', fault: dispatcherFault('ambiguousLocation', `Cannot route: the call names records on different systems (${where})`) };
   }
   const first = found[0]!.location!;
-  return first.iCustomer === undefined
+  const plan: Plan = first.iCustomer === undefined
     ? { kind: 'single', system: first.system, rule: 'locator' }
     : { kind: 'single', system: first.system, rule: 'locator', iCustomer: first.iCustomer };
+  // PortaBilling accepts a one-time password only in the API session that created it, and
+  // verify_otp names no record: the session's context follows create_otp so verify_otp runs there.
+  if (call.service === 'AccessControl' && call.method === 'create_otp') plan.switchContext = true;
+  return plan;
 }
