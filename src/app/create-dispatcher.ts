@@ -29,6 +29,7 @@ import { createLocationResolver } from '../directory/resolver.ts';
 import { openDirectory, openSessionStore } from './open-stores.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { customerReader } from '../migration/learn-customer.ts';
+import { Cutover } from '../migration/cutover.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../edge/client-address.ts';
@@ -105,10 +106,11 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
 
   const service = ServiceClient.fromConfig(config, backends, 'cutover');
   const learnCustomer = service === undefined ? undefined : customerReader(service);
+  const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
-    withToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) })),
+    withToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(executor, { logger });

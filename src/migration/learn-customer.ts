@@ -1,6 +1,6 @@
 import type { SystemName } from '../routing/api-call.ts';
 import type { ServiceClient } from '../backends/service-client.ts';
-import type { LearnedCustomer } from '../ops/migrations-api.ts';
+import type { LearnedCustomer } from './cutover.ts';
 
 /**
  * Reads a customer's lookup keys and accounts on a system with the service login, so that every
