@@ -30,6 +30,9 @@ import { openDirectory, openSessionStore } from './open-stores.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { customerReader } from '../migration/learn-customer.ts';
 import { Cutover } from '../migration/cutover.ts';
+import type { CampaignStore } from '../migration/campaign-store.ts';
+import { startCampaigns } from '../migration/start-campaigns.ts';
+import { createCampaignsApi } from '../ops/campaigns-api.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../edge/client-address.ts';
@@ -43,6 +46,10 @@ export interface DispatcherDeps {
   logger?: Logger;
   /** Extra HTTP fronts added by later capabilities (SOAP, portal, provisioning). */
   soap?: SoapFront;
+  /** Campaign state (default: beside the configured directory; memory with an injected one). */
+  campaigns?: CampaignStore;
+  /** This node's name as a campaign lease owner (default: host, pid and a random part). */
+  nodeId?: string;
 }
 
 export interface Dispatcher {
@@ -107,10 +114,12 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const service = ServiceClient.fromConfig(config, backends, 'cutover');
   const learnCustomer = service === undefined ? undefined : customerReader(service);
   const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) });
+  const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
     withToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
+    withToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(executor, { logger });
@@ -132,6 +141,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     handlers, leanRoutes, executor, directory, resolver, sessions, metrics, backends, logger,
     async close() {
       unsubscribe();
+      await campaigns?.close();
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();

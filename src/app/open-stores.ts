@@ -5,6 +5,8 @@ import { MemorySessionStore } from '../sessions/memory-session-store.ts';
 import { MemoryDirectory } from '../directory/memory-directory.ts';
 import { SqliteDirectory } from '../directory/sqlite-directory.ts';
 import { PostgresDirectory } from '../directory/postgres-directory.ts';
+import type { CampaignStore } from '../migration/campaign-store.ts';
+import { MemoryCampaignStore } from '../migration/memory-campaign-store.ts';
 
 /** The session store the config names: memory (one node) or Redis (cluster). */
 export async function openSessionStore(config: DispatcherConfig): Promise<SessionStore> {
@@ -27,5 +29,24 @@ export async function openDirectory(config: DispatcherConfig, workers: number): 
     }
     default:
       return SqliteDirectory.open({ path: config.directory.sqlitePath, shared: workers > 1 });
+  }
+}
+
+/**
+ * The campaign store beside the directory (issue 12): the same SQLite file or PostgreSQL schema,
+ * own tables; memory for a memory directory or one injected by a test.
+ */
+export async function openCampaignStore(config: DispatcherConfig, injectedDirectory: boolean): Promise<CampaignStore> {
+  if (injectedDirectory) return new MemoryCampaignStore();
+  switch (config.directory.store) {
+    case 'memory': return new MemoryCampaignStore();
+    case 'postgres': {
+      const { PostgresCampaignStore } = await import('../migration/postgres-campaign-store.ts');
+      return PostgresCampaignStore.open({ connectionString: config.directory.databaseUrl });
+    }
+    default: {
+      const { SqliteCampaignStore } = await import('../migration/sqlite-campaign-store.ts');
+      return SqliteCampaignStore.open(config.directory.sqlitePath);
+    }
   }
 }

@@ -49,6 +49,14 @@ export interface DispatcherConfig {
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
   directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number; routingIndex: boolean };
   cutover: { holdTimeoutMs: number };
+  campaigns: {
+    /** Copy step of a campaign created without `copy` (`sim` in the demo; absent: `copy` is required). */
+    defaultCopy?: 'sim';
+    /** Programs a `command` copy step may run (exact paths); empty = `command` refused. */
+    commands: string[];
+    /** Driver lease in ms (default 15,000): how long a dead node's campaigns wait for another node. */
+    leaseMs: number;
+  };
   ops: {
     token: string;
     /**

@@ -129,7 +129,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const r = new Reader();
   const raw: Raw = isObject(input) ? input : {};
   if (!isObject(input)) r.problems.push('the config must be a YAML mapping');
-  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'ops', 'security', 'provisioning', 'workers', 'log']);
+  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log']);
   for (const key of Object.keys(raw)) if (!known.has(key)) r.problems.push(`${key}: unknown setting`);
 
   const systemsRaw = r.section(raw, 'systems', true);
@@ -201,6 +201,9 @@ export function validateConfig(input: unknown): DispatcherConfig {
 
   const c = r.section(raw, 'cutover');
   const cutover = { holdTimeoutMs: r.int(c, 'cutover', 'holdTimeoutMs', 10_000, 1) };
+  const cp = r.section(raw, 'campaigns');
+  const campaigns: DispatcherConfig['campaigns'] = { commands: r.strings(cp, 'campaigns', 'commands', []), leaseMs: r.int(cp, 'campaigns', 'leaseMs', 15_000, 1000, 600_000) };
+  if (cp.defaultCopy !== undefined) campaigns.defaultCopy = r.oneOf(cp, 'campaigns', 'defaultCopy', ['sim'] as const, 'sim');
   const o = r.section(raw, 'ops');
   const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')) };
   if (o.serviceLogin !== undefined) {
@@ -240,7 +243,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, ops, security, provisioning, workers, log });
+  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, campaigns, ops, security, provisioning, workers, log });
 }
 
 function isIpOrCidr(s: string): boolean {
