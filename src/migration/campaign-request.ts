@@ -54,6 +54,17 @@ function parseBudget(v: unknown): FailureBudget | undefined {
   return { last, maxFailures };
 }
 
+function httpUrl(v: unknown, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(String(v));
+  } catch {
+    throw badCampaign(`${what} must be an http(s) URL, got ${JSON.stringify(v)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badCampaign(`${what} must be an http(s) URL, got ${JSON.stringify(v)}`);
+  return url.href;
+}
+
 function parseCopy(v: unknown, rules: RequestRules): CopySpec {
   if (v === undefined || v === null) {
     if (rules.defaultCopy !== undefined) return { type: rules.defaultCopy };
@@ -69,19 +80,19 @@ function parseCopy(v: unknown, rules: RequestRules): CopySpec {
       if (!rules.commands.includes(v.command)) throw badCampaign(`copy.command ${JSON.stringify(v.command)} is not in campaigns.commands of the dispatcher's config (the programs an ops token may run)`);
       const args = v.args ?? [];
       if (!Array.isArray(args) || args.some((a) => typeof a !== 'string') || args.length > 100) throw badCampaign('copy.args must be a list of at most 100 strings');
-      return { type: 'command', command: v.command, args: args as string[], ...t };
+      const out: CopySpec = { type: 'command', command: v.command, args: args as string[], ...t };
+      if (v.undoArgs !== undefined) {
+        if (!Array.isArray(v.undoArgs) || v.undoArgs.some((a) => typeof a !== 'string') || v.undoArgs.length > 100) throw badCampaign('copy.undoArgs must be a list of at most 100 strings');
+        out.undoArgs = v.undoArgs as string[];
+      }
+      return out;
     }
     case 'http': {
-      let url: URL;
-      try {
-        url = new URL(String(v.url));
-      } catch {
-        throw badCampaign(`copy.url must be an http(s) URL, got ${JSON.stringify(v.url)}`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badCampaign(`copy.url must be an http(s) URL, got ${JSON.stringify(v.url)}`);
       const headers = v.headers ?? {};
       if (!isObject(headers) || Object.values(headers).some((h) => typeof h !== 'string')) throw badCampaign('copy.headers must map names to strings');
-      return { type: 'http', url: url.href, headers: headers as Record<string, string>, ...t };
+      const out: CopySpec = { type: 'http', url: httpUrl(v.url, 'copy.url'), headers: headers as Record<string, string>, ...t };
+      if (v.undoUrl !== undefined) out.undoUrl = httpUrl(v.undoUrl, 'copy.undoUrl');
+      return out;
     }
     default: throw badCampaign(`copy.type must be sim, command or http, got ${JSON.stringify(v.type)}`);
   }

@@ -17,8 +17,8 @@ export const IN_FLIGHT_STEPS: readonly CustomerStep[] = ['prechecked', 'holding'
 /** How a customer's data is copied between the systems. */
 export type CopySpec =
   | { type: 'sim'; timeoutMs?: number }
-  | { type: 'command'; command: string; args?: string[]; timeoutMs?: number }
-  | { type: 'http'; url: string; headers?: Record<string, string>; timeoutMs?: number };
+  | { type: 'command'; command: string; args?: string[]; undoArgs?: string[]; timeoutMs?: number }
+  | { type: 'http'; url: string; undoUrl?: string; headers?: Record<string, string>; timeoutMs?: number };
 
 /** Pause the campaign when more than `maxFailures` of the last `last` finished customers failed. */
 export interface FailureBudget {

@@ -17,16 +17,23 @@ export class CommandCopyStep implements CopyStep {
   readonly #command: string;
   readonly #args: string[];
   readonly #timeoutMs: number;
+  readonly undo: ((job: CopyJob) => Promise<void>) | undefined;
 
-  constructor(command: string, args: string[] = [], timeoutMs = 300_000) {
+  /** `undoArgs`: the same program with these arguments undoes a copy (verify failed). */
+  constructor(command: string, args: string[] = [], timeoutMs = 300_000, undoArgs?: string[]) {
     this.#command = command;
     this.#args = args;
     this.#timeoutMs = timeoutMs;
+    this.undo = undoArgs === undefined ? undefined : (job) => this.#run(undoArgs, job);
   }
 
   copy(job: CopyJob): Promise<void> {
-    const args = this.#args.map((a) => expandArg(a, job));
-    if (!this.#args.some((a) => a.includes('{i_customer}'))) args.push(String(job.iCustomer));
+    return this.#run(this.#args, job);
+  }
+
+  #run(template: string[], job: CopyJob): Promise<void> {
+    const args = template.map((a) => expandArg(a, job));
+    if (!template.some((a) => a.includes('{i_customer}'))) args.push(String(job.iCustomer));
     return new Promise((resolve, reject) => {
       let output = '';
       const keep = (chunk: Buffer) => { output = (output + chunk.toString('utf8')).slice(-8192); };

@@ -20,7 +20,7 @@ export interface CopyStep {
    * Undoes a copy that succeeded but whose customer is aborted (verify failed): the data on `from`
    * is the customer's again. Absent: the operator's tool owns what it left on `to`.
    */
-  undo?(job: CopyJob): Promise<void>;
+  readonly undo?: ((job: CopyJob) => Promise<void>) | undefined;
 }
 
 /** The last `max` characters of a program's or server's output, for a failure reason. */

@@ -9,7 +9,7 @@ import { HttpCopyStep } from './http-copy-step.ts';
 export function copyStepFor(spec: CopySpec, adminUrls: Record<SystemName, string>): CopyStep {
   switch (spec.type) {
     case 'sim': return new SimCopyStep(adminUrls, spec.timeoutMs);
-    case 'command': return new CommandCopyStep(spec.command, spec.args, spec.timeoutMs);
-    case 'http': return new HttpCopyStep(spec.url, spec.headers, spec.timeoutMs);
+    case 'command': return new CommandCopyStep(spec.command, spec.args, spec.timeoutMs, spec.undoArgs);
+    case 'http': return new HttpCopyStep(spec.url, spec.headers, spec.timeoutMs, spec.undoUrl);
   }
 }

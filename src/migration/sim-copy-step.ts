@@ -33,10 +33,10 @@ export class SimCopyStep implements CopyStep {
     if (r.status !== 200) throw new Error(`sim transfer from ${job.from} refused (HTTP ${r.status}): ${outputTail(r.text)}`);
   }
 
-  async undo(job: CopyJob): Promise<void> {
+  readonly undo = async (job: CopyJob): Promise<void> => {
     const back = await post(`${this.#admin[job.from]}/sim/mark`, { i_customer: job.iCustomer, moved: false }, this.#timeoutMs);
     if (back.status !== 200) throw new Error(`sim mark on ${job.from} refused (HTTP ${back.status}): ${outputTail(back.text)}`);
     const away = await post(`${this.#admin[job.to]}/sim/mark`, { i_customer: job.iCustomer, moved: true, moved_to: new URL(this.#admin[job.from]).origin }, this.#timeoutMs);
     if (away.status !== 200) throw new Error(`sim mark on ${job.to} refused (HTTP ${away.status}): ${outputTail(away.text)}`);
-  }
+  };
 }

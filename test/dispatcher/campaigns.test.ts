@@ -19,3 +19,155 @@ test('a campaign over every source customer commits each one to the target and t
   const info = await call(stack.url('admin'), 'Customer/get_customer_info', { i_customer: 1 }, token);
   assert.equal((info.json.customer_info as { i_env: number }).i_env, 8, 'customer 1 is now served by the target');
 });
+
+async function simAdmin(base: string): Promise<(method: string, params: unknown) => Promise<Record<string, unknown>>> {
+  const token = await login(base, DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
+  return async (method, params) => (await call(base, method, params, token)).json;
+}
+
+async function notMoving(opsUrl: string): Promise<unknown[]> {
+  const r = await fetch(`${opsUrl}/v1/migrations`, { headers: { authorization: 'Bearer demo-ops-token' } });
+  return ((await r.json()) as { migrations: unknown[] }).migrations;
+}
+
+test('precheck, copy and verify failures leave each customer on the source, not held, with the step and a reason naming what failed', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 12, targetCustomers: 3, config: { campaigns: { defaultCopy: 'sim', commands: [process.execPath] } } });
+  const api = campaignApi(stack.url('ops'));
+  const source = await simAdmin(stack.source.urls.admin);
+  const target = await simAdmin(stack.target.urls.admin);
+
+  // Precheck: the product of customer 1's account is deleted on the target only.
+  const accounts = (await source('Account/get_account_list', { i_customer: 1 })).account_list as Array<{ i_product: number }>;
+  const product = accounts[0]!.i_product;
+  const del = await fetch(`${stack.target.urls.admin}/sim/config/delete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'product', id: product }) });
+  assert.equal(del.status, 200, await del.text());
+  assert.equal((await api.create({ name: 'pre', customers: [1], batchSize: 1, concurrency: 1 })).status, 201);
+  await api.act('pre', 'start');
+  const pre = await api.waitFor('pre', (s) => s.state === 'done');
+  assert.equal(pre.failed, 1);
+  const f = (pre.failures as Array<{ i_customer: number; step: string; reason: string }>)[0]!;
+  assert.equal(f.i_customer, 1);
+  assert.equal(f.step, 'precheck');
+  assert.match(f.reason, new RegExp(`missing on target: .*product ${product}\\b`));
+
+  // Copy: the operator's tool exits 1.
+  const made = await api.create({ name: 'cmd', customers: [3], batchSize: 1, concurrency: 1, copy: { type: 'command', command: process.execPath, args: ['-e', 'console.error("tool: cannot reach target db"); process.exit(1)', '{i_customer}'] } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  await api.act('cmd', 'start');
+  const cmd = await api.waitFor('cmd', (s) => s.state === 'done');
+  const cf = (cmd.failures as Array<{ step: string; reason: string }>)[0]!;
+  assert.equal(cf.step, 'copy');
+  assert.match(cf.reason, /exit code 1: tool: cannot reach target db/);
+
+  // Verify: the copy is made, then the test changes a field on the target's copy.
+  const { createServer } = await import('node:http');
+  const simPost = (base: string, path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const tool = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => {
+      void (async () => {
+        const j = JSON.parse(body) as { i_customer: number };
+        if (req.url === '/undo') {
+          await simPost(stack.source.urls.admin, '/sim/mark', { i_customer: j.i_customer, moved: false });
+          await simPost(stack.target.urls.admin, '/sim/mark', { i_customer: j.i_customer, moved: true });
+        } else {
+          await simPost(stack.source.urls.admin, '/sim/transfer', { i_customer: j.i_customer, target: stack.target.urls.admin });
+          await target('Customer/update_customer', { customer_info: { i_customer: j.i_customer, credit_limit: 12345 } });
+        }
+        res.writeHead(200).end('{}');
+      })();
+    });
+  });
+  tool.listen(0, '127.0.0.1');
+  await new Promise((r) => tool.once('listening', r));
+  t.after(() => tool.close());
+  const port = (tool.address() as { port: number }).port;
+  assert.equal((await api.create({ name: 'ver', customers: [5], batchSize: 1, concurrency: 1, copy: { type: 'http', url: `http://127.0.0.1:${port}/copy`, undoUrl: `http://127.0.0.1:${port}/undo` } })).status, 201);
+  await api.act('ver', 'start');
+  const ver = await api.waitFor('ver', (s) => s.state === 'done');
+  const vf = (ver.failures as Array<{ step: string; reason: string }>)[0]!;
+  assert.equal(vf.step, 'verify');
+  assert.match(vf.reason, /credit_limit: source \d+(\.\d+)?, target 12345/);
+
+  assert.deepEqual(await notMoving(stack.url('ops')), [], 'nobody is held');
+  const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
+  for (const id of [1, 3, 5]) {
+    const w = await call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: id, notes: `after-${id}` } }, token);
+    assert.equal(w.status, 200, `customer ${id} takes writes: ${JSON.stringify(w.json)}`);
+    const info = await source('Customer/get_customer_info', { i_customer: id });
+    assert.equal((info.customer_info as { notes: string }).notes, `after-${id}`, `customer ${id}'s write landed on the source`);
+  }
+});
+
+test('a failure budget spent pauses the campaign with the reason; resume gets a fresh budget', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 12, targetCustomers: 3, config: { campaigns: { commands: [process.execPath] } } });
+  const api = campaignApi(stack.url('ops'));
+  const made = await api.create({
+    name: 'budget', select: { all: true }, batchSize: 20, concurrency: 1, failureBudget: { last: 4, maxFailures: 1 },
+    copy: { type: 'command', command: process.execPath, args: ['-e', 'process.exit(1)'] },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  await api.act('budget', 'start');
+  const paused = await api.waitFor('budget', (s) => s.state === 'paused');
+  assert.equal(paused.failed, 2, 'paused as the second failure exceeded 1 of the last 4');
+  assert.match(String(paused.reason), /failure budget spent: 2 of the last 2 customers failed/);
+  assert.equal(paused.pending, 10);
+  assert.equal((await api.act('budget', 'resume')).status, 200);
+  const again = await api.waitFor('budget', (s) => s.state === 'paused' && s.failed === 4);
+  assert.equal(again.pending, 8);
+  const abort = await api.act('budget', 'abort');
+  assert.equal(abort.json.state, 'aborted');
+  assert.equal((await api.act('budget', 'resume')).status, 409, 'an aborted campaign does not resume');
+});
+
+test('rollback of a finished campaign brings every customer back to the source through the same steps', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 10, targetCustomers: 3 });
+  const api = campaignApi(stack.url('ops'));
+  await api.create({ name: 'there', select: { all: true }, batchSize: 4, concurrency: 2 });
+  await api.act('there', 'start');
+  const done = await api.waitFor('there', (s) => s.state === 'done');
+  assert.equal(done.committed, 10);
+  assert.equal((await api.act('there', 'rollback')).status, 200);
+  const back = await api.waitFor('there', (s) => s.state === 'rolled-back');
+  assert.equal(back.rolledBack, 10, JSON.stringify(back));
+  assert.equal(back.committed, 0);
+  assert.deepEqual(back.failures, []);
+  const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
+  for (const id of [1, 3, 19]) {
+    const info = await call(stack.url('admin'), 'Customer/get_customer_info', { i_customer: id }, token);
+    assert.equal((info.json.customer_info as { i_env: number }).i_env, 3, `customer ${id} is served by the source again`);
+    const w = await call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: id, notes: 'home again' } }, token);
+    assert.equal(w.status, 200, JSON.stringify(w.json));
+  }
+  assert.deepEqual(await notMoving(stack.url('ops')), []);
+});
+
+test('bad campaign requests get clear 400/404/409 faults and create nothing', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 4, targetCustomers: 2 });
+  const api = campaignApi(stack.url('ops'));
+  const cases: Array<[unknown, RegExp]> = [
+    [{ name: 'x y', customers: [1] }, /name must be/],
+    [{ name: 'a', customers: [] }, /customers must be a list/],
+    [{ name: 'a', customers: [1, -2] }, /-2 is not a positive integer/],
+    [{ name: 'a', customers: [1], window: '25:00-03:00' }, /window must be/],
+    [{ name: 'a', customers: [1], failureBudget: { last: 3, maxFailures: 3 } }, /must be below last/],
+    [{ name: 'a', customers: [1], copy: { type: 'command', command: '/bin/sh' } }, /not in campaigns.commands/],
+    [{ name: 'a', customers: [1], copy: { type: 'ftp' } }, /copy.type must be/],
+    [{ name: 'a', select: { colour: 'red' } }, /unknown key/],
+  ];
+  for (const [body, why] of cases) {
+    const r = await api.create(body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.faultcode, 'Server.Dispatcher.bad_request');
+    assert.match(String(r.json.faultstring), why);
+  }
+  const noAuth = await fetch(`${stack.url('ops')}/v1/campaigns`);
+  assert.equal(noAuth.status, 401);
+  assert.equal((await api.act('missing', 'start')).status, 404);
+  assert.equal((await api.create({ name: 'once', customers: [1] })).status, 201);
+  assert.equal((await api.create({ name: 'once', customers: [3] })).status, 409);
+  assert.equal((await api.act('once', 'resume')).status, 409, 'resume needs paused');
+  const list = await (await fetch(`${stack.url('ops')}/v1/campaigns`, { headers: { authorization: 'Bearer demo-ops-token' } })).json() as { campaigns: Array<{ name: string }> };
+  assert.deepEqual(list.campaigns.map((c) => c.name), ['once']);
+});
