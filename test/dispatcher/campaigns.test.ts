@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, login, call } from '../helpers/stack.ts';
 import { campaignApi } from '../helpers/campaigns.ts';
+import { runCampaignWorkload } from '../helpers/campaign-workload.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 
 test('a campaign over every source customer commits each one to the target and the dispatcher routes them there', async (t) => {
@@ -170,4 +171,37 @@ test('bad campaign requests get clear 400/404/409 faults and create nothing', as
   assert.equal((await api.act('once', 'resume')).status, 409, 'resume needs paused');
   const list = await (await fetch(`${stack.url('ops')}/v1/campaigns`, { headers: { authorization: 'Bearer demo-ops-token' } })).json() as { campaigns: Array<{ name: string }> };
   assert.deepEqual(list.campaigns.map((c) => c.name), ['once']);
+});
+
+test('a campaign over every source customer of the demo under 16 reading and writing clients loses no write and misroutes none', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 200, targetCustomers: 20, config: { cutover: { holdTimeoutMs: 5000 } } });
+  const api = campaignApi(stack.url('ops'));
+  const made = await api.create({ name: 'demo-all', select: { all: true }, batchSize: 50, concurrency: 8 });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const ids = (await api.status('demo-all')).total as number;
+  assert.ok(ids >= 100, `the demo's source customers are selected (${ids})`);
+  const source = await simAdmin(stack.source.urls.admin);
+  const list = (await source('Customer/get_customer_list', { limit: 1000 })).customer_list as Array<{ i_customer: number }>;
+  const customers = list.map((c) => c.i_customer);
+  assert.equal(customers.length, ids);
+  await api.act('demo-all', 'start');
+  const finished = api.waitFor('demo-all', (s) => s.state === 'done', 60_000);
+  const locations = async (id: number) => {
+    const r = await fetch(`${stack.url('ops')}/v1/locations/customers/${id}`, { headers: { authorization: 'Bearer demo-ops-token' } });
+    return ((await r.json()) as { system: 'source' | 'target' }).system;
+  };
+  const figures = await runCampaignWorkload({
+    nodes: [{ admin: stack.url('admin'), customer: stack.url('customer'), account: stack.url('account') }],
+    source: stack.source, target: stack.target, customers, clients: 16, maxWritesPerClient: 2000, maxMs: 30_000, until: finished,
+  }, locations);
+  const done = await finished;
+  t.diagnostic(JSON.stringify({ ...figures, heldCallMs: undefined, calls: figures.heldCallMs.length, committed: done.committed, failed: done.failed }));
+  assert.ok(figures.acknowledged > 100, 'clients kept writing during the campaign');
+  assert.equal(figures.lost, 0, 'every acknowledged write was applied');
+  assert.equal(figures.misrouted, 0, 'no write reached a system after the customer left it');
+  assert.deepEqual(figures.staleFinal, [], 'each living record carries its last write');
+  assert.deepEqual(figures.otherFaults, {}, 'every call got success, customer_migrating or a re-login');
+  assert.equal((done.committed as number) + (done.failed as number), ids, 'every customer ended committed or failed');
+  for (const f of done.failures as Array<{ reason: string }>) assert.ok(f.reason.length > 0);
+  assert.deepEqual(await notMoving(stack.url('ops')), [], 'nobody is left held');
 });
