@@ -47,7 +47,7 @@ export interface DispatcherConfig {
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
-  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number; routingIndex: boolean };
+  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; schema: string; cacheSize: number; routingIndex: boolean };
   cutover: { holdTimeoutMs: number };
   campaigns: {
     /** Copy step of a campaign created without `copy` (`sim` in the demo; absent: `copy` is required). */

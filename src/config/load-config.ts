@@ -195,10 +195,12 @@ export function validateConfig(input: unknown): DispatcherConfig {
     store: r.oneOf(d, 'directory', 'store', ['memory', 'sqlite', 'postgres'] as const, 'sqlite'),
     sqlitePath: r.str(d, 'directory', 'sqlitePath', 'webdispatcher-directory.sqlite'),
     databaseUrl: r.str(d, 'directory', 'databaseUrl', process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
+    schema: r.str(d, 'directory', 'schema', 'webdispatcher'),
     cacheSize: r.int(d, 'directory', 'cacheSize', 100_000, 0),
     routingIndex: r.bool(d, 'directory', 'routingIndex', true),
   };
 
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(directory.schema)) r.problems.push(`directory.schema: must be lower-case letters, digits and _ (at most 41), got ${JSON.stringify(directory.schema)}`);
   const c = r.section(raw, 'cutover');
   const cutover = { holdTimeoutMs: r.int(c, 'cutover', 'holdTimeoutMs', 10_000, 1) };
   const cp = r.section(raw, 'campaigns');
