@@ -79,6 +79,9 @@ export class CampaignController {
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #polling: Promise<void> | undefined;
+  /** Per campaign: its state and customers per step, as last read (for the metrics gauges). */
+  readonly #seen = new Map<string, { state: CampaignState; counts: Record<string, number> }>();
+  #seenAt = 0;
 
   constructor(deps: CampaignControllerDeps) {
     this.#d = deps;
@@ -107,7 +110,12 @@ export class CampaignController {
     this.#polling = (async () => {
       try {
         const now = Date.now();
-        for (const c of await this.#d.store.list()) {
+        const all = await this.#d.store.list();
+        if (now - this.#seenAt >= 5000) {
+          this.#seenAt = now;
+          for (const c of all) this.#seen.set(c.spec.name, { state: c.state, counts: (await this.#d.store.progress(c.spec.name, now)).counts });
+        }
+        for (const c of all) {
           const name = c.spec.name;
           if (c.state !== 'running' || this.#driving.has(name) || this.#closed) continue;
           if (c.leaseOwner !== null && c.leaseOwner !== this.#d.nodeId && c.leaseUntil > now) continue;
@@ -124,6 +132,18 @@ export class CampaignController {
       }
     })();
     return this.#polling;
+  }
+
+  /** Gauge rows: customers per campaign and step, as of the last poll (≤ 5 s old). */
+  customerGauge(): Array<[Record<string, string>, number]> {
+    const rows: Array<[Record<string, string>, number]> = [];
+    for (const [campaign, s] of this.#seen) for (const [step, n] of Object.entries(s.counts)) rows.push([{ campaign, step }, n]);
+    return rows;
+  }
+
+  /** Gauge rows: 1 for each campaign's current state. */
+  stateGauge(): Array<[Record<string, string>, number]> {
+    return [...this.#seen].map(([campaign, s]) => [{ campaign, state: s.state }, 1]);
   }
 
   /** Validates a request, resolves its selection on the system the customers leave, stores it `created`. */

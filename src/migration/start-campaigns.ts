@@ -40,6 +40,8 @@ export async function startCampaigns(
     nodeId: deps.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     leaseMs: config.campaigns.leaseMs,
   });
+  parts.metrics.gauge('webdispatcher_campaign_customers', 'Customers of each campaign per step (pending … committed, failed, rolled-back)', () => controller.customerGauge());
+  parts.metrics.gauge('webdispatcher_campaign_state', 'Each campaign\'s state (1 on its current state)', () => controller.stateGauge());
   controller.run();
   return {
     controller,

@@ -19,6 +19,13 @@ test('a campaign over every source customer commits each one to the target and t
   const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
   const info = await call(stack.url('admin'), 'Customer/get_customer_info', { i_customer: 1 }, token);
   assert.equal((info.json.customer_info as { i_env: number }).i_env, 8, 'customer 1 is now served by the target');
+  const metrics = await (await fetch(`${stack.url('ops')}/metrics`)).text();
+  assert.match(metrics, /^webdispatcher_campaign_customers_total\{campaign="all-source",outcome="committed",step=""\} 12$/m);
+  for (const step of ['precheck', 'begin', 'copy', 'verify', 'commit']) {
+    assert.match(metrics, new RegExp(`^webdispatcher_campaign_step_seconds_count\\{campaign="all-source",step="${step}"\\} 12$`, 'm'), step);
+  }
+  const page = await (await fetch(`${stack.url('ops')}/`)).text();
+  assert.match(page, /<h2>Campaigns<\/h2>/, 'the dashboard has a campaigns panel');
 });
 
 async function simAdmin(base: string): Promise<(method: string, params: unknown) => Promise<Record<string, unknown>>> {
