@@ -212,3 +212,42 @@ test('a campaign over every source customer of the demo under 16 reading and wri
   for (const f of done.failures as Array<{ reason: string }>) assert.ok(f.reason.length > 0);
   assert.deepEqual(await notMoving(stack.url('ops')), [], 'nobody is left held');
 });
+
+const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+
+test('outside its time window a running campaign starts nobody and says when the window opens', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 6, targetCustomers: 2 });
+  const api = campaignApi(stack.url('ops'));
+  const now = Date.now();
+  const window = `${hhmm(new Date(now + 2 * 3600_000))}-${hhmm(new Date(now + 3 * 3600_000))}`;
+  assert.equal((await api.create({ name: 'night', select: { all: true }, window })).status, 201);
+  await api.act('night', 'start');
+  const waiting = await api.waitFor('night', (s) => typeof s.driver === 'string' && typeof s.waiting === 'string');
+  assert.match(String(waiting.waiting), new RegExp(`outside the window ${window}; opens in (119|120) min`));
+  assert.equal((waiting.pace as { window: string }).window, window);
+  assert.equal(await api.act('night', 'pause').then((r) => r.json.state), 'paused');
+  const s = await api.waitFor('night', (x) => x.driver === null);
+  assert.deepEqual([s.committed, s.failed, s.inFlight, s.pending], [0, 0, 0, 6], 'nobody was started');
+});
+
+test('pause finishes the customers in flight and starts none; resume goes on; abort ends it with the rest pending', async (t) => {
+  const stack = await startStack(t, { sourceCustomers: 10, targetCustomers: 2 });
+  const api = campaignApi(stack.url('ops'));
+  assert.equal((await api.create({ name: 'paced', select: { all: true }, concurrency: 1, ratePerMinute: 120 })).status, 201);
+  await api.act('paced', 'start');
+  await api.waitFor('paced', (s) => (s.committed as number) >= 1);
+  assert.equal((await api.act('paced', 'pause')).status, 200);
+  const paused = await api.waitFor('paced', (s) => s.inFlight === 0 && s.driver === null);
+  assert.equal(paused.state, 'paused');
+  assert.ok((paused.pending as number) > 0);
+  assert.deepEqual(await notMoving(stack.url('ops')), []);
+  assert.equal((await api.act('paced', 'resume')).status, 200);
+  await api.waitFor('paced', (s) => (s.committed as number) > (paused.committed as number));
+  const aborted = await api.act('paced', 'abort');
+  assert.equal(aborted.json.state, 'aborted');
+  const end = await api.waitFor('paced', (s) => s.inFlight === 0 && s.driver === null);
+  assert.equal(end.state, 'aborted');
+  assert.equal((end.committed as number) + (end.pending as number), 10);
+  assert.ok((end.pending as number) > 0, 'the customers not started stay pending');
+  assert.deepEqual(await notMoving(stack.url('ops')), []);
+});
