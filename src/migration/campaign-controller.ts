@@ -50,7 +50,7 @@ export interface CampaignStatus {
   pending: number;
   inFlight: number;
   rolledBack: number;
-  /** Customers finished in the last minute. */
+  /** Customers finished per minute, over the last minute (or since the campaign started, if later). */
   ratePerMinute: number;
   /** Seconds until the phase ends at the current rate (null: not running or no rate yet). */
   eta: number | null;
@@ -193,7 +193,10 @@ export class CampaignController {
 
   async #status(c: CampaignRecord): Promise<CampaignStatus> {
     const now = Date.now();
-    const { counts, finishedSince } = await this.#d.store.progress(c.spec.name, now - 60_000);
+    // The rate over the last minute, or since the campaign (re)started when that is more recent.
+    const since = Math.min(now - 1000, Math.max(now - 60_000, c.state === 'running' ? c.updatedAt : 0));
+    const { counts, finishedSince } = await this.#d.store.progress(c.spec.name, since);
+    const perMinute = Math.round((finishedSince * 60_000) / (now - since));
     const inFlight = IN_FLIGHT_STEPS.reduce((n, s) => n + counts[s], 0);
     const failures = (await this.#d.store.entries(c.spec.name, ['failed'], 100)).map((e) => ({ i_customer: e.iCustomer, step: e.failedStep ?? '', reason: e.reason ?? '' }));
     const remaining = (c.phase === 'forward' ? counts.pending : counts.committed) + inFlight;
@@ -203,8 +206,8 @@ export class CampaignController {
     return {
       name: c.spec.name, state: c.state, phase: c.phase, reason: c.reason, from: c.spec.from, to: c.spec.to,
       total, committed: counts.committed, failed: counts.failed, pending: counts.pending, inFlight, rolledBack: counts['rolled-back'],
-      ratePerMinute: finishedSince,
-      eta: c.state === 'running' && finishedSince > 0 ? Math.round((remaining / finishedSince) * 60) + Math.round(wait / 1000) : null,
+      ratePerMinute: perMinute,
+      eta: c.state === 'running' && perMinute > 0 ? Math.round((remaining / perMinute) * 60) + Math.round(wait / 1000) : null,
       waiting: wait > 0 && w !== undefined ? `outside the window ${w.start}-${w.end}; opens in ${Math.ceil(wait / 60_000)} min` : null,
       driver: c.leaseUntil > now ? c.leaseOwner : null,
       pace: {
