@@ -117,8 +117,11 @@ export class CampaignController {
         }
         for (const c of all) {
           const name = c.spec.name;
-          if (c.state !== 'running' || this.#driving.has(name) || this.#closed) continue;
+          if (c.state === 'created' || this.#driving.has(name) || this.#closed) continue;
           if (c.leaseOwner !== null && c.leaseOwner !== this.#d.nodeId && c.leaseUntil > now) continue;
+          // A paused, aborted or finished campaign is driven only to resolve customers a dead
+          // driver left in flight (never left held); the drive stops once they are resolved.
+          if (c.state !== 'running' && (await this.#d.store.entries(name, [...IN_FLIGHT_STEPS], 1)).length === 0) continue;
           if (!(await this.#d.store.acquireLease(name, this.#d.nodeId, now, this.#d.leaseMs))) continue;
           const run = this.#drive(c).catch((err: unknown) => {
             this.#d.logger.error('campaign driver stopped', { campaign: name, error: (err as Error).message });

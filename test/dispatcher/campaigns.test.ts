@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { startStack, login, call } from '../helpers/stack.ts';
 import { campaignApi } from '../helpers/campaigns.ts';
 import { runCampaignWorkload } from '../helpers/campaign-workload.ts';
+import { MemoryCampaignStore } from '../../src/migration/memory-campaign-store.ts';
+import { createLogger } from '../../src/ops/logger.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 
 test('a campaign over every source customer commits each one to the target and the dispatcher routes them there', async (t) => {
@@ -250,4 +252,26 @@ test('pause finishes the customers in flight and starts none; resume goes on; ab
   assert.equal((end.committed as number) + (end.pending as number), 10);
   assert.ok((end.pending as number) > 0, 'the customers not started stay pending');
   assert.deepEqual(await notMoving(stack.url('ops')), []);
+});
+
+test('a customer a dead driver left held in an aborted campaign is found, its data located, aborted and logged, never left held', async (t) => {
+  const store = new MemoryCampaignStore();
+  const lines: string[] = [];
+  const logger = createLogger('info', (line) => { lines.push(line); });
+  const stack = await startStack(t, { sourceCustomers: 6, targetCustomers: 2, deps: { campaigns: store, logger } });
+  const api = campaignApi(stack.url('ops'));
+  assert.equal((await api.create({ name: 'orphan', customers: [3, 5] })).status, 201);
+  // As a driver that died after begin: the customer is held, its entry says holding, the campaign was aborted since.
+  const begin = await fetch(`${stack.url('ops')}/v1/migrations/3/begin`, { method: 'POST', headers: { authorization: 'Bearer demo-ops-token' } });
+  assert.equal(begin.status, 200, await begin.text());
+  await store.updateEntry('orphan', 3, { state: 'holding', direction: 'forward' }, Date.now());
+  await store.setState('orphan', 'aborted', 'forward', null, Date.now());
+  const s = await api.waitFor('orphan', (x) => x.inFlight === 0);
+  assert.equal(s.state, 'aborted');
+  assert.equal(s.pending, 2, 'resolved back to pending: its data never left the source');
+  assert.deepEqual(await notMoving(stack.url('ops')), [], 'nobody is left held');
+  assert.ok(lines.some((l) => l.includes('campaign recovery') && l.includes('data still on source')), lines.join('\n'));
+  const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
+  const w = await call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: 3, notes: 'free again' } }, token);
+  assert.equal(w.status, 200, JSON.stringify(w.json));
 });
