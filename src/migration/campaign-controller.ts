@@ -14,7 +14,7 @@ import { selectCustomers } from './select-customers.ts';
 import { Precheck } from './precheck.ts';
 import { budgetSpent, msUntilWindow, RateGate } from './pace.ts';
 import { moveCustomer, recoverCustomer, type MoveContext } from './customer-move.ts';
-import { campaignNotFound } from './campaign-faults.ts';
+import { campaignExists, campaignNotFound } from './campaign-faults.ts';
 import { dispatcherFault } from '../edge/faults.ts';
 
 export interface CampaignControllerDeps {
@@ -152,9 +152,8 @@ export class CampaignController {
   /** Validates a request, resolves its selection on the system the customers leave, stores it `created`. */
   async create(body: unknown): Promise<CampaignStatus> {
     const req = parseCampaignRequest(body, this.#d.rules);
-    if (await this.#d.store.get(req.spec.name) !== undefined) {
-      throw dispatcherFault('conflict', `A campaign named ${JSON.stringify(req.spec.name)} exists already; pick another name`, { httpStatus: 409 });
-    }
+    // Refused before the selection is read on the source (the store refuses a race too).
+    if (await this.#d.store.get(req.spec.name) !== undefined) throw campaignExists(req.spec.name);
     const ids = await selectCustomers(this.#d.service, req.spec.from, req.selection);
     await this.#d.store.create(req.spec, ids, Date.now());
     this.#d.logger.info('campaign created', { campaign: req.spec.name, customers: ids.length, copy: req.spec.copy.type });
@@ -254,6 +253,7 @@ export class CampaignController {
           if (await d.store.setState(name, end, c.phase, null, Date.now(), ['running'])) d.logger.info(`campaign ${end}`, { campaign: name });
           return;
         }
+        this.#precheck.forget();
         await this.#runWave(ctx, c, wave, direction, gate, () => lost);
       }
     } finally {

@@ -17,7 +17,8 @@ const idsOf = (list: unknown, key: string): number[] =>
  * Precheck (issue 12, step 1): every configuration entity a customer uses on the system it leaves
  * (the products and add-on products of its accounts, its customer class, its discount plan and
  * that plan's volume discount plan, its subscriptions, its reseller) exists on the system it goes
- * to with the same ID. The destination's configuration lists are read once per `cacheMs`.
+ * to with the same ID. The destination's configuration lists are read once per wave (`forget`)
+ * and at most `cacheMs` old.
  */
 export class Precheck {
   readonly #service: ServiceClient;
@@ -59,6 +60,11 @@ export class Precheck {
     })();
     this.#config.set(system, read);
     return read;
+  }
+
+  /** Drops the cached configuration lists (a new wave reads them again). */
+  forget(): void {
+    this.#config.clear();
   }
 
   /** The entities missing on `to` (empty: the customer may move), each named with its id. */

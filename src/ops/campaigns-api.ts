@@ -25,7 +25,7 @@ export function createCampaignsApi(controller: CampaignController | undefined) {
     const path = (req.url ?? '').split('?')[0]!;
     if (!path.startsWith('/v1/campaigns')) return false;
     try {
-      if (controller === undefined) throw dispatcherFault('conflict', 'Campaigns need ops.serviceLogin in the config (prechecks and verifies read both systems with it)', { httpStatus: 503 });
+      if (controller === undefined) throw dispatcherFault('backendUnavailable', 'Campaigns need ops.serviceLogin in the config (prechecks and verifies read both systems with it)', { httpStatus: 503 });
       const m = ROUTE.exec(path);
       if (m === null) throw dispatcherFault('notFound', `No campaign endpoint at ${path.slice(0, 120)} (campaign names are 1-64 letters, digits, '.', '_' or '-')`, { httpStatus: 404 });
       const [, name, action] = m;

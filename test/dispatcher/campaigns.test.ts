@@ -100,6 +100,24 @@ test('precheck, copy and verify failures leave each customer on the source, not 
   assert.equal(vf.step, 'verify');
   assert.match(vf.reason, /credit_limit: source \d+(\.\d+)?, target 12345/);
 
+  // Precheck: customer 7's class, discount plan and subscriptions are deleted on the target.
+  const c7 = (await source('Customer/get_customer_info', { i_customer: 7 })).customer_info as { i_customer_class: number; i_discount_plan: number | null };
+  const subs = ((await source('Subscription/get_subscription_list', { i_customer: 7 })).subscription_list as Array<{ i_subscription: number }>).map((x) => x.i_subscription);
+  const expected = [`customer class ${c7.i_customer_class}`];
+  const gone = [{ kind: 'customer_class', id: c7.i_customer_class }];
+  if (c7.i_discount_plan !== null) { gone.push({ kind: 'discount_plan', id: c7.i_discount_plan }); expected.push(`discount plan ${c7.i_discount_plan}`); }
+  for (const id of new Set(subs)) { gone.push({ kind: 'subscription', id }); expected.push(`subscription ${id}`); }
+  for (const g of gone) {
+    const r = await fetch(`${stack.target.urls.admin}/sim/config/delete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(g) });
+    assert.equal(r.status, 200, await r.text());
+  }
+  assert.equal((await api.create({ name: 'pre7', customers: [7] })).status, 201);
+  await api.act('pre7', 'start');
+  const pre7 = await api.waitFor('pre7', (s) => s.state === 'done');
+  const r7 = (pre7.failures as Array<{ step: string; reason: string }>)[0]!;
+  assert.equal(r7.step, 'precheck');
+  for (const e of expected) assert.ok(r7.reason.includes(e), `${r7.reason} names ${e}`);
+
   assert.deepEqual(await notMoving(stack.url('ops')), [], 'nobody is held');
   const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
   for (const id of [1, 3, 5]) {
