@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, login, call } from '../helpers/stack.ts';
+import { startDispatcher } from '../../src/app/create-dispatcher.ts';
+import { demoConfig } from '../../src/app/demo-config.ts';
+import { MemoryDirectory } from '../../src/directory/memory-directory.ts';
 import { campaignApi } from '../helpers/campaigns.ts';
 import { runCampaignWorkload } from '../helpers/campaign-workload.ts';
 import { MemoryCampaignStore } from '../../src/migration/memory-campaign-store.ts';
@@ -292,4 +295,29 @@ test('a customer a dead driver left held in an aborted campaign is found, its da
   const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
   const w = await call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: 3, notes: 'free again' } }, token);
   assert.equal(w.status, 200, JSON.stringify(w.json));
+});
+
+test('two nodes sharing one directory and campaign store: one drives, both answer status, each customer is moved once', async (t) => {
+  const store = new MemoryCampaignStore();
+  const directory = new MemoryDirectory();
+  const a = await startStack(t, { sourceCustomers: 20, targetCustomers: 3, deps: { campaigns: store, directory, nodeId: 'node-a' } });
+  const b = await startDispatcher(demoConfig(a.source, a.target), { campaigns: store, directory, nodeId: 'node-b' });
+  t.after(() => b.close());
+  const apiA = campaignApi(a.url('ops'));
+  const apiB = campaignApi(b.urls.ops!);
+  assert.equal((await apiA.create({ name: 'shared', select: { all: true }, batchSize: 5, concurrency: 2 })).status, 201);
+  assert.equal((await apiB.act('shared', 'start')).status, 200);
+  const drivers = new Set<string>();
+  const done = await apiA.waitFor('shared', (s) => {
+    if (typeof s.driver === 'string') drivers.add(s.driver);
+    return s.state === 'done';
+  });
+  assert.equal(drivers.size, 1, `one driver: ${[...drivers].join(', ')}`);
+  assert.equal(done.committed, 20);
+  assert.deepEqual((await apiB.status('shared')).committed, 20, 'the other node answers the same status');
+  const moved = async (ops: string) => {
+    const m = /^webdispatcher_campaign_customers_total\{campaign="shared",outcome="committed",step=""\} (\d+)$/m.exec(await (await fetch(`${ops}/metrics`)).text());
+    return Number(m?.[1] ?? 0);
+  };
+  assert.equal((await moved(a.url('ops'))) + (await moved(b.urls.ops!)), 20, 'each customer was moved by one node, once');
 });
