@@ -33,6 +33,10 @@ import { openDirectory, openLoginThrottle, openSessionStore } from './open-store
 import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { customerReader } from '../migration/learn-customer.ts';
+import { Cutover } from '../migration/cutover.ts';
+import type { CampaignStore } from '../migration/campaign-store.ts';
+import { startCampaigns } from './start-campaigns.ts';
+import { createCampaignsApi } from '../ops/campaigns-api.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../core/client-address.ts';
@@ -49,6 +53,10 @@ export interface DispatcherDeps {
   logger?: Logger;
   /** Extra HTTP fronts added by later capabilities (SOAP, portal, provisioning). */
   soap?: SoapFront;
+  /** Campaign state (default: beside the configured directory; memory with an injected one). */
+  campaigns?: CampaignStore;
+  /** This node's name as a campaign lease owner (default: host, pid and a random part). */
+  nodeId?: string;
 }
 
 export interface Dispatcher {
@@ -115,10 +123,13 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
 
   const service = ServiceClient.fromConfig(config, backends, 'cutover');
   const learnCustomer = service === undefined ? undefined : customerReader(service);
+  const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) });
+  const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
-    withOpsToken(config.ops.token, createMigrationsApi({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) })),
+    withOpsToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
+    withOpsToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(pipeline, { logger });
@@ -140,6 +151,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger,
     async close() {
       unsubscribe();
+      await campaigns?.close();
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();

@@ -16,6 +16,7 @@ export function demoConfig(
     listen: { host: '127.0.0.1', admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0, portal: 0, provisioning: 0 },
     sessions: { store: 'memory', secret: 'demo-secret-not-for-production' },
     directory: { store: 'memory' },
+    campaigns: { defaultCopy: 'sim' },
     ops: { token: DEMO_OPS_TOKEN, serviceLogin: { login: DEMO_ADMIN.login, token: DEMO_ADMIN.token } },
     log: { level: 'warn' },
   };

@@ -7,6 +7,8 @@ import { SqliteDirectory } from '../directory/sqlite-directory.ts';
 import { PostgresDirectory } from '../directory/postgres-directory.ts';
 import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
+import type { CampaignStore } from '../migration/campaign-store.ts';
+import { MemoryCampaignStore } from '../migration/memory-campaign-store.ts';
 
 /** The session store the config names: memory (one node) or Redis (cluster). */
 export async function openSessionStore(config: DispatcherConfig): Promise<SessionStore> {
@@ -37,9 +39,28 @@ export async function openDirectory(config: DispatcherConfig, workers: number): 
   switch (config.directory.store) {
     case 'memory': return new MemoryDirectory();
     case 'postgres': {
-      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl, moveAckMs: config.cutover.holdTimeoutMs + 2000 });
+      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl, schema: config.directory.schema, moveAckMs: config.cutover.holdTimeoutMs + 2000 });
     }
     default:
       return SqliteDirectory.open({ path: config.directory.sqlitePath, shared: workers > 1 });
+  }
+}
+
+/**
+ * The campaign store beside the directory (issue 12): the same SQLite file or PostgreSQL schema,
+ * own tables; memory for a memory directory or one injected by a test.
+ */
+export async function openCampaignStore(config: DispatcherConfig, injectedDirectory: boolean): Promise<CampaignStore> {
+  if (injectedDirectory) return new MemoryCampaignStore();
+  switch (config.directory.store) {
+    case 'memory': return new MemoryCampaignStore();
+    case 'postgres': {
+      const { PostgresCampaignStore } = await import('../migration/postgres-campaign-store.ts');
+      return PostgresCampaignStore.open({ connectionString: config.directory.databaseUrl, schema: config.directory.schema });
+    }
+    default: {
+      const { SqliteCampaignStore } = await import('../migration/sqlite-campaign-store.ts');
+      return SqliteCampaignStore.open(config.directory.sqlitePath);
+    }
   }
 }

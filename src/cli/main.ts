@@ -9,6 +9,7 @@ const commands: Record<string, Command> = {
   start: { summary: 'start the dispatcher: webdispatcher start --config <file.yaml>', load: () => import('./start-command.ts') },
   'check-config': { summary: 'validate a config file and list every problem', load: () => import('./check-config-command.ts') },
   migrate: { summary: 'move a customer: begin → copy (simulator transfer) → commit', load: () => import('./migrate-command.ts') },
+  campaign: { summary: 'migration campaigns: create|start|pause|resume|abort|rollback|status|list', load: () => import('./campaign-command.ts') },
   sim: { summary: 'start one simulated PortaBilling system', load: () => import('./sim-command.ts') },
   locate: { summary: 'show where a customer or account lives (operator API)', load: () => import('./locate-command.ts') },
   directory: { summary: 'directory import FILE: bulk-load locations (operator API or --sqlite)', load: () => import('./directory-command.ts') },

@@ -54,8 +54,16 @@ export interface DispatcherConfig {
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
-  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; cacheSize: number; routingIndex: boolean };
+  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; schema: string; cacheSize: number; routingIndex: boolean };
   cutover: { holdTimeoutMs: number };
+  campaigns: {
+    /** Copy step of a campaign created without `copy` (`sim` in the demo; absent: `copy` is required). */
+    defaultCopy?: 'sim';
+    /** Programs a `command` copy step may run (exact paths); empty = `command` refused. */
+    commands: string[];
+    /** Driver lease in ms (default 15,000): how long a dead node's campaigns wait for another node. */
+    leaseMs: number;
+  };
   ops: {
     token: string;
     /** `/metrics` without the ops token (default true); false = it needs `Authorization: Bearer <ops.token>` too. */

@@ -1,13 +1,6 @@
 import type { SystemName } from '../core/api-call.ts';
 import type { ServiceClient } from '../backends/service-client.ts';
-
-/** A customer's lookup keys and accounts, as read on the system it lives on. */
-export interface LearnedCustomer {
-  login?: string;
-  name?: string;
-  refnum?: string;
-  accounts: Array<{ iAccount: number; id?: string; login?: string }>;
-}
+import type { LearnedCustomer } from './cutover.ts';
 
 /**
  * Reads a customer's lookup keys and accounts on a system with the service login, so that every

@@ -29,6 +29,7 @@ const PAGE = `<!doctype html>
 <div id="view" hidden>
 <section><h2>Migration</h2><div>Cutovers committed: <span class="big" id="commits">0</span> · aborted: <span id="aborts">0</span> · moving now: <span id="moving">0</span> · calls held: <span id="held">0</span></div>
 <table id="movingList"><thead><tr><th>i_customer</th><th>leaving</th><th>since</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Campaigns</h2><table id="campaigns"><thead><tr><th>name</th><th>state</th><th>progress</th><th>committed / failed / total</th><th>rate</th><th>ETA</th><th>failures (latest)</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Traffic per system</h2><table id="traffic"><tbody></tbody></table></section>
 <section><h2>Backends</h2><table id="backends"><tbody></tbody></table></section>
 <section><h2>Sessions</h2><div>Live sessions: <span id="sessions">0</span></div></section>
@@ -46,12 +47,16 @@ async function refresh(){
   const mv=$('movingList').tBodies[0]; mv.replaceChildren(...d.moving.map(m=>row([m.i_customer,m.system,m.updated_at])));
   $('traffic').tBodies[0].replaceChildren(...Object.entries(d.traffic).map(([s,n])=>row([s,n+' calls'])));
   $('backends').tBodies[0].replaceChildren(...Object.entries(d.backends).map(([s,h])=>{const r=row([s,h.ok?'up':'down',h.lastError??'']);r.className=h.ok?'ok':'bad';return r;}));
+  const cr = await fetch('/v1/campaigns',{headers:{authorization:'Bearer '+token}});
+  const cs = cr.ok ? (await cr.json()).campaigns : [];
+  $('campaigns').tBodies[0].replaceChildren(...cs.map(c=>{const done=c.phase==='rollback'?c.rolledBack+c.failed:c.committed+c.failed+c.rolledBack;
+    return row([c.name,c.state+(c.phase==='rollback'?' (rollback)':'')+(c.reason?': '+c.reason:'')+(c.waiting?': '+c.waiting:''),(c.total?Math.floor(100*done/c.total):100)+'%',c.committed+' / '+c.failed+' / '+c.total,c.ratePerMinute+'/min',c.eta===null?'':Math.ceil(c.eta/60)+' min',c.failures.slice(0,5).map(f=>f.i_customer+' '+f.step+': '+f.reason).join(' | ')]);}));
 }
 $('auth').addEventListener('submit',(e)=>{e.preventDefault();sessionStorage.setItem('wdToken',$('token').value);refresh();});
 refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
 
-/** The operator dashboard: migration progress, traffic per system, backend health (SPEC §4.9). */
+/** The operator dashboard: migration progress, campaigns, traffic per system, backend health (SPEC §4.9). */
 export function createDashboard(deps: DashboardDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '').split('?')[0];

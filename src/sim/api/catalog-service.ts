@@ -64,6 +64,10 @@ export function registerCatalogService(table: SimHandlerTable, sys: SimSystem): 
   }));
 
   table.set('Subscription/get_subscription_list', (ctx, params) => {
+    // As in PortaBilling, staff asking without a customer get the subscription plans themselves.
+    if (ctx.user.realm === 'admin' && ['i_customer', 'login', 'name', 'refnum'].every((k) => params[k] === undefined)) {
+      return { subscription_list: [...cfg.subscriptionPlans.values()] };
+    }
     const c = findCustomer(sys, ctx, params);
     return {
       subscription_list: store.subscriptionsOf(c.i_customer).map((s) => {

@@ -4,7 +4,8 @@ import type { SimSystem } from '../api/sim-context.ts';
 import { simFault } from '../api/sim-faults.ts';
 import { jsonFault, jsonReply, type SimHttpRequest, type SimHttpResponse, type SimHttpRoute } from '../http/sim-http.ts';
 import { NO_FAULTS, parseFaultSettings, type FaultSettings } from './fault-injector.ts';
-import { importCustomer, transferCustomer } from './transfer.ts';
+import { importCustomer, markCustomer, transferCustomer } from './transfer.ts';
+import { deleteConfigEntity } from './config-control.ts';
 
 /** What the control routes may change on the running simulator. */
 export interface SimControl {
@@ -31,7 +32,8 @@ function bodyObject(req: SimHttpRequest): JsonObject {
  * The simulator's own control API on the admin listener (not PortaBilling's):
  * `GET /sim/info`, `POST|DELETE|GET /sim/faults`, `GET /sim/write-log?i_customer=N`,
  * `GET /sim/otp?send_to=account|customer&id=<i_account|i_customer>` (the "mailbox" of AccessControl/create_otp),
- * `POST /sim/transfer`, `POST /sim/import`. Exempt from injected faults.
+ * `POST /sim/transfer`, `POST /sim/import`, `POST /sim/mark`, `POST /sim/config/delete`.
+ * Exempt from injected faults.
  */
 export function controlRoute(ctl: SimControl): SimHttpRoute {
   const { sys } = ctl;
@@ -63,6 +65,8 @@ export function controlRoute(ctl: SimControl): SimHttpRoute {
     },
     'POST /sim/transfer': (req) => transferCustomer(sys, bodyObject(req)),
     'POST /sim/import': (req) => importCustomer(sys, bodyObject(req)),
+    'POST /sim/mark': (req) => markCustomer(sys, bodyObject(req)),
+    'POST /sim/config/delete': (req) => deleteConfigEntity(sys, bodyObject(req)),
   };
   return {
     name: 'sim-control',

@@ -108,3 +108,19 @@ export function importCustomer(sys: SimSystem, body: JsonObject): JsonObject {
   sys.store.importCustomer(bundle);
   return { ok: true, i_customer: id, accounts: bundle.accounts.length };
 }
+
+/**
+ * `POST /sim/mark {"i_customer","moved":true|false,"moved_to"?}`: sets or clears the moved mark,
+ * the way an operator's tool undoes a copy it made (the sender's copy is the customer's again, the
+ * receiver's is a stale one).
+ */
+export function markCustomer(sys: SimSystem, body: JsonObject): JsonObject {
+  const iCustomer = optInt(body, 'i_customer');
+  if (iCustomer === undefined) throw simFault('validation', 'i_customer is required');
+  if (typeof body.moved !== 'boolean') throw simFault('validation', 'moved (true or false) is required');
+  if (!sys.store.getCustomer(iCustomer)) throw simFault('customerNotFound', `Customer not found: i_customer ${iCustomer}`);
+  if (body.moved) sys.store.markMoved(iCustomer, { moved_at: formatPortaTime(Date.now()), moved_to: optString(body, 'moved_to') ?? 'elsewhere' });
+  else sys.store.clearMoved(iCustomer);
+  if (body.moved) sys.sessions.closeCustomerSessions(iCustomer);
+  return { ok: true, i_customer: iCustomer, moved: body.moved };
+}
