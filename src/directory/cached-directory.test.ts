@@ -64,6 +64,29 @@ describe('cached directory', () => {
     assert.equal(await d.getAccountOwner(5), 1);
   });
 
+  it('owners of owned records are cached, forgotten when their owner changes, and known owners are not written again', async () => {
+    let reads = 0;
+    let writes = 0;
+    class OwnedProbe extends MemoryDirectory {
+      override async getOwner(...a: Parameters<MemoryDirectory['getOwner']>) { reads++; return super.getOwner(...a); }
+      override async putOwnedMany(...a: Parameters<MemoryDirectory['putOwnedMany']>) { writes++; return super.putOwnedMany(...a); }
+    }
+    const inner = new OwnedProbe();
+    const d = new CachedDirectory(inner);
+    await d.putOwned('invoice', 5, { iCustomer: 3 });
+    for (let i = 0; i < 3; i++) assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 3 });
+    assert.equal(await d.getOwner('invoice', 6), undefined);
+    assert.equal(await d.getOwner('invoice', 6), undefined);
+    assert.equal(reads, 2, 'one store read per record, absence included');
+    await d.putOwnedMany([{ kind: 'invoice', id: 5, owner: { iCustomer: 3 } }]);
+    assert.equal(writes, 1, 'an owner the cache holds unchanged is not written again');
+    await inner.putOwned('invoice', 5, { iCustomer: 4, iAccount: 9 });
+    assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 4, iAccount: 9 }, 'a change made below the cache is heard');
+    await d.putOwnedMany([{ kind: 'invoice', id: 5, owner: { iCustomer: 3 } }, { kind: 'invoice', id: 6, owner: { iCustomer: 3 } }]);
+    assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 3 });
+    assert.deepEqual(await d.getOwner('invoice', 6), { iCustomer: 3 });
+  });
+
   it('a lookup that raced with a change returns its answer but does not cache it', async () => {
     const inner = new Probe({ records: [{ iCustomer: 1, system: 'source' }] });
     const d = new CachedDirectory(inner);

@@ -4,11 +4,14 @@ import type {
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { LruMap } from '../core/lru-map.ts';
+import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
+import { checkOwnedRows, ownedKey, sameOwner } from './owned-record.ts';
+import type { OwnedRecord } from './owned-record.ts';
 import { CustomerIndex } from './customer-index.ts';
 import type { CustomerIndexStats } from './customer-index.ts';
 
 export interface CachedDirectoryOptions {
-  /** Entries kept per kind (customers, account owners, lookup keys); default 100,000 each. */
+  /** Entries kept per kind (customers, account owners, lookup keys, owned records); default 100,000 each. */
   maxEntries?: number;
   /**
    * Keep every customer's system in memory too (`CustomerIndex`, a quarter byte per id), loaded
@@ -45,6 +48,12 @@ export class CachedDirectory implements LocationDirectory {
   readonly #customers: LruMap<number, Cached<CustomerLocation>>;
   readonly #owners: LruMap<number, Cached<number>>;
   readonly #keys: LruMap<string, Cached<KeyTarget>>;
+  /**
+   * Owned record → owner. Cached like account owners: an owner rarely changes (the customer's
+   * location is what moves, and that is read from `#customers` / the index on every call), and
+   * when it does the change names the record, so the entry goes before the writer returns.
+   */
+  readonly #ownedOwners: LruMap<string, Cached<OwnedRecordOwner>>;
   readonly #listeners = new Set<DirectoryChangeListener>();
   readonly #unsubscribe: () => void;
   readonly #index: CustomerIndex | undefined;
@@ -66,6 +75,7 @@ export class CachedDirectory implements LocationDirectory {
     this.#customers = new LruMap(max);
     this.#owners = new LruMap(max);
     this.#keys = new LruMap(max);
+    this.#ownedOwners = new LruMap(max);
     this.#token = inner.cacheToken();
     this.#indexToken = this.#token;
     this.#onIndexError = options.onIndexError ?? (() => undefined);
@@ -97,12 +107,14 @@ export class CachedDirectory implements LocationDirectory {
     }
     for (const a of change.accounts ?? []) this.#owners.delete(a);
     for (const k of change.keys ?? []) this.#keys.delete(`${k.kind}\u0000${k.value}`);
+    for (const o of change.owned ?? []) this.#ownedOwners.delete(ownedKey(o.kind, o.id));
   }
 
   #clear(): void {
     this.#customers.clear();
     this.#owners.clear();
     this.#keys.clear();
+    this.#ownedOwners.clear();
   }
 
   /** (Re)loads the index in the background; a newer load or `close` supersedes a running one. */
@@ -198,6 +210,31 @@ export class CachedDirectory implements LocationDirectory {
     });
   }
 
+  getOwner(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined> {
+    return this.#through(this.#ownedOwners, ownedKey(kind, id), async () => {
+      const o = await this.#inner.getOwner(kind, id);
+      return o === undefined ? undefined : Object.freeze(o);
+    });
+  }
+
+  putOwned(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void> {
+    return this.putOwnedMany([{ kind, id, owner }]);
+  }
+
+  /**
+   * Rows whose owner this cache already holds, unchanged, are not sent to the store: learning
+   * from list replies repeats known owners on every call. Every row is checked first, so one bad
+   * row refuses them all here as it would in the store.
+   */
+  async putOwnedMany(rows: readonly OwnedRecord[]): Promise<void> {
+    checkOwnedRows(rows);
+    const fresh = this.#usable() === undefined ? rows : rows.filter((r) => {
+      const hit = this.#ownedOwners.get(ownedKey(r.kind, r.id));
+      return hit === undefined || hit === null || !sameOwner(hit, r.owner);
+    });
+    if (fresh.length > 0) await this.#inner.putOwnedMany(fresh);
+  }
+
   putCustomer(record: DirectoryRecord): Promise<CustomerLocation> {
     return this.#inner.putCustomer(record);
   }
@@ -249,7 +286,7 @@ export class CachedDirectory implements LocationDirectory {
 
   /** Entries held now (all kinds); for metrics and tests. */
   get size(): number {
-    return this.#customers.size + this.#owners.size + this.#keys.size;
+    return this.#customers.size + this.#owners.size + this.#keys.size + this.#ownedOwners.size;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,19 @@
 import type { DirectoryRecord, ImportReport, ImportRow } from './location-directory.ts';
 import { MAX_REPORTED_REJECTIONS } from './location-directory.ts';
 import { invalidRecordReason } from './directory-record.ts';
+import { invalidOwnedReason } from './owned-record.ts';
+import type { OwnedRecord } from './owned-record.ts';
 
-export type ValidRow = { line: number; record: DirectoryRecord };
+/** A checked customer row or owned-record row of an import. */
+export type ValidRow = { line: number; record: DirectoryRecord } | { line: number; owned: OwnedRecord };
+
+/** Splits a batch into its customer rows and its owned-record rows, each in input order. */
+export function splitBatch(batch: readonly ValidRow[]): { records: Array<{ line: number; record: DirectoryRecord }>; owned: OwnedRecord[] } {
+  const records: Array<{ line: number; record: DirectoryRecord }> = [];
+  const owned: OwnedRecord[] = [];
+  for (const r of batch) if ('record' in r) records.push(r); else owned.push(r.owned);
+  return { records, owned };
+}
 export type Rejection = { line: number; reason: string };
 
 /** Default rows per transaction of a bulk import. */
@@ -62,7 +73,7 @@ export async function importInBatches(
   for await (const chunk of chunksOf(rows)) {
     for (const row of chunk) {
       if ('error' in row) { reject({ line: row.line, reason: row.error }); continue; }
-      const why = invalidRecordReason(row.record);
+      const why = 'record' in row ? invalidRecordReason(row.record) : invalidOwnedReason(row.owned);
       if (why !== undefined) { reject({ line: row.line, reason: why }); continue; }
       if (batch.length >= batchSize) await flush(false);
       batch.push(row);

@@ -58,6 +58,49 @@ describe('import parser', () => {
     assert.ok('error' in rows[2]! && /unknown field "colour"/.test(rows[2].error));
   });
 
+  it('reads NDJSON owned-record rows beside customer rows', async () => {
+    const rows = await collect([
+      '{"owned":"invoice","id":5,"i_customer":3}\n',
+      '{"i_customer":3,"system":"target"}\n',
+      '{"owned":"xdr","id":6,"i_customer":3,"i_account":31}\n',
+      '{"owned":"invoice","id":7,"i_customer":3,"system":"target"}\n',
+    ], 'ndjson');
+    assert.deepEqual(rows.slice(0, 3), [
+      { line: 1, owned: { kind: 'invoice', id: 5, owner: { iCustomer: 3 } } },
+      { line: 2, record: { iCustomer: 3, system: 'target' } },
+      { line: 3, owned: { kind: 'xdr', id: 6, owner: { iCustomer: 3, iAccount: 31 } } },
+    ]);
+    assert.ok('error' in rows[3]! && /unknown field "system" in an owned record/.test(rows[3].error));
+  });
+
+  it('reads a CSV of owned records (a header with an owned column), bad rows as errors by line', async () => {
+    const rows = await collect(['owned,id,i_customer,i_account\n', 'invoice,5,3,\n', 'did,8,4,41\n', 'cheque,9,4,\n', 'xdr,0,4,\n', 'ua,9,x,\n'], 'csv');
+    assert.deepEqual(rows.slice(0, 2), [
+      { line: 2, owned: { kind: 'invoice', id: 5, owner: { iCustomer: 3 } } },
+      { line: 3, owned: { kind: 'did', id: 8, owner: { iCustomer: 4, iAccount: 41 } } },
+    ]);
+    assert.deepEqual(rows.slice(2).map((r) => r.line), [4, 5, 6]);
+    assert.match((rows[2] as { error: string }).error, /owned kind "cheque"/);
+    assert.match((rows[3] as { error: string }).error, /id "0"/);
+    assert.match((rows[4] as { error: string }).error, /i_customer "x"/);
+    for (const header of ['owned,id,system\n', 'owned,i_customer\n']) {
+      await assert.rejects(collect([header], 'csv'), (err: unknown) => isApiFault(err) && err.httpStatus === 400 && /CSV header/.test(err.faultstring));
+    }
+  });
+
+  it('feeds owned records to a directory import end to end, bad values reported by line', async () => {
+    const d = new MemoryDirectory();
+    const report = await d.importRecords(parseImport(Readable.from([
+      '{"owned":"invoice","id":5,"i_customer":3}\n{"owned":"invoice","id":"6","i_customer":3}\n{"owned":"alias","id":7,"i_customer":3,"i_account":-1}\n{"owned":"nope","id":8,"i_customer":3}\n',
+    ]), 'ndjson'));
+    assert.equal(report.accepted, 1);
+    assert.deepEqual(report.rejected.map((r) => r.line), [2, 3, 4]);
+    assert.match(report.rejected[0]!.reason, /invoice id "6" is not a positive integer/);
+    assert.match(report.rejected[2]!.reason, /owned kind "nope"/);
+    assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 3 });
+    assert.equal(await d.getOwner('alias', 7), undefined);
+  });
+
   it('feeds a directory import end to end, bad values reported by line', async () => {
     const d = new MemoryDirectory();
     const report = await d.importRecords(parseImport(Readable.from(['{"i_customer":3,"system":"target"}\n{"i_customer":-4,"system":"target"}\n']), 'ndjson'));

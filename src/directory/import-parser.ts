@@ -1,4 +1,6 @@
 import type { DirectoryRecord, ImportRow } from './location-directory.ts';
+import type { OwnedRecord } from './owned-record.ts';
+import { isOwnedKind, OWNED_KIND_NAMES } from './owned-record.ts';
 import { dispatcherFault } from '../core/faults.ts';
 import { ROW_CHUNKS } from './import-batches.ts';
 import type { ChunkedImportRows } from './import-batches.ts';
@@ -16,10 +18,20 @@ export type ImportFormat = 'ndjson' | 'csv';
 export const CSV_COLUMNS = ['i_customer', 'system', 'login', 'name', 'refnum', 'accounts', 'account_ids', 'account_logins'] as const;
 
 /**
+ * A CSV whose header has an `owned` column is a file of owned records (invoices, xDRs, DIDs… →
+ * their owner): `owned` (the kind: invoice, xdr, did, ua, subscription, alias), `id` (the record's
+ * own id), `i_customer` (required) and `i_account` (optional, empty = none).
+ */
+export const OWNED_CSV_COLUMNS = ['owned', 'id', 'i_customer', 'i_account'] as const;
+
+/**
  * NDJSON: one object per line, `{"i_customer":1,"system":"target","login":"…","name":"…",
  * "refnum":"…","accounts":[101,{"i_account":103,"id":"…","login":"…"}]}`.
  */
 const JSON_FIELDS = new Set(['i_customer', 'system', 'login', 'name', 'refnum', 'accounts']);
+
+/** NDJSON owned-record row: `{"owned":"invoice","id":5,"i_customer":3,"i_account":31}` (i_account optional). */
+const OWNED_JSON_FIELDS = new Set<string>(OWNED_CSV_COLUMNS);
 
 /** The longest line accepted; a longer one fails the whole import (it cannot be a directory row). */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -92,10 +104,12 @@ function csvHeader(text: string): string[] {
   const cols = splitCsvLine(text.replace(/^\uFEFF/, ''));
   if (typeof cols === 'string') throw dispatcherFault('badRequest', `CSV header: ${cols}`, { httpStatus: 400 });
   const names = cols.map((c) => c.trim().toLowerCase());
+  const owned = names.includes('owned');
+  const known: readonly string[] = owned ? OWNED_CSV_COLUMNS : CSV_COLUMNS;
   for (const c of names) {
-    if (!(CSV_COLUMNS as readonly string[]).includes(c)) throw dispatcherFault('badRequest', `CSV header: unknown column ${JSON.stringify(c)} (known: ${CSV_COLUMNS.join(', ')})`, { httpStatus: 400 });
+    if (!known.includes(c)) throw dispatcherFault('badRequest', `CSV header: unknown column ${JSON.stringify(c)} (known${owned ? ' in an owned-records file' : ''}: ${known.join(', ')})`, { httpStatus: 400 });
   }
-  for (const need of ['i_customer', 'system']) {
+  for (const need of owned ? ['owned', 'id', 'i_customer'] : ['i_customer', 'system']) {
     if (!names.includes(need)) throw dispatcherFault('badRequest', `CSV header: required column "${need}" is missing (header: ${JSON.stringify(text)})`, { httpStatus: 400 });
   }
   if (new Set(names).size !== names.length) throw dispatcherFault('badRequest', `CSV header: a column is repeated (header: ${JSON.stringify(text)})`, { httpStatus: 400 });
@@ -155,11 +169,44 @@ function csvRecord(cols: string[], fields: string[]): DirectoryRecord | string {
   return record;
 }
 
-function jsonRecord(text: string): DirectoryRecord | string {
+function csvOwned(cols: string[], fields: string[]): OwnedRecord | string {
+  if (fields.length !== cols.length) return `expected ${cols.length} fields, found ${fields.length}`;
+  let kind = '';
+  let id = 0;
+  let iCustomer = 0;
+  let iAccount: number | undefined;
+  for (let i = 0; i < cols.length; i++) {
+    const v = fields[i]!;
+    switch (cols[i]) {
+      case 'owned': kind = v; break;
+      case 'id': { const n = parseId(v, 'id'); if (typeof n === 'string') return n; id = n; break; }
+      case 'i_customer': { const n = parseId(v, 'i_customer'); if (typeof n === 'string') return n; iCustomer = n; break; }
+      default: { if (v === '') break; const n = parseId(v, 'i_account'); if (typeof n === 'string') return n; iAccount = n; }
+    }
+  }
+  if (!isOwnedKind(kind)) return `owned kind ${JSON.stringify(kind)} is not one of ${OWNED_KIND_NAMES.join(', ')}`;
+  return { kind, id, owner: iAccount === undefined ? { iCustomer } : { iCustomer, iAccount } };
+}
+
+/** An NDJSON owned-record row; its values are checked by the directory's import (`invalidOwnedReason`). */
+function jsonOwned(o: Record<string, unknown>): OwnedRecord | string {
+  for (const k of Object.keys(o)) if (!OWNED_JSON_FIELDS.has(k)) return `unknown field ${JSON.stringify(k)} in an owned record (known: ${[...OWNED_JSON_FIELDS].join(', ')})`;
+  const owner = { iCustomer: o.i_customer } as OwnedRecord['owner'];
+  if (o.i_account !== undefined && o.i_account !== null) owner.iAccount = o.i_account as number;
+  return { kind: o.owned, id: o.id, owner } as OwnedRecord;
+}
+
+function jsonRow(text: string): { record: DirectoryRecord } | { owned: OwnedRecord } | string {
   let v: unknown;
   try { v = JSON.parse(text); } catch (err) { return `not valid JSON (${(err as Error).message})`; }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
   const o = v as Record<string, unknown>;
+  if (Object.hasOwn(o, 'owned')) { const r = jsonOwned(o); return typeof r === 'string' ? r : { owned: r }; }
+  const r = jsonRecord(o);
+  return typeof r === 'string' ? r : { record: r };
+}
+
+function jsonRecord(o: Record<string, unknown>): DirectoryRecord | string {
   for (const k of Object.keys(o)) if (!JSON_FIELDS.has(k)) return `unknown field ${JSON.stringify(k)} (known: ${[...JSON_FIELDS].join(', ')})`;
   const record = { iCustomer: o.i_customer, system: o.system } as DirectoryRecord;
   for (const f of ['login', 'name', 'refnum'] as const) if (o[f] !== undefined && o[f] !== null) (record as unknown as Record<string, unknown>)[f] = o[f];
@@ -192,6 +239,7 @@ class ImportReader {
   readonly #format: ImportFormat;
   readonly #decoder = new TextDecoder('utf-8');
   #cols: string[] | undefined;
+  #ownedFile = false;
   #rest = '';
   #line = 0;
 
@@ -228,12 +276,17 @@ class ImportReader {
     const line = ++this.#line;
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     if (this.#format === 'ndjson') {
-      const r = jsonRecord(text);
-      out.push(typeof r === 'string' ? { line, error: r } : { line, record: r });
+      const r = jsonRow(text);
+      out.push(typeof r === 'string' ? { line, error: r } : { line, ...r });
       return;
     }
-    if (this.#cols === undefined) { this.#cols = csvHeader(text); return; }
+    if (this.#cols === undefined) { this.#cols = csvHeader(text); this.#ownedFile = this.#cols.includes('owned'); return; }
     const fields = splitCsvLine(text);
+    if (this.#ownedFile) {
+      const r = typeof fields === 'string' ? fields : csvOwned(this.#cols, fields);
+      out.push(typeof r === 'string' ? { line, error: r } : { line, owned: r });
+      return;
+    }
     const r = typeof fields === 'string' ? fields : csvRecord(this.#cols, fields);
     out.push(typeof r === 'string' ? { line, error: r } : { line, record: r });
   }

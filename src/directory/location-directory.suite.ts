@@ -220,6 +220,82 @@ export function locationDirectorySuite(name: string, make: () => Promise<Directo
       assert.deepEqual(await other.findKey('customer-login', 'c85'), { iCustomer: 85 });
     }));
 
+    it('an owned record reads back its owner; a new owner replaces the old one and is announced', withFixture(async ({ directory: d }) => {
+      assert.equal(await d.getOwner('invoice', 5), undefined);
+      const seen: DirectoryChange[] = [];
+      const off = d.onChange((c) => { seen.push(c); });
+      await d.putOwned('invoice', 5, { iCustomer: 3 });
+      await d.putOwned('xdr', 5, { iCustomer: 4, iAccount: 41 });
+      assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 3 });
+      assert.deepEqual(await d.getOwner('xdr', 5), { iCustomer: 4, iAccount: 41 }, 'kinds are separate namespaces');
+      assert.equal(await d.getOwner('did', 5), undefined);
+      await d.putOwned('invoice', 5, { iCustomer: 7, iAccount: 71 });
+      assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 7, iAccount: 71 });
+      await d.putOwned('invoice', 5, { iCustomer: 7 });
+      assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 7 }, 'dropping the account is a change too');
+      off();
+      assert.ok(seen.some((c) => c.owned?.some((o) => o.kind === 'invoice' && o.id === 5)), 'the owner change was announced by record');
+    }));
+
+    it('putOwnedMany writes a batch at once, the last row of a record winning', withFixture(async ({ directory: d, peer }) => {
+      await d.putOwned('did', 12, { iCustomer: 1 });
+      await d.putOwnedMany([
+        { kind: 'did', id: 11, owner: { iCustomer: 2, iAccount: 21 } },
+        { kind: 'did', id: 12, owner: { iCustomer: 2 } },
+        { kind: 'ua', id: 11, owner: { iCustomer: 9 } },
+        { kind: 'did', id: 11, owner: { iCustomer: 3 } },
+      ]);
+      await d.putOwnedMany([]);
+      const other = await peer();
+      assert.deepEqual(await other.getOwner('did', 11), { iCustomer: 3 });
+      assert.deepEqual(await other.getOwner('did', 12), { iCustomer: 2 });
+      assert.deepEqual(await other.getOwner('ua', 11), { iCustomer: 9 });
+    }));
+
+    it('owned rows with a non-positive id or owner, or an unknown kind, are refused with a fault and change nothing', withFixture(async ({ directory: d }) => {
+      const bad = DispatcherFaultCode.badRequest;
+      await d.putOwned('alias', 8, { iCustomer: 1 });
+      await rejectsWith(d.putOwned('invoice', 0, { iCustomer: 1 }), bad, 400, 'invoice id 0');
+      await rejectsWith(d.putOwned('invoice', -4, { iCustomer: 1 }), bad, 400, 'invoice id -4');
+      await rejectsWith(d.putOwned('invoice', 1.5, { iCustomer: 1 }), bad, 400, 'invoice id 1.5');
+      await rejectsWith(d.putOwned('invoice', 2, { iCustomer: 0 }), bad, 400, 'i_customer 0');
+      await rejectsWith(d.putOwned('invoice', 2, { iCustomer: 2, iAccount: -1 }), bad, 400, 'i_account -1');
+      await rejectsWith(d.putOwned('bogus' as 'invoice', 2, { iCustomer: 2 }), bad, 400, 'owned kind "bogus"');
+      await rejectsWith(d.putOwnedMany([
+        { kind: 'alias', id: 8, owner: { iCustomer: 5 } },
+        { kind: 'alias', id: 9, owner: { iCustomer: -5 } },
+      ]), bad, 400, 'alias 9');
+      assert.deepEqual(await d.getOwner('alias', 8), { iCustomer: 1 }, 'the good row of a refused batch was not written');
+      assert.equal(await d.getOwner('alias', 9), undefined);
+      for (const [kind, id] of [['invoice', 0], ['invoice', 2]] as const) assert.equal(await d.getOwner(kind, id), undefined);
+    }));
+
+    it('an import takes owned-record rows beside customer rows, and reports bad ones by line', withFixture(async ({ directory: d }) => {
+      const report = await d.importRecords(rowsOf([
+        { line: 1, record: { iCustomer: 3, system: 'target' } },
+        { line: 2, owned: { kind: 'invoice', id: 5, owner: { iCustomer: 3 } } },
+        { line: 3, owned: { kind: 'xdr', id: 6, owner: { iCustomer: 3, iAccount: 31 } } },
+        { line: 4, owned: { kind: 'xdr', id: 0, owner: { iCustomer: 3 } } },
+        { line: 5, owned: { kind: 'invoice', id: 5, owner: { iCustomer: 4 } } },
+      ]));
+      assert.deepEqual([report.accepted, report.rejectedCount, report.rejected.map((r) => r.line)], [4, 1, [4]]);
+      assert.match(report.rejected[0]!.reason, /xdr id 0/);
+      assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 4 }, 'a record listed again points to its last owner');
+      assert.deepEqual(await d.getOwner('xdr', 6), { iCustomer: 3, iAccount: 31 });
+      assert.equal(await d.getOwner('xdr', 0), undefined);
+      assert.equal((await d.getCustomer(3))?.system, 'target');
+    }));
+
+    it('owned records survive closing and reopening the store', withFixture(async (f, t) => {
+      if (f.reopen === undefined) { t.skip('not a durable store'); return; }
+      await f.directory.putOwned('subscription', 77, { iCustomer: 7, iAccount: 701 });
+      await f.directory.putOwnedMany([{ kind: 'alias', id: 78, owner: { iCustomer: 7 } }]);
+      await f.directory.close();
+      const again = await f.reopen();
+      assert.deepEqual(await again.getOwner('subscription', 77), { iCustomer: 7, iAccount: 701 });
+      assert.deepEqual(await again.getOwner('alias', 78), { iCustomer: 7 });
+    }));
+
     it('locations survive closing and reopening the store', withFixture(async (f, t) => {
       if (f.reopen === undefined) { t.skip('not a durable store'); return; }
       await f.directory.putCustomer({ iCustomer: 91, system: 'target', login: 'c91', accounts: [911] });

@@ -3,6 +3,9 @@ import type { CustomerState, LookupKeyKind } from '../core/location.ts';
 export type { CustomerState, LookupKeyKind };
 import type { SystemName } from '../core/api-call.ts';
 import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
+import type { OwnedRecord } from './owned-record.ts';
+
+export type { OwnedRecord };
 
 /** Where a customer record (and all its accounts) lives now. */
 
@@ -51,8 +54,11 @@ export interface ImportReport {
 /** How many rejected rows an import report lists; the rest are only counted. */
 export const MAX_REPORTED_REJECTIONS = 1000;
 
-/** One row (or a row the parser could not read) fed to `importRecords`. */
-export type ImportRow = { line: number; record: DirectoryRecord } | { line: number; error: string };
+/**
+ * One row (or a row the parser could not read) fed to `importRecords`: a customer record, or an
+ * owned record (invoice, xDR, DID… → its owner).
+ */
+export type ImportRow = { line: number; record: DirectoryRecord } | { line: number; owned: OwnedRecord } | { line: number; error: string };
 
 /**
  * What changed in the directory, as told to `onChange` listeners on every node. `all` means
@@ -64,6 +70,8 @@ export interface DirectoryChange {
   location?: CustomerLocation;
   accounts?: number[];
   keys?: Array<{ kind: LookupKeyKind; value: string }>;
+  /** Owned records whose owner was set or changed. */
+  owned?: Array<{ kind: OwnedKind; id: number }>;
   all?: boolean;
 }
 
@@ -84,10 +92,6 @@ export interface LocationDirectory {
   /** The customer that owns an account, if known. */
   getAccountOwner(iAccount: number): Promise<number | undefined>;
   findKey(kind: LookupKeyKind, value: string): Promise<KeyTarget | undefined>;
-  /** The owner of a record that belongs to one customer or account (an invoice, a DID…), if known. */
-  getOwner?(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined>;
-  /** Remembers the owner of an owned record (replacing what was known). */
-  putOwned?(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void>;
 
   /**
    * Creates or replaces a customer's location (state stays as is unless it is new → active) and
@@ -98,6 +102,21 @@ export interface LocationDirectory {
   putAccount(iAccount: number, iCustomer: number, keys?: { id?: string; login?: string }): Promise<void>;
   putKey(kind: LookupKeyKind, value: string, target: KeyTarget): Promise<void>;
   accountsOf(iCustomer: number): Promise<number[]>;
+
+  /**
+   * Records (or replaces) the owner of an owned record. An owner that changes is updated and the
+   * change is announced like any other (every node's cache forgets the old owner before this
+   * returns); putting the same owner again writes and announces nothing. A non-positive id or
+   * owner is a `bad_request` fault (400) and changes nothing.
+   */
+  putOwned(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void>;
+  /**
+   * `putOwned` for many records in one transaction (learning from a list reply): every row is
+   * checked first, one bad row refuses them all; the last row for a (kind, id) wins.
+   */
+  putOwnedMany(rows: readonly OwnedRecord[]): Promise<void>;
+  /** The owner of an owned record, if known. */
+  getOwner(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined>;
 
   /**
    * active → moving, remembering `from` as the system it is leaving (the location stays `from`

@@ -4,10 +4,13 @@ import type {
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { moveConflict, movingSystemConflict } from './directory-faults.ts';
-import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
+import { DEFAULT_IMPORT_BATCH, importInBatches, splitBatch } from './import-batches.ts';
 import type { Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
 import { dispatcherFault } from '../core/faults.ts';
+import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
+import { checkOwnedRows, copyOwner, ownedKey, sameOwner } from './owned-record.ts';
+import type { OwnedRecord } from './owned-record.ts';
 
 export interface MemoryDirectoryOptions {
   /** Known locations to start with, e.g. the customers already moved (and their accounts). */
@@ -25,6 +28,7 @@ export class MemoryDirectory implements LocationDirectory {
   #sortedIds: number[] = [];
   readonly #accounts = new Map<number, number>();
   readonly #keys = new Map<string, KeyTarget>();
+  readonly #owned = new Map<string, OwnedRecordOwner>();
   readonly #listeners = new Set<DirectoryChangeListener>();
   #closed = false;
 
@@ -113,6 +117,35 @@ export class MemoryDirectory implements LocationDirectory {
     return out.sort((x, y) => x - y);
   }
 
+  /** Writes valid owned rows in order; returns those whose owner was new or changed. */
+  #applyOwned(rows: readonly OwnedRecord[]): Array<{ kind: OwnedKind; id: number }> {
+    const changed: Array<{ kind: OwnedKind; id: number }> = [];
+    for (const r of rows) {
+      const k = ownedKey(r.kind, r.id);
+      if (sameOwner(this.#owned.get(k), r.owner)) continue;
+      this.#owned.set(k, copyOwner(r.owner));
+      changed.push({ kind: r.kind, id: r.id });
+    }
+    return changed;
+  }
+
+  async putOwned(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void> {
+    await this.putOwnedMany([{ kind, id, owner }]);
+  }
+
+  async putOwnedMany(rows: readonly OwnedRecord[]): Promise<void> {
+    this.#open();
+    checkOwnedRows(rows);
+    const changed = this.#applyOwned(rows);
+    if (changed.length > 0) this.#emit({ owned: changed });
+  }
+
+  async getOwner(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined> {
+    this.#open();
+    const o = this.#owned.get(ownedKey(kind, id));
+    return o === undefined ? undefined : { ...o };
+  }
+
   #setState(loc: CustomerLocation): CustomerLocation {
     this.#customers.set(loc.iCustomer, loc);
     this.#emit({ iCustomer: loc.iCustomer, location: loc });
@@ -165,9 +198,11 @@ export class MemoryDirectory implements LocationDirectory {
     const report = await importInBatches(rows, DEFAULT_IMPORT_BATCH, (batch: ValidRow[]) => {
       const refused: Rejection[] = [];
       const now = new Date().toISOString();
-      for (const { line, record } of batch) {
+      const { records, owned } = splitBatch(batch);
+      for (const { line, record } of records) {
         if (this.#apply(record, now) === undefined) refused.push({ line, reason: `customer ${record.iCustomer} is moving; its system cannot change during a move` });
       }
+      this.#applyOwned(owned);
       this.#emit({ all: true });
       return refused;
     });

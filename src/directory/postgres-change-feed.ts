@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Notification, Pool } from 'pg';
 import type { DirectoryChange } from './location-directory.ts';
+import type { OwnedKind } from '../core/owned-kinds.ts';
 
 export interface ChangeFeedOptions {
   connectionString: string;
@@ -25,6 +26,8 @@ export interface ChangeMessage {
   c?: number;
   a?: number[];
   k?: Array<[string, string]>;
+  /** Owned records whose owner changed: [kind, id]. */
+  w?: Array<[string, number]>;
   all?: true;
 }
 
@@ -38,6 +41,7 @@ export function encodeChange(epoch: number, origin: string, change: DirectoryCha
     if (change.iCustomer !== undefined) msg.c = change.iCustomer;
     if (change.accounts !== undefined && change.accounts.length > 0) msg.a = change.accounts;
     if (change.keys !== undefined && change.keys.length > 0) msg.k = change.keys.map((k) => [k.kind, k.value]);
+    if (change.owned !== undefined && change.owned.length > 0) msg.w = change.owned.map((o) => [o.kind, o.id]);
   }
   const text = JSON.stringify(msg);
   return Buffer.byteLength(text) <= MAX_PAYLOAD ? text : JSON.stringify({ e: epoch, o: origin, all: true });
@@ -49,6 +53,7 @@ function decodeChange(msg: ChangeMessage): DirectoryChange {
   if (msg.c !== undefined) change.iCustomer = msg.c;
   if (msg.a !== undefined) change.accounts = msg.a;
   if (msg.k !== undefined) change.keys = msg.k.map(([kind, value]) => ({ kind: kind as 'customer-login', value }));
+  if (msg.w !== undefined) change.owned = msg.w.map(([kind, id]) => ({ kind: kind as OwnedKind, id }));
   return change;
 }
 

@@ -77,6 +77,21 @@ describe('postgres directory across cluster nodes', () => {
     assert.equal((await resolverB.resolve({ kind: 'key', key: 'customer-login', value: 'c103' }))?.system, 'target');
   });
 
+  it('node B, which had an owned record\'s owner cached, reads the new owner once node A\'s putOwned returns', async (t) => {
+    if (!(await requireService(t, 'postgres'))) return;
+    const { a, b } = await twoNodes(t);
+    const resolverB = createLocationResolver({ directory: b });
+    await a.putCustomer({ iCustomer: 121, system: 'source' });
+    await a.putCustomer({ iCustomer: 123, system: 'target' });
+    await a.putOwned('invoice', 77, { iCustomer: 121 });
+    assert.equal((await resolverB.resolve({ kind: 'owned', owned: 'invoice', id: 77 }))?.system, 'source');
+    const heard: DirectoryChange[] = [];
+    b.onChange((c) => { heard.push(c); });
+    await a.putOwnedMany([{ kind: 'invoice', id: 77, owner: { iCustomer: 123 } }]);
+    assert.ok(heard.some((c) => c.owned?.some((o) => o.kind === 'invoice' && o.id === 77)), 'the change named the record');
+    assert.equal((await resolverB.resolve({ kind: 'owned', owned: 'invoice', id: 77 }))?.system, 'target');
+  });
+
   it('node B hears a commit made on node A before A\'s commit returns', async (t) => {
     if (!(await requireService(t, 'postgres'))) return;
     const { a, b } = await twoNodes(t);

@@ -7,11 +7,14 @@ import type {
   LocationDirectory, LookupKeyKind,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
-import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
+import { DEFAULT_IMPORT_BATCH, importInBatches, splitBatch } from './import-batches.ts';
 import type { Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
 import { PostgresChangeFeed, encodeChange } from './postgres-change-feed.ts';
 import { dispatcherFault } from '../core/faults.ts';
+import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
+import { checkOwnedRows, lastPerRecord, ownedKey, sameOwner } from './owned-record.ts';
+import type { OwnedRecord } from './owned-record.ts';
 
 export interface PostgresDirectoryOptions {
   connectionString: string;
@@ -38,7 +41,7 @@ export interface PostgresDirectoryOptions {
 }
 
 /** The schema this code writes; older schemas are migrated forward, newer ones refused. */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 const migrations = (s: string): Record<number, string> => ({
   1: `
@@ -59,6 +62,12 @@ const migrations = (s: string): Record<number, string> => ({
     CREATE TABLE ${s}.epoch (id integer PRIMARY KEY CHECK (id = 1), epoch bigint NOT NULL);
     INSERT INTO ${s}.epoch (id, epoch) VALUES (1, 0);
     CREATE TABLE ${s}.nodes (node_id text PRIMARY KEY, heartbeat_at timestamptz NOT NULL);
+  `,
+  2: `
+    CREATE TABLE ${s}.owned_records (
+      kind text NOT NULL, id bigint NOT NULL, i_customer bigint NOT NULL, i_account bigint,
+      PRIMARY KEY (kind, id)
+    );
   `,
 });
 
@@ -258,6 +267,54 @@ export class PostgresDirectory implements LocationDirectory {
     return rows.map((r) => Number(r.i_account));
   }
 
+  /**
+   * Upserts valid owned rows (last row per record wins) in one statement; returns the records
+   * whose owner was new or changed (an owner put again unchanged is not written).
+   */
+  async #writeOwned(c: PoolClient, rows: readonly OwnedRecord[]): Promise<Array<{ kind: OwnedKind; id: number }>> {
+    const last = lastPerRecord(rows);
+    if (last.length === 0) return [];
+    const res = await c.query(`INSERT INTO ${this.#s}.owned_records AS o (kind, id, i_customer, i_account)
+      SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+      ON CONFLICT (kind, id) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account
+      WHERE o.i_customer IS DISTINCT FROM excluded.i_customer OR o.i_account IS DISTINCT FROM excluded.i_account
+      RETURNING o.kind, o.id`,
+    [last.map((r) => r.kind), last.map((r) => r.id), last.map((r) => r.owner.iCustomer), last.map((r) => r.owner.iAccount ?? null)]);
+    return (res.rows as Array<{ kind: OwnedKind; id: string }>).map((r) => ({ kind: r.kind, id: Number(r.id) }));
+  }
+
+  async putOwned(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void> {
+    await this.putOwnedMany([{ kind, id, owner }]);
+  }
+
+  async putOwnedMany(rows: readonly OwnedRecord[]): Promise<void> {
+    checkOwnedRows(rows);
+    if (rows.length === 0) return;
+    // Learning from replies puts mostly owners already known: those need no write, no epoch and
+    // no wait for the cluster. A concurrent change between this read and the write is ordered
+    // after ours either way (the write below is an upsert of the rows still differing).
+    const last = lastPerRecord(rows);
+    const known = await this.#query<{ kind: string; id: string; i_customer: string; i_account: string | null }>('reading owned records',
+      `SELECT o.kind, o.id, o.i_customer, o.i_account FROM ${this.#s}.owned_records o
+       JOIN unnest($1::text[], $2::bigint[]) AS t(kind, id) ON o.kind = t.kind AND o.id = t.id`,
+    [last.map((r) => r.kind), last.map((r) => r.id)]);
+    const stored = new Map(known.map((k) => [ownedKey(k.kind as OwnedKind, Number(k.id)), { iCustomer: Number(k.i_customer), ...(k.i_account === null ? {} : { iAccount: Number(k.i_account) }) }]));
+    const differing = last.filter((r) => !sameOwner(stored.get(ownedKey(r.kind, r.id)), r.owner));
+    if (differing.length === 0) return;
+    await this.#write('writing owned records', async (c) => {
+      const owned = await this.#writeOwned(c, differing);
+      return { result: undefined, change: { owned } };
+    });
+  }
+
+  async getOwner(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined> {
+    const rows = await this.#query<{ i_customer: string; i_account: string | null }>(`reading ${kind} ${id}`,
+      `SELECT i_customer, i_account FROM ${this.#s}.owned_records WHERE kind = $1 AND id = $2`, [kind, id]);
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    return r.i_account === null ? { iCustomer: Number(r.i_customer) } : { iCustomer: Number(r.i_customer), iAccount: Number(r.i_account) };
+  }
+
   async #move(op: 'begin' | 'commit' | 'abort', iCustomer: number, sql: string, values: unknown[], from?: SystemName): Promise<CustomerLocation> {
     return this.#write(`${op} move of customer ${iCustomer}`, async (c) => {
       const row = (await c.query(sql, values)).rows[0] as CustomerRow | undefined;
@@ -328,14 +385,15 @@ export class PostgresDirectory implements LocationDirectory {
     const report = await importInBatches(rows, this.#batch, async (batch: ValidRow[]) => {
       let refused: Rejection[] = [];
       await this.#write('importing', async (c) => {
-        const ids = [...new Set(batch.map((r) => r.record.iCustomer))];
+        const { records, owned } = splitBatch(batch);
+        const ids = [...new Set(records.map((r) => r.record.iCustomer))];
         const current = new Map<number, CustomerRow>();
         for (const r of (await c.query(`SELECT * FROM ${this.#s}.customers WHERE i_customer = ANY($1::bigint[]) FOR UPDATE`, [ids])).rows as CustomerRow[]) {
           current.set(Number(r.i_customer), r);
         }
         refused = [];
         const good: DirectoryRecord[] = [];
-        for (const { line, record } of batch) {
+        for (const { line, record } of records) {
           const cur = current.get(record.iCustomer);
           if (cur?.state === 'moving' && cur.system !== record.system) refused.push({ line, reason: `customer ${record.iCustomer} is moving; its system cannot change during a move` });
           else good.push(record);
@@ -344,6 +402,7 @@ export class PostgresDirectory implements LocationDirectory {
         for (const r of good) last.set(r.iCustomer, r.system);
         if (last.size > 0) await c.query(this.#upsertSql(), [[...last.keys()], [...last.values()]]);
         await this.#writeRelations(c, good);
+        await this.#writeOwned(c, owned);
         return { result: undefined, change: { all: true } };
       }, acks);
       return refused;

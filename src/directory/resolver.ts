@@ -94,7 +94,7 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
    * `unknownOdd` says) and remembered; a record neither system holds names no location.
    */
   async function owned(locator: Extract<Locator, { kind: 'owned' }>, discover: Discoverer | undefined): Promise<Location | undefined> {
-    const known = await d.getOwner?.(locator.owned, locator.id);
+    const known = await d.getOwner(locator.owned, locator.id);
     if (known !== undefined) return ownerLocation(known, discover);
     if (discover === undefined) return undefined;
     const found = await discover(locator).catch((err: unknown) => {
@@ -105,7 +105,7 @@ export function createLocationResolver(options: LocationResolverOptions): Locati
     if (iCustomer === undefined && found.iAccount !== undefined) iCustomer = await d.getAccountOwner(found.iAccount);
     if (iCustomer === undefined) return { system: found.system, state: 'active', resolvedBy: 'discovered' };
     const owner = found.iAccount === undefined ? { iCustomer } : { iCustomer, iAccount: found.iAccount };
-    await d.putOwned?.(locator.owned, locator.id, owner);
+    await d.putOwned(locator.owned, locator.id, owner);
     return ownerLocation(owner, discover);
   }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteDirectory } from './sqlite-directory.ts';
+import Database from 'better-sqlite3';
+import { SQLITE_SCHEMA_VERSION, SqliteDirectory } from './sqlite-directory.ts';
 import { locationDirectorySuite } from './location-directory.suite.ts';
 import { DispatcherFaultCode, isApiFault } from '../core/faults.ts';
 import type { ImportRow } from './location-directory.ts';
@@ -34,6 +35,44 @@ describe('sqlite directory file handling', () => {
       assert.match(err.faultstring, /corrupt\.sqlite/);
       return true;
     });
+  });
+
+  it('a file written by schema 1 (before owned records) opens, keeps its rows and gains the owned-records table', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wd-sqlite-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'v1.sqlite');
+    // Exactly what the schema-1 code created (its migration 1 and version row).
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      CREATE TABLE customers (
+        i_customer INTEGER PRIMARY KEY,
+        system TEXT NOT NULL CHECK (system IN ('source', 'target')),
+        state TEXT NOT NULL CHECK (state IN ('active', 'moving')),
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE accounts (i_account INTEGER PRIMARY KEY, i_customer INTEGER NOT NULL);
+      CREATE INDEX accounts_by_customer ON accounts (i_customer);
+      CREATE TABLE lookup_keys (
+        kind TEXT NOT NULL, value TEXT NOT NULL, i_customer INTEGER NOT NULL, i_account INTEGER,
+        PRIMARY KEY (kind, value)
+      ) WITHOUT ROWID;
+      CREATE INDEX customers_moving ON customers (state) WHERE state = 'moving';
+      INSERT INTO schema_version (version) VALUES (1);
+      INSERT INTO customers VALUES (3, 'target', 'active', 1, '2026-01-01T00:00:00.000Z');
+    `);
+    old.close();
+    const d = await SqliteDirectory.open({ path });
+    t.after(() => d.close());
+    await d.check();
+    assert.equal((await d.getCustomer(3))?.system, 'target');
+    assert.equal(await d.getOwner('invoice', 5), undefined);
+    await d.putOwned('invoice', 5, { iCustomer: 3 });
+    assert.deepEqual(await d.getOwner('invoice', 5), { iCustomer: 3 });
+    const check = new Database(path, { readonly: true });
+    t.after(() => check.close());
+    assert.equal(check.prepare('SELECT max(version) FROM schema_version').pluck().get(), SQLITE_SCHEMA_VERSION);
   });
 
   it('a write by another connection to the same file changes the cache token', async (t) => {

@@ -10,6 +10,9 @@ import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
 import type { BatchInfo, Rejection, ValidRow } from './import-batches.ts';
 import { accountsOfRecord, invalidRecordReason, keysOfRecord } from './directory-record.ts';
 import { dispatcherFault, isApiFault } from '../core/faults.ts';
+import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
+import { checkOwnedRows } from './owned-record.ts';
+import type { OwnedRecord } from './owned-record.ts';
 
 export interface SqliteDirectoryOptions {
   /** Database file (created if absent). */
@@ -29,7 +32,7 @@ export interface SqliteDirectoryOptions {
 }
 
 /** The schema this code writes; older files are migrated forward, newer ones refused. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -47,6 +50,12 @@ const MIGRATIONS: Record<number, string> = {
       PRIMARY KEY (kind, value)
     ) WITHOUT ROWID;
     CREATE INDEX customers_moving ON customers (state) WHERE state = 'moving';
+  `,
+  2: `
+    CREATE TABLE owned_records (
+      kind TEXT NOT NULL, id INTEGER NOT NULL, i_customer INTEGER NOT NULL, i_account INTEGER,
+      PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
   `,
 };
 
@@ -72,6 +81,10 @@ const BULK_SQL = {
       ON CONFLICT (i_account) DO UPDATE SET i_customer = excluded.i_customer`,
   keys: (n: number) => `INSERT INTO lookup_keys (kind, value, i_customer, i_account) VALUES ${rowsOf(n, '(?, ?, ?, ?)')}
       ON CONFLICT (kind, value) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account`,
+  // An owner put again unchanged is no change (so `changes` counts only new or changed owners).
+  owned: (n: number) => `INSERT INTO owned_records (kind, id, i_customer, i_account) VALUES ${rowsOf(n, '(?, ?, ?, ?)')}
+      ON CONFLICT (kind, id) DO UPDATE SET i_customer = excluded.i_customer, i_account = excluded.i_account
+      WHERE i_customer IS NOT excluded.i_customer OR i_account IS NOT excluded.i_account`,
 };
 
 function migrate(db: SqliteDatabase): void {
@@ -107,6 +120,7 @@ export class SqliteDirectory implements LocationDirectory {
     upsertCustomer: Statement; upsertCustomerReturning: Statement; upsertAccount: Statement; upsertKey: Statement;
     accountsOf: Statement; begin: Statement; commit: Statement; abort: Statement; listMoving: Statement;
     listMovingSystems: Statement; syncNormal: Statement; syncFull: Statement; touch: Statement;
+    getOwned: Statement; upsertOwned: Statement;
   };
   readonly #bulkStatements = new Map<string, Statement>();
 
@@ -139,6 +153,8 @@ export class SqliteDirectory implements LocationDirectory {
       syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
       syncFull: db.prepare('PRAGMA synchronous = FULL'),
       touch: db.prepare('UPDATE schema_version SET version = -version'),
+      getOwned: db.prepare('SELECT i_customer, i_account FROM owned_records WHERE kind = ? AND id = ?'),
+      upsertOwned: db.prepare(BULK_SQL.owned(1)),
     };
     this.#polledVersion = this.#s.dataVersion.get() as number;
   }
@@ -239,6 +255,29 @@ export class SqliteDirectory implements LocationDirectory {
     return this.#guard(`reading accounts of customer ${iCustomer}`, () => this.#s.accountsOf.all(iCustomer) as number[]);
   }
 
+  async putOwned(kind: OwnedKind, id: number, owner: OwnedRecordOwner): Promise<void> {
+    await this.putOwnedMany([{ kind, id, owner }]);
+  }
+
+  async putOwnedMany(rows: readonly OwnedRecord[]): Promise<void> {
+    checkOwnedRows(rows);
+    if (rows.length === 0) return;
+    const changed = this.#guard('writing owned records', () => this.#db.transaction(() => {
+      const out: Array<{ kind: OwnedKind; id: number }> = [];
+      for (const r of rows) {
+        if (this.#s.upsertOwned.run(r.kind, r.id, r.owner.iCustomer, r.owner.iAccount ?? null).changes > 0) out.push({ kind: r.kind, id: r.id });
+      }
+      return out;
+    }).immediate());
+    if (changed.length > 0) this.#emit({ owned: changed });
+  }
+
+  async getOwner(kind: OwnedKind, id: number): Promise<OwnedRecordOwner | undefined> {
+    const row = this.#guard(`reading ${kind} ${id}`, () => this.#s.getOwned.get(kind, id) as { i_customer: number; i_account: number | null } | undefined);
+    if (row === undefined) return undefined;
+    return row.i_account === null ? { iCustomer: row.i_customer } : { iCustomer: row.i_customer, iAccount: row.i_account };
+  }
+
   #move(op: 'begin' | 'commit' | 'abort', iCustomer: number, run: () => CustomerRow | undefined, from?: SystemName): CustomerLocation {
     const loc = this.#guard(`${op} move of customer ${iCustomer}`, () => this.#db.transaction(() => {
       const row = run();
@@ -273,7 +312,7 @@ export class SqliteDirectory implements LocationDirectory {
   }
 
   /** A cached multi-row upsert of `n` rows into `table` (n is a power of two ≤ `BULK_ROWS`). */
-  #bulk(table: 'customers' | 'accounts' | 'keys', n: number): Statement {
+  #bulk(table: keyof typeof BULK_SQL, n: number): Statement {
     const name = `${table}:${n}`;
     let stmt = this.#bulkStatements.get(name);
     if (stmt === undefined) {
@@ -290,7 +329,7 @@ export class SqliteDirectory implements LocationDirectory {
    * so a key repeated in a batch ends with its last row's value, as with one statement per row.
    * Returns the number of rows changed.
    */
-  #upsertAll(table: 'customers' | 'accounts' | 'keys', values: unknown[], width: number): number {
+  #upsertAll(table: keyof typeof BULK_SQL, values: unknown[], width: number): number {
     let changed = 0;
     let at = 0;
     while (at < values.length) {
@@ -314,7 +353,14 @@ export class SqliteDirectory implements LocationDirectory {
     const customers: unknown[] = [];
     const accounts: unknown[] = [];
     const keys: unknown[] = [];
-    for (const { line, record: r } of batch) {
+    const owned: unknown[] = [];
+    for (const row of batch) {
+      if ('owned' in row) {
+        const o = row.owned;
+        owned.push(o.kind, o.id, o.owner.iCustomer, o.owner.iAccount ?? null);
+        continue;
+      }
+      const { line, record: r } = row;
       const id = r.iCustomer;
       const system = moving.get(id);
       if (system !== undefined && system !== r.system) {
@@ -340,6 +386,7 @@ export class SqliteDirectory implements LocationDirectory {
     if (written !== customers.length / 3) throw new Error(`import batch: ${customers.length / 3 - written} customer rows were refused by the store after the moving check`);
     this.#upsertAll('accounts', accounts, 2);
     this.#upsertAll('keys', keys, 4);
+    this.#upsertAll('owned', owned, 4);
     return refused;
   }
 

@@ -114,6 +114,55 @@ describe('operator locations API', () => {
     assert.equal(await directory.getCustomer(31), undefined);
   });
 
+  it('PUT and GET an owned record: its owner, and where that owner lives now', async (t) => {
+    const { call, directory } = await start(t);
+    await directory.putCustomer({ iCustomer: 3, system: 'target' });
+    assert.equal((await call('GET', '/v1/locations/owned/invoice/5')).status, 404, 'an unknown owner is not guessed');
+    const put = await call('PUT', '/v1/locations/owned/invoice/5', '{"i_customer":3}', { 'content-type': 'application/json' });
+    assert.equal(put.status, 200);
+    assert.deepEqual(put.json, { owned: 'invoice', id: 5, i_customer: 3, system: 'target', state: 'active', resolvedBy: 'directory' });
+    assert.deepEqual(await directory.getOwner('invoice', 5), { iCustomer: 3 });
+    await call('PUT', '/v1/locations/owned/xdr/5', '{"i_customer":9,"i_account":91}');
+    assert.deepEqual((await call('GET', '/v1/locations/owned/xdr/5')).json, { owned: 'xdr', id: 5, i_customer: 9, i_account: 91, system: 'source', state: 'active', resolvedBy: 'assume-source' });
+    await call('PUT', '/v1/locations/owned/invoice/5', '{"i_customer":9}');
+    assert.equal((await call('GET', '/v1/locations/owned/invoice/5')).json?.system, 'source', 'a new owner replaces the old one');
+    await directory.beginMove(9, 'source');
+    assert.equal((await call('GET', '/v1/locations/owned/invoice/5')).json?.state, 'moving', 'the owner\'s move is the record\'s');
+  });
+
+  it('bad owned-record input is a 400 fault that names the problem, and changes nothing', async (t) => {
+    const { call, directory } = await start(t);
+    const cases: Array<[string, string, string | undefined, RegExp]> = [
+      ['GET', '/v1/locations/owned/cheque/5', undefined, /kind "cheque" is not one of invoice, xdr/],
+      ['PUT', '/v1/locations/owned/invoice/0', '{"i_customer":3}', /invoice id "0" is not a positive integer/],
+      ['PUT', '/v1/locations/owned/invoice/-2', '{"i_customer":3}', /invoice id "-2"/],
+      ['PUT', '/v1/locations/owned/invoice/6', '{"i_customer":0}', /i_customer 0 is not a positive integer/],
+      ['PUT', '/v1/locations/owned/invoice/6', '{"i_customer":"3"}', /i_customer "3"/],
+      ['PUT', '/v1/locations/owned/invoice/6', '{"i_customer":3,"i_account":-1}', /i_account -1/],
+      ['PUT', '/v1/locations/owned/invoice/6', '{"i_customer":3,"system":"target"}', /Unknown field "system"/],
+      ['PUT', '/v1/locations/owned/invoice/6', '[3]', /JSON object/],
+      ['PUT', '/v1/locations/owned/invoice/6', '{nope', /not valid JSON/],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const r = await call(method, path, body);
+      assert.equal(r.status, 400, `${method} ${path} ${body}`);
+      assert.equal(r.json?.faultcode, 'Server.Dispatcher.bad_request');
+      assert.match(String(r.json?.faultstring), message);
+    }
+    assert.equal(await directory.getOwner('invoice', 6), undefined);
+    assert.equal((await call('DELETE', '/v1/locations/owned/invoice/6')).status, 405);
+  });
+
+  it('POST import takes owned-record rows (NDJSON and CSV)', async (t) => {
+    const { call, directory } = await start(t);
+    const nd = await call('POST', '/v1/locations/import', '{"owned":"invoice","id":5,"i_customer":3}\n{"owned":"invoice","id":0,"i_customer":3}\n', { 'content-type': 'application/x-ndjson' });
+    assert.deepEqual([nd.json?.accepted, nd.json?.rejectedCount], [1, 1]);
+    const csv = await call('POST', '/v1/locations/import', 'owned,id,i_customer,i_account\ndid,8,4,41\n', { 'content-type': 'text/csv' });
+    assert.equal(csv.json?.accepted, 1);
+    assert.deepEqual(await directory.getOwner('invoice', 5), { iCustomer: 3 });
+    assert.deepEqual(await directory.getOwner('did', 8), { iCustomer: 4, iAccount: 41 });
+  });
+
   it('a directory failure answers 503 directory_unavailable, not a guess', async (t) => {
     const { call, directory } = await start(t);
     await directory.close();

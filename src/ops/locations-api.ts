@@ -6,6 +6,9 @@ import { dispatcherFault, isApiFault } from '../core/faults.ts';
 import { readBody } from '../edge/body-limit.ts';
 import { importFormatOf, parseImport } from '../directory/import-parser.ts';
 import { invalidRecordReason } from '../directory/directory-record.ts';
+import { OWNED_KIND_NAMES, invalidOwnedReason, isOwnedKind } from '../directory/owned-record.ts';
+import type { OwnedRecord } from '../directory/owned-record.ts';
+import type { OwnedKind } from '../core/owned-kinds.ts';
 
 export interface LocationsApiOptions {
   directory: LocationDirectory;
@@ -18,6 +21,8 @@ export interface LocationsApiOptions {
 
 const ROUTE = /^\/v1\/locations\/(customers|accounts)\/([^/]+)\/?$/;
 const PUT_FIELDS = new Set(['system', 'accounts', 'login', 'name', 'refnum']);
+const OWNED_ROUTE = /^\/v1\/locations\/owned\/([^/]+)\/([^/]+)\/?$/;
+const OWNED_PUT_FIELDS = new Set(['i_customer', 'i_account']);
 
 function send(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -64,9 +69,33 @@ function putRecord(iCustomer: number, body: Buffer): DirectoryRecord {
   return record;
 }
 
+function parseKind(text: string): OwnedKind {
+  const kind = decodeURIComponent(text);
+  if (!isOwnedKind(kind)) throw dispatcherFault('badRequest', `Owned record kind ${JSON.stringify(kind)} is not one of ${OWNED_KIND_NAMES.join(', ')}`, { httpStatus: 400 });
+  return kind;
+}
+
+/** Reads and checks an owned record's PUT body (`{"i_customer":N,"i_account"?:M}`) before anything is written. */
+function putOwner(kind: OwnedKind, id: number, body: Buffer): OwnedRecord {
+  let v: unknown;
+  try { v = JSON.parse(body.toString('utf8')); } catch (err) {
+    throw dispatcherFault('badRequest', `The body is not valid JSON: ${(err as Error).message}`, { httpStatus: 400 });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw dispatcherFault('badRequest', 'The body must be a JSON object like {"i_customer":3}', { httpStatus: 400 });
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!OWNED_PUT_FIELDS.has(k)) throw dispatcherFault('badRequest', `Unknown field ${JSON.stringify(k)} (known: ${[...OWNED_PUT_FIELDS].join(', ')})`, { httpStatus: 400 });
+  const owner = { iCustomer: o.i_customer } as OwnedRecord['owner'];
+  if (o.i_account !== undefined && o.i_account !== null) owner.iAccount = o.i_account as number;
+  const record = { kind, id, owner };
+  const why = invalidOwnedReason(record);
+  if (why !== undefined) throw dispatcherFault('badRequest', `Cannot set the owner of ${kind} ${id}: ${why}`, { httpStatus: 400 });
+  return record;
+}
+
 /**
  * The operator's locations API on the ops listener (SPEC §4.3): read a customer's or account's
- * location and how it was resolved, set one customer's location, bulk-import CSV/NDJSON (streamed).
+ * location and how it was resolved, set one customer's location, read or set the owner of an owned
+ * record (`/v1/locations/owned/{kind}/{id}`), bulk-import CSV/NDJSON (streamed).
  * Returns a handler that answers `/v1/locations/...` and returns false for any other path.
  */
 export function createLocationsApi(options: LocationsApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
@@ -87,6 +116,28 @@ export function createLocationsApi(options: LocationsApiOptions): (req: Incoming
     return out;
   }
 
+  /** An owned record's owner and where that owner lives; 404 when the directory does not know it. */
+  async function describeOwned(kind: OwnedKind, id: number): Promise<unknown> {
+    const owner = await directory.getOwner(kind, id);
+    const loc = owner === undefined ? undefined : await resolver.resolve({ kind: 'owned', owned: kind, id });
+    if (owner === undefined || loc === undefined) throw dispatcherFault('notFound', `The directory does not know the owner of ${kind} ${id} (PUT it, import it, or let a call discover it)`, { httpStatus: 404 });
+    return { owned: kind, id, i_customer: owner.iCustomer, ...(owner.iAccount === undefined ? {} : { i_account: owner.iAccount }), system: loc.system, state: loc.state, resolvedBy: loc.resolvedBy };
+  }
+
+  async function handleOwned(req: IncomingMessage, res: ServerResponse, path: string, m: RegExpExecArray): Promise<void> {
+    const kind = parseKind(m[1]!);
+    const id = parseId(m[2]!, `${kind} id`);
+    if (req.method === 'GET') { send(res, 200, await describeOwned(kind, id)); return; }
+    if (req.method === 'PUT') {
+      const record = putOwner(kind, id, await readBody(req, bodyLimit));
+      await directory.putOwned(kind, id, record.owner);
+      send(res, 200, await describeOwned(kind, id));
+      return;
+    }
+    req.resume();
+    throw dispatcherFault('methodNotAllowed', `${req.method} is not allowed on ${path} (use GET or PUT)`, { httpStatus: 405 });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (!authorised(req)) {
       req.resume();
@@ -104,6 +155,8 @@ export function createLocationsApi(options: LocationsApiOptions): (req: Incoming
       send(res, 200, report);
       return;
     }
+    const owned = OWNED_ROUTE.exec(path);
+    if (owned !== null) { await handleOwned(req, res, path, owned); return; }
     const m = ROUTE.exec(path);
     if (m === null) throw dispatcherFault('notFound', `No operator endpoint ${req.method} ${path}`, { httpStatus: 404 });
     const kind = m[1] as 'customers' | 'accounts';
