@@ -9,10 +9,11 @@ import type { XmlLimits } from '../soap/safe-xml.ts';
 import type { SoapFront } from './api-handler.ts';
 import type { ApiFault } from '../core/faults.ts';
 import { dispatcherFault, isApiFault } from '../core/faults.ts';
-import { decodeSoapRequest, parseEndpointName } from '../soap/soap-envelope.ts';
+import { decodeSoapRequest } from '../soap/soap-envelope.ts';
 import { SOAP_CONTENT_TYPE, encodeSoapFault, encodeSoapReply } from '../soap/soap-reply.ts';
 import type { SoapHttpReply } from '../soap/soap-reply.ts';
-import { generateWsdl, parseWsdlFileName, soapEndpointName, soapNamespace } from '../soap/wsdl.ts';
+import { generateWsdl } from '../soap/wsdl.ts';
+import { parseEndpointName, parseWsdlFileName, soapEndpointName, soapNamespace } from '../core/soap-names.ts';
 
 /** Options of {@link createSoapFront}. */
 export interface SoapFrontOptions {

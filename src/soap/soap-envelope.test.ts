@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiFault } from '../core/faults.ts';
 import { loadCaptures } from '../../test/helpers/wire.ts';
-import { decodeSoapRequest, parseEndpointName, parseSoapAction } from './soap-envelope.ts';
+import { decodeSoapRequest, parseSoapAction } from './soap-envelope.ts';
+import { parseEndpointName } from '../core/soap-names.ts';
 
 const CAPTURES = loadCaptures('soap-php-soapclient.jsonl');
 

@@ -2,7 +2,8 @@ import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 import type { JsonObject, JsonValue, Realm } from '../core/api-call.ts';
 import { childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlElement, XmlLimits } from './safe-xml.ts';
-import { SOAP_ENV_NS, decodeStruct, decodeValue } from './soap-values.ts';
+import { decodeStruct, decodeValue } from './soap-values.ts';
+import { SOAP_ENV_NS, parseEndpointName } from '../core/soap-names.ts';
 
 /** A SOAP 1.1 request decoded into what the REST codec also produces. */
 export interface SoapRequest {
@@ -34,9 +35,6 @@ export interface SoapRequestContext {
 }
 
 const SOAP12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope';
-const REALM_WORDS: ReadonlyArray<readonly [string, Realm]> = [
-  ['Admin', 'admin'], ['Reseller', 'reseller'], ['Customer', 'customer'], ['Account', 'account'],
-];
 const WRAPPER_NAMES = new Set(['params', 'parameters', 'param0', 'arg0', 'request']);
 const LOGIN_KEYS = ['login', 'user', 'token', 'password'];
 
@@ -52,18 +50,6 @@ function isIdentifier(s: string): boolean {
     if (!ok) return false;
   }
   return true;
-}
-
-/**
- * `CustomerAdminService` → Customer + admin; `SessionService` → Session; `Customer` → Customer.
- * The realm word is informative: the realm itself comes from the listener.
- */
-export function parseEndpointName(name: string): { service: string; realm?: Realm } {
-  const base = name.endsWith('Service') && name.length > 'Service'.length ? name.slice(0, -'Service'.length) : name;
-  for (const [word, realm] of REALM_WORDS) {
-    if (base.endsWith(word) && base.length > word.length) return { service: base.slice(0, -word.length), realm };
-  }
-  return { service: base };
 }
 
 interface PathInfo { service?: string; method?: string; realm?: Realm }

@@ -12,7 +12,8 @@ import { requirePhpSoap, runPhp } from '../../test/helpers/php-soap.ts';
 import { decodeSoapRequest } from './soap-envelope.ts';
 import type { SoapRequest } from './soap-envelope.ts';
 import { encodeSoapFault, encodeSoapReply } from './soap-reply.ts';
-import { generateWsdl, parseWsdlFileName } from './wsdl.ts';
+import { generateWsdl } from './wsdl.ts';
+import { parseWsdlFileName } from '../core/soap-names.ts';
 
 /**
  * Proves that a stock client decodes what the codec sends: PHP's SoapClient loads a WSDL from a

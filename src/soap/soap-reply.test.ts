@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { ApiFault } from '../core/faults.ts';
 import type { JsonValue } from '../core/api-call.ts';
 import { parseXml } from './safe-xml.ts';
-import { SOAP_CONTENT_TYPE, decodeSoapReply, encodeSoapFault, encodeSoapReply, resultPartName } from './soap-reply.ts';
+import { SOAP_CONTENT_TYPE, decodeSoapReply, encodeSoapFault, encodeSoapReply } from './soap-reply.ts';
+import { resultPartName } from '../core/soap-names.ts';
 
 const NS = 'https://pb.example.com/Porta/SOAP/Customer';
 

@@ -2,7 +2,8 @@ import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 import type { JsonValue } from '../core/api-call.ts';
 import { childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlLimits } from './safe-xml.ts';
-import { SOAP_ENC_NS, SOAP_ENV_NS, XSD_NS, XSI_NS, decodeValue, encodeValue, escapeXml } from './soap-values.ts';
+import { decodeValue, encodeValue, escapeXml } from './soap-values.ts';
+import { SOAP_ENC_NS, SOAP_ENV_NS, XSD_NS, XSI_NS, resultPartName } from '../core/soap-names.ts';
 
 /** Content type of every SOAP 1.1 reply. */
 export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8';
@@ -17,11 +18,6 @@ export interface SoapHttpReply {
 const ENVELOPE_OPEN = '<?xml version="1.0" encoding="UTF-8"?>\n'
   + `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP_ENV_NS}" xmlns:SOAP-ENC="${SOAP_ENC_NS}" xmlns:xsi="${XSI_NS}" xmlns:xsd="${XSD_NS}"`;
 const ENVELOPE_CLOSE = '</SOAP-ENV:Body></SOAP-ENV:Envelope>\n';
-
-/** `get_customer_info` → `GetCustomerInfoResponse`: the name of the result part. */
-export function resultPartName(method: string): string {
-  return method.split('_').filter((w) => w !== '').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') + 'Response';
-}
 
 export interface SoapReplyOptions {
   /** Namespace of the operation (the request's), e.g. `https://host/Porta/SOAP/Customer`. */

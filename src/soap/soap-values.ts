@@ -2,6 +2,7 @@ import { ApiFault, PortaFaultCode } from '../core/faults.ts';
 import type { JsonObject, JsonValue } from '../core/api-call.ts';
 import { attributeNS } from './safe-xml.ts';
 import type { XmlElement } from './safe-xml.ts';
+import { SOAP_ENC_NS, XSD_NS, XSI_NS } from '../core/soap-names.ts';
 
 /**
  * SOAP 1.1 section-5 ("rpc/encoded") values ⇄ JSON, the way PortaBilling's REST API carries the
@@ -9,10 +10,6 @@ import type { XmlElement } from './safe-xml.ts';
  * as arrays, `xsi:nil` as null.
  */
 
-export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
-export const SOAP_ENC_NS = 'http://schemas.xmlsoap.org/soap/encoding/';
-export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
-export const XSD_NS = 'http://www.w3.org/2001/XMLSchema';
 /** Older schema-instance namespaces still sent by SOAP::Lite and friends. */
 const XSI_NAMESPACES = [XSI_NS, 'http://www.w3.org/1999/XMLSchema-instance', 'http://www.w3.org/2000/10/XMLSchema-instance'];
 /** apache xml-soap, whose `Map` PHP's SoapClient uses for associative arrays without a schema. */

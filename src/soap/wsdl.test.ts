@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attributeNS, childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlElement } from './safe-xml.ts';
-import { SOAP_SERVICES } from './soap-catalogue.ts';
-import { generateWsdl, parseWsdlFileName, soapEndpointName, soapServiceNames } from './wsdl.ts';
+import { SOAP_SERVICES } from '../core/soap-catalogue.ts';
+import { generateWsdl, soapServiceNames } from './wsdl.ts';
+import { parseWsdlFileName, soapEndpointName } from '../core/soap-names.ts';
 
 const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
 

@@ -1,33 +1,12 @@
 import type { Realm } from '../core/api-call.ts';
-import { SOAP_AUTH_INFO, SOAP_SERVICES, SOAP_STRUCTS } from './soap-catalogue.ts';
-import type { SoapParamType, SoapParams } from './soap-catalogue.ts';
-import { parseEndpointName } from './soap-envelope.ts';
-import { resultPartName } from './soap-reply.ts';
-import { SOAP_ENC_NS, escapeXml } from './soap-values.ts';
-
-const REALM_WORD: Readonly<Record<Realm, string>> = { admin: 'Admin', reseller: 'Reseller', customer: 'Customer', account: 'Account' };
-
-/** `Customer`, `admin` → `CustomerAdminService` (the endpoint and WSDL base name). */
-export function soapEndpointName(service: string, realm: Realm): string {
-  return `${service}${REALM_WORD[realm]}Service`;
-}
-
-/** `CustomerAdminService.wsdl` → {service: Customer, realm: admin}, if that service exists. */
-export function parseWsdlFileName(fileName: string): { service: string; realm: Realm } | undefined {
-  if (!fileName.endsWith('.wsdl')) return undefined;
-  const { service, realm } = parseEndpointName(fileName.slice(0, -'.wsdl'.length));
-  if (realm === undefined || !Object.hasOwn(SOAP_SERVICES, service)) return undefined;
-  return { service, realm };
-}
+import { SOAP_AUTH_INFO, SOAP_SERVICES, SOAP_STRUCTS } from '../core/soap-catalogue.ts';
+import type { SoapParamType, SoapParams } from '../core/soap-catalogue.ts';
+import { SOAP_ENC_NS, requestTypeName, resultPartName, soapEndpointName, soapNamespace } from '../core/soap-names.ts';
+import { escapeXml } from './soap-values.ts';
 
 /** The services the WSDLs describe. */
 export function soapServiceNames(): string[] {
   return Object.keys(SOAP_SERVICES);
-}
-
-/** `https://<host>/Porta/SOAP/<Service>`: PortaBilling's namespace for a service. */
-export function soapNamespace(host: string, service: string): string {
-  return `https://${host}/Porta/SOAP/${service}`;
 }
 
 export interface WsdlOptions {
@@ -129,8 +108,3 @@ const SOAP_ENC_SCHEMA = `<xsd:schema targetNamespace="${SOAP_ENC_NS}">`
   + '<xsd:complexType name="Struct"><xsd:sequence><xsd:any minOccurs="0" maxOccurs="unbounded" processContents="lax"/></xsd:sequence><xsd:anyAttribute processContents="lax"/></xsd:complexType>'
   + '<xsd:complexType name="Array"><xsd:sequence><xsd:any minOccurs="0" maxOccurs="unbounded" processContents="lax"/></xsd:sequence><xsd:anyAttribute processContents="lax"/></xsd:complexType>'
   + '</xsd:schema>';
-
-/** `get_customer_info` → `GetCustomerInfoRequest`. */
-export function requestTypeName(method: string): string {
-  return resultPartName(method).replace(/Response$/, 'Request');
-}

@@ -2,13 +2,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiFault } from '../../core/faults.ts';
 import type { JsonObject, JsonValue } from '../../core/api-call.ts';
-import { decodeSoapReply } from '../../soap/soap-reply.ts';
+import { parseSimXml, simChild } from './sim-xml.ts';
+import { readValue } from './sim-soap-values.ts';
 import { buildRequest, captureToBytes, hostOf, loadCaptures, sendRaw } from '../../../test/helpers/wire.ts';
 import type { WireReply } from '../../../test/helpers/wire.ts';
 import { startSim } from '../../../test/helpers/sim.ts';
 import { requirePhpSoap, runPhp } from '../../../test/helpers/php-soap.ts';
 
 const SIM = { role: 'source', env: 3, seed: 1, customers: 40, adminCredentials: { password: 'adminpw', token: 'admintoken' } } as const;
+
+/** The reply's one result part as JSON, or its Fault thrown as an ApiFault (read with the simulator's own XML reader). */
+function decodeSoapReply(xml: string): JsonValue {
+  const body = simChild(parseSimXml(xml), 'Body');
+  const first = body?.children[0];
+  assert.ok(first !== undefined, `a SOAP Body with content: ${xml}`);
+  if (first.localName === 'Fault') throw new ApiFault(simChild(first, 'faultcode')?.text ?? '', simChild(first, 'faultstring')?.text ?? '');
+  const part = first.children[0];
+  return part === undefined ? null : readValue(part, '/');
+}
 
 function soapResult(reply: WireReply): JsonValue {
   assert.equal(reply.status, 200, reply.text);

@@ -1,21 +1,23 @@
 import { isApiFault } from '../../core/faults.ts';
 import type { ApiFault } from '../../core/faults.ts';
-import type { CallCredentials, Realm } from '../../core/api-call.ts';
-import { decodeSoapRequest } from '../../soap/soap-envelope.ts';
-import { encodeSoapFault, encodeSoapReply } from '../../soap/soap-reply.ts';
-import type { SoapHttpReply } from '../../soap/soap-reply.ts';
-import { generateWsdl, parseWsdlFileName, soapEndpointName, soapNamespace } from '../../soap/wsdl.ts';
-import { parseEndpointName } from '../../soap/soap-envelope.ts';
+import type { Realm } from '../../core/api-call.ts';
+import { parseEndpointName, parseWsdlFileName, soapEndpointName, soapNamespace } from '../../core/soap-names.ts';
 import type { SimApi } from '../api/sim-api.ts';
 import { simFault } from '../api/sim-faults.ts';
 import type { SimHttpRequest, SimHttpResponse, SimHttpRoute } from '../http/sim-http.ts';
+import { readSimSoapCall } from './sim-soap-request.ts';
+import { simSoapFault, simSoapResult } from './sim-soap-reply.ts';
+import type { SimSoapReply } from './sim-soap-reply.ts';
+import { simWsdl } from './sim-wsdl.ts';
 
-function toResponse(r: SoapHttpReply): SimHttpResponse {
-  return { status: r.status, headers: { 'content-type': r.contentType }, body: r.body };
+const XML_TYPE = 'text/xml; charset=utf-8';
+
+function toResponse(r: SimSoapReply): SimHttpResponse {
+  return { status: r.status, headers: { 'content-type': XML_TYPE }, body: r.body };
 }
 
 function soapFault(f: ApiFault): SimHttpResponse {
-  return toResponse(encodeSoapFault(f));
+  return toResponse(simSoapFault(f));
 }
 
 /** `host[:port]` from the Host header when it is plausible, else the loopback default. */
@@ -42,8 +44,7 @@ export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
       return soapFault(simFault('unknownMethod', `${fileName} describes the ${target.realm} realm; this listener serves ${soapEndpointName(target.service, realm)}.wsdl`));
     }
     const host = hostHeader(req);
-    const body = generateWsdl({ service: target.service, realm, baseUrl: `http://${host}`, namespaceHost: hostnameOf(host) });
-    return { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
+    return { status: 200, headers: { 'content-type': XML_TYPE }, body: simWsdl(target.service, realm, `http://${host}`, hostnameOf(host)) };
   };
 
   return {
@@ -59,17 +60,10 @@ export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
         }
         if (req.method !== 'POST') return soapFault(simFault('badRequest', `SOAP calls are POSTed; got ${req.method.slice(0, 20)}`));
         const soapAction = req.headers.soapaction;
-        const call = decodeSoapRequest(req.body, { path: req.rawPath, soapAction: typeof soapAction === 'string' ? soapAction : undefined });
-        const credentials: CallCredentials = {};
-        if (call.sessionId !== undefined) credentials.sessionId = call.sessionId;
-        if (call.auth !== undefined) {
-          credentials.login = call.auth.login;
-          if (call.auth.password !== undefined) credentials.password = call.auth.password;
-          if (call.auth.token !== undefined) credentials.token = call.auth.token;
-        }
-        const result = api.call({ listener: realm, service: call.service, method: call.method, params: call.params, credentials, clientIp: req.clientIp });
+        const call = readSimSoapCall(req.body, req.rawPath, typeof soapAction === 'string' ? soapAction : undefined);
+        const result = api.call({ listener: realm, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp });
         const namespace = call.namespace !== '' ? call.namespace : soapNamespace(hostnameOf(hostHeader(req)), call.service);
-        return toResponse(encodeSoapReply(call.method, result, { namespace, positionalLogin: call.positionalLogin === true }));
+        return toResponse(simSoapResult(call.method, result, namespace, call.positionalLogin));
       } catch (err) {
         if (isApiFault(err)) return soapFault(err);
         return soapFault(simFault('internal', `Internal error: ${err instanceof Error ? err.message : String(err)}`));

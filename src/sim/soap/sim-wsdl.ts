@@ -1,0 +1,74 @@
+import { XMLBuilder } from 'fast-xml-parser';
+import type { Realm } from '../../core/api-call.ts';
+import { SOAP_AUTH_INFO, SOAP_SERVICES, SOAP_STRUCTS } from '../../core/soap-catalogue.ts';
+import type { SoapParams } from '../../core/soap-catalogue.ts';
+import { SOAP_ENC_NS, XSD_NS, requestTypeName, resultPartName, soapEndpointName, soapNamespace } from '../../core/soap-names.ts';
+
+type Node = Record<string, unknown>;
+
+const builder = new XMLBuilder({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', suppressEmptyNode: true });
+
+function el(name: string, attributes: Record<string, string>, ...children: Node[]): Node {
+  return { [name]: children, ':@': attributes };
+}
+
+function complexType(name: string, fields: SoapParams): Node {
+  const elements = Object.entries(fields).map(([field, t]) => el('xsd:element', {
+    name: field, type: typeof t === 'string' ? `xsd:${t}` : `tns:${t.struct}`, minOccurs: '0', maxOccurs: '1',
+  }));
+  return el('xsd:complexType', { name }, el('xsd:all', {}, ...elements));
+}
+
+/** Structs and arrays in replies are typed `SOAP-ENC:…`; declaring them keeps zeep off the network. */
+function encodingSchema(): Node {
+  const open = (name: string): Node => el('xsd:complexType', { name },
+    el('xsd:sequence', {}, el('xsd:any', { minOccurs: '0', maxOccurs: 'unbounded', processContents: 'lax' })),
+    el('xsd:anyAttribute', { processContents: 'lax' }));
+  return el('xsd:schema', { targetNamespace: SOAP_ENC_NS }, el('xsd:attribute', { name: 'arrayType', type: 'xsd:string' }), open('Struct'), open('Array'));
+}
+
+/**
+ * The WSDL 1.1 (rpc/encoded) of one service on one realm listener, built from the shared
+ * catalogue: a `<Method>Request` params part and an `xsd:anyType` result part per operation, the
+ * `auth_info` header in the Session namespace, the endpoint at `<baseUrl>/soap/<Endpoint>`.
+ * @throws Error for a service the catalogue does not have (callers check the file name first).
+ */
+export function simWsdl(service: string, realm: Realm, baseUrl: string, namespaceHost: string): string {
+  const methods = Object.hasOwn(SOAP_SERVICES, service) ? SOAP_SERVICES[service] : undefined;
+  if (methods === undefined) throw new Error(`Unknown SOAP service ${service}`);
+  const ns = soapNamespace(namespaceHost, service);
+  const sessionNs = soapNamespace(namespaceHost, 'Session');
+  const name = soapEndpointName(service, realm);
+  const sessionService = service === 'Session';
+  const used = [...new Set(Object.values(methods).flatMap((params) => Object.values(params).flatMap((t) => typeof t === 'string' ? [] : [t.struct])))].sort();
+  const types = [
+    ...used.map((struct) => complexType(struct, SOAP_STRUCTS[struct] ?? {})),
+    ...Object.entries(methods).map(([method, params]) => complexType(requestTypeName(method), params)),
+  ];
+  const authInfo = complexType('AuthInfo', SOAP_AUTH_INFO);
+  const schemas = sessionService
+    ? [el('xsd:schema', { targetNamespace: ns }, authInfo, ...types)]
+    : [el('xsd:schema', { targetNamespace: sessionNs }, authInfo), el('xsd:schema', { targetNamespace: ns }, ...types)];
+  const encoded = (namespace: string): Record<string, string> => ({ use: 'encoded', namespace, encodingStyle: SOAP_ENC_NS });
+  const names = Object.keys(methods);
+  const definitions = el('definitions', {
+    name, targetNamespace: ns, xmlns: 'http://schemas.xmlsoap.org/wsdl/', 'xmlns:soap': 'http://schemas.xmlsoap.org/wsdl/soap/',
+    'xmlns:xsd': XSD_NS, 'xmlns:SOAP-ENC': SOAP_ENC_NS, 'xmlns:tns': ns, 'xmlns:session': sessionNs,
+  },
+  el('types', {}, encodingSchema(), ...schemas),
+  el('message', { name: 'AuthInfoHeader' }, el('part', { name: 'auth_info', type: `${sessionService ? 'tns' : 'session'}:AuthInfo` })),
+  ...names.flatMap((m) => [
+    el('message', { name: `${m}Request` }, el('part', { name: requestTypeName(m), type: `tns:${requestTypeName(m)}` })),
+    el('message', { name: `${m}Response` }, el('part', { name: resultPartName(m), type: 'xsd:anyType' })),
+  ]),
+  el('portType', { name: `${name}PortType` }, ...names.map((m) => el('operation', { name: m }, el('input', { message: `tns:${m}Request` }), el('output', { message: `tns:${m}Response` })))),
+  el('binding', { name: `${name}Binding`, type: `tns:${name}PortType` },
+    el('soap:binding', { style: 'rpc', transport: 'http://schemas.xmlsoap.org/soap/http' }),
+    ...names.map((m) => el('operation', { name: m },
+      el('soap:operation', { soapAction: `${ns}#${m}`, style: 'rpc' }),
+      // PortaBilling's login is the one call made before there is a session to put in a header.
+      el('input', {}, el('soap:body', encoded(ns)), ...(sessionService && m === 'login' ? [] : [el('soap:header', { message: 'tns:AuthInfoHeader', part: 'auth_info', ...encoded(sessionNs) })])),
+      el('output', {}, el('soap:body', encoded(ns)))))),
+  el('service', { name }, el('port', { name: `${name}Port`, binding: `tns:${name}Binding` }, el('soap:address', { location: `${baseUrl.replace(/\/+$/, '')}/soap/${name}` }))));
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build([definitions]) as string}\n`;
+}
