@@ -10,6 +10,7 @@ const OWNED_LOOKUPS: Partial<Record<OwnedKind, { path: string; infoKey: string }
   invoice: { path: '/rest/Invoice/get_invoice_info', infoKey: 'invoice_info' },
   did: { path: '/rest/DID/get_number_info', infoKey: 'number_info' },
   ua: { path: '/rest/UA/get_ua_info', infoKey: 'ua_info' },
+  document: { path: '/rest/Customer/get_document_info', infoKey: 'document_info' },
 };
 
 function lookup(locator: Locator): { path: string; params: Record<string, string | number>; listKey: string } | undefined {
