@@ -17,6 +17,7 @@ import { systemCaller, sendToSystem, type SystemCaller } from '../execution/syst
 import { renewStage } from '../execution/stages/renew-stage.ts';
 import { learnStage } from '../execution/stages/learn-stage.ts';
 import { OwnedLearner } from '../directory/owned-learner.ts';
+import { accountOwnerReader } from '../execution/discover.ts';
 import { observeStage } from '../execution/stages/observe-stage.ts';
 import { sessionOpStage } from '../execution/stages/session-op-stage.ts';
 import { authenticateStage, authenticator } from '../execution/stages/authenticate-stage.ts';
@@ -79,7 +80,7 @@ export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
   const ownedLearner = d.directory === undefined ? undefined : new OwnedLearner(d.directory, d.logger);
   const backendStages = d.directory === undefined
     ? [renewStage(d)]
-    : [learnStage(d.directory, d.logger, ownedLearner), renewStage(d)];
+    : [learnStage(d.directory, d.logger, ownedLearner, accountOwnerReader(d.backends)), renewStage(d)];
   const callSystem = systemCaller(backendStages, sendToSystem(d.backends));
   const pipeline = callPipeline([
     observeStage(d.metrics),

@@ -15,6 +15,12 @@ export const OWNED_RECORD_SOURCES: ReadonlySet<string> = new Set([
   'Customer/get_document_list', 'Customer/get_document_info',
 ]);
 
+/** The customer that owns an account, asked of a system (undefined: not known). */
+export type AccountOwnerLookup = (iAccount: number) => Promise<number | undefined>;
+
+/** Accounts asked of a system per reply; records of further unknown accounts wait for a later reply. */
+const MAX_ACCOUNT_READS = 20;
+
 export interface OwnedLearnerOptions {
   /** Replies larger than this are not parsed (they were streamed to the client anyway). */
   maxReplyBytes?: number;
@@ -57,12 +63,15 @@ export class OwnedLearner {
     return OWNED_RECORD_SOURCES.has(`${service}/${method}`);
   }
 
-  /** Offers a successful reply body (JSON text); returns at once. */
-  offer(service: string, method: string, body: Buffer | string): void {
+  /**
+   * Offers a successful reply body (JSON text); returns at once. `accountOwner` names the customer
+   * of an account the directory does not know (read on the system that answered).
+   */
+  offer(service: string, method: string, body: Buffer | string, accountOwner?: AccountOwnerLookup): void {
     if (body.length > this.#maxReplyBytes || this.#inFlight >= this.#maxInFlight) return;
     this.#inFlight++;
     const job = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(async () => { await this.learnFrom(service, method, body); })
+      .then(async () => { await this.learnFrom(service, method, body, accountOwner); })
       .catch((err: unknown) => this.#logger.warn('could not learn owned records from a reply', { service, method, error: (err as Error).message }))
       .finally(() => { this.#inFlight--; this.#pending.delete(job); });
     this.#pending.add(job);
@@ -74,25 +83,27 @@ export class OwnedLearner {
   }
 
   /** Parses one reply and records the owners it names; returns how many records were written. */
-  async learnFrom(service: string, method: string, body: Buffer | string): Promise<number> {
+  async learnFrom(service: string, method: string, body: Buffer | string, accountOwner?: AccountOwnerLookup): Promise<number> {
     let json: unknown;
     try {
       json = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
     } catch {
       return 0;
     }
-    return this.record(ownedRecordsIn(service, method, json, this.#maxItems));
+    return this.record(ownedRecordsIn(service, method, json, this.#maxItems), accountOwner);
   }
 
   /** Records found owned records (owners named only by an account resolve through the directory). */
-  async record(found: readonly FoundOwnedRecord[]): Promise<number> {
+  async record(found: readonly FoundOwnedRecord[], accountOwner?: AccountOwnerLookup): Promise<number> {
     const rows: OwnedRecord[] = [];
     const accountOwners = new Map<number, number | undefined>();
     for (const f of found) {
       let iCustomer = 'iCustomer' in f.owner ? f.owner.iCustomer : undefined;
       const iAccount = f.owner.iAccount;
       if (iCustomer === undefined && iAccount !== undefined) {
-        if (!accountOwners.has(iAccount)) accountOwners.set(iAccount, await this.#directory.getAccountOwner(iAccount));
+        if (!accountOwners.has(iAccount)) {
+          accountOwners.set(iAccount, (await this.#directory.getAccountOwner(iAccount)) ?? (accountOwners.size < MAX_ACCOUNT_READS ? await accountOwner?.(iAccount) : undefined));
+        }
         iCustomer = accountOwners.get(iAccount);
       }
       if (iCustomer === undefined) continue;

@@ -61,3 +61,25 @@ export function makeDiscoverer(backends: BackendClient, session: DispatcherSessi
     return out;
   };
 }
+
+/**
+ * Reads which customer owns an account on one system, with the caller's backend session (an
+ * owned record a reply names only by its account, such as a new alias, is stored under the
+ * customer). Undefined when the system does not answer it.
+ */
+export function accountOwnerReader(backends: BackendClient) {
+  return async (system: SystemName, session: DispatcherSession, requestId: string, iAccount: number): Promise<number | undefined> => {
+    const bs = session.backends[system];
+    if (bs === undefined) return undefined;
+    try {
+      const { status, json } = await backends.callJson({
+        system, listener: session.realm, path: '/rest/Account/get_account_info', body: JSON.stringify({ params: { i_account: iAccount } }),
+        accessToken: bs.accessToken, requestId, idempotent: true,
+      });
+      const info = json.account_info as Record<string, unknown> | undefined;
+      return status === 200 && typeof info?.i_customer === 'number' ? info.i_customer : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}

@@ -2,7 +2,12 @@ import type { LocationDirectory } from '../../directory/location-directory.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { SystemCall, SystemStage } from '../system-call.ts';
-import type { OwnedLearner } from '../../directory/owned-learner.ts';
+import type { AccountOwnerLookup, OwnedLearner } from '../../directory/owned-learner.ts';
+import type { SystemName } from '../../core/api-call.ts';
+import type { DispatcherSession } from '../../sessions/session.ts';
+
+/** Reads an account's customer on a system with the caller's session (`accountOwnerReader`). */
+export type AccountOwnerReader = (system: SystemName, session: DispatcherSession, requestId: string, iAccount: number) => Promise<number | undefined>;
 import type { FoundOwnedRecord } from '../../directory/owned-records-in.ts';
 
 /** Methods whose reply names the record they created. */
@@ -29,7 +34,7 @@ function createdOwned(call: SystemCall['call'], result: Record<string, unknown>)
 }
 
 /** Records what a creating call created, so later calls route without guessing. */
-async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text: string, owned: OwnedLearner | undefined): Promise<void> {
+async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text: string, owned: OwnedLearner | undefined, accountOwner: AccountOwnerLookup | undefined): Promise<void> {
   const { call, system } = ctx;
   let json: unknown;
   try {
@@ -41,7 +46,7 @@ async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text:
   const result = json as Record<string, unknown>;
   const created = owned === undefined ? undefined : createdOwned(call, result);
   if (created !== undefined) {
-    await owned!.record([created]);
+    await owned!.record([created], accountOwner);
     return;
   }
   if (call.method === 'add_account' && typeof result.i_account === 'number') {
@@ -69,12 +74,14 @@ async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text:
  * streamed one is not read twice). A directory failure is logged, never turned into a failed call
  * (the record was created).
  */
-export function learnStage(directory: LocationDirectory, logger: Logger, owned?: OwnedLearner): SystemStage {
+export function learnStage(directory: LocationDirectory, logger: Logger, owned?: OwnedLearner, readAccountOwner?: AccountOwnerReader): SystemStage {
+  const ownerLookup = (ctx: SystemCall): AccountOwnerLookup | undefined =>
+    readAccountOwner === undefined ? undefined : (iAccount) => readAccountOwner(ctx.system, ctx.session, ctx.call.requestId, iAccount);
   const learn = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
     ctx.wantText = true;
     const reply = await next();
     if (reply.status === 200 && typeof reply.body === 'string') {
-      await learnCreated(ctx, directory, reply.body, owned).catch((err: unknown) => {
+      await learnCreated(ctx, directory, reply.body, owned, ownerLookup(ctx)).catch((err: unknown) => {
         logger.warn('could not record a created record in the directory', { requestId: ctx.call.requestId, error: (err as Error).message });
       });
     }
@@ -82,7 +89,7 @@ export function learnStage(directory: LocationDirectory, logger: Logger, owned?:
   };
   const observe = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
     const reply = await next();
-    if (reply.status === 200 && (typeof reply.body === 'string' || Buffer.isBuffer(reply.body))) owned!.offer(ctx.call.service, ctx.call.method, reply.body);
+    if (reply.status === 200 && (typeof reply.body === 'string' || Buffer.isBuffer(reply.body))) owned!.offer(ctx.call.service, ctx.call.method, reply.body, ownerLookup(ctx));
     return reply;
   };
   return (ctx, next) => {
