@@ -16,6 +16,8 @@ import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 import { systemCaller, sendToSystem, type SystemCaller } from '../execution/system-call.ts';
 import { renewStage } from '../execution/stages/renew-stage.ts';
 import { learnStage } from '../execution/stages/learn-stage.ts';
+import { OwnedLearner } from '../directory/owned-learner.ts';
+import { accountOwnerReader } from '../execution/discover.ts';
 import { observeStage } from '../execution/stages/observe-stage.ts';
 import { sessionOpStage } from '../execution/stages/session-op-stage.ts';
 import { authenticateStage, authenticator } from '../execution/stages/authenticate-stage.ts';
@@ -46,6 +48,8 @@ export interface AssembledPipeline {
   sessionOps: SessionOps;
   /** The backend call chain (send, with renewal and learning around it). */
   callSystem: SystemCaller;
+  /** Learns owned records from replies (undefined without a directory). */
+  ownedLearner?: OwnedLearner;
 }
 
 export function routerConfigOf(config: DispatcherConfig): RouterConfig {
@@ -73,9 +77,10 @@ export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
     checkAllowed(d.allow, session, call);
     return session;
   };
+  const ownedLearner = d.directory === undefined ? undefined : new OwnedLearner(d.directory, d.logger);
   const backendStages = d.directory === undefined
     ? [renewStage(d)]
-    : [learnStage(d.directory, d.logger), renewStage(d)];
+    : [learnStage(d.directory, d.logger, ownedLearner, accountOwnerReader(d.backends)), renewStage(d)];
   const callSystem = systemCaller(backendStages, sendToSystem(d.backends));
   const pipeline = callPipeline([
     observeStage(d.metrics),
@@ -88,5 +93,5 @@ export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
     admitStage(d.holds),
     contextStage(d.sessions),
   ], dispatcher({ config: d.config, resolver: d.resolver, logger: d.logger, metrics: d.metrics, sessionOps, callSystem }));
-  return { pipeline, sessionOps, callSystem };
+  return { pipeline, sessionOps, callSystem, ...(ownedLearner === undefined ? {} : { ownedLearner }) };
 }

@@ -28,6 +28,7 @@ import { createMigrationsApi } from '../ops/migrations-api.ts';
 import { createDashboard } from '../ops/dashboard.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
+import type { OwnedLearner } from '../directory/owned-learner.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
 import { openDirectory, openLoginThrottle, openSessionStore } from './open-stores.ts';
 import type { LoginThrottle } from '../execution/login-throttle.ts';
@@ -72,6 +73,8 @@ export interface Dispatcher {
   metrics: Metrics;
   backends: BackendClient;
   logger: Logger;
+  /** Learns owned records from list and info replies, off the reply path (`settled()` waits for it). */
+  ownedLearner?: OwnedLearner;
   close(): Promise<void>;
 }
 
@@ -99,7 +102,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const holds = new CutoverHolds();
   const tokens = new SessionTokens(config.sessions.secret);
   const allow = new IpAllowList(config.security.allow);
-  const { pipeline, sessionOps } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle });
+  const { pipeline, sessionOps, ownedLearner } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
   // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
@@ -149,6 +152,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
 
   return {
     handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger,
+    ...(ownedLearner === undefined ? {} : { ownedLearner }),
     async close() {
       unsubscribe();
       await campaigns?.close();
@@ -156,6 +160,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();
       await loginThrottle.close();
+      await ownedLearner?.settled();
       await directory.close();
     },
   };

@@ -10,6 +10,8 @@ export const OWNED_KINDS = {
   ua: 'i_ua',
   subscription: 'i_customer_subscription',
   alias: 'i_alias',
+  vd_counter: 'i_vd_counter',
+  document: 'i_document',
 } as const;
 
 export type OwnedKind = keyof typeof OWNED_KINDS;

@@ -20,10 +20,14 @@ function idOf(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Top-level arrays of records that are not named `*_list` (PortaBilling's `get_subscriptions`, ESPF collections). */
+const OTHER_LIST_KEYS = new Set(['subscriptions', 'items']);
+
 /**
  * The owned records a list or info reply shows with their owners: every item of a top-level
- * `*_list` array and every top-level `*_info` object that carries an owned id field
- * (`OWNED_KINDS`) plus `i_customer` and/or `i_account`. Items without an owner are skipped.
+ * `*_list` array (or `subscriptions`, `items`) and every top-level `*_info` object that carries an
+ * owned id field (`OWNED_KINDS`) plus `i_customer` and/or an account (`i_account`, or
+ * `i_master_account` on DIDs and aliases). Items without an owner (a free DID) are skipped.
  * Looks at no more than `maxItems` items in all and never throws, whatever the JSON.
  * `service` and `method` are kept for kind rules that depend on the call (none yet).
  */
@@ -38,7 +42,7 @@ export function ownedRecordsIn(service: string, method: string, reply: unknown, 
       if (typeof item !== 'object' || item === null || Array.isArray(item)) return;
       const o = item as Record<string, unknown>;
       const iCustomer = idOf(o.i_customer);
-      const iAccount = idOf(o.i_account);
+      const iAccount = idOf(o.i_account) ?? idOf(o.i_master_account);
       if (iCustomer === undefined && iAccount === undefined) return;
       const owner: ReplyOwner = iCustomer === undefined ? { iAccount: iAccount! } : iAccount === undefined ? { iCustomer } : { iCustomer, iAccount };
       for (const [kind, field] of FIELD_KINDS) {
@@ -48,7 +52,7 @@ export function ownedRecordsIn(service: string, method: string, reply: unknown, 
     };
     for (const [key, value] of Object.entries(reply as Record<string, unknown>)) {
       if (budget <= 0) break;
-      if (key.endsWith('_list') && Array.isArray(value)) {
+      if ((key.endsWith('_list') || OTHER_LIST_KEYS.has(key)) && Array.isArray(value)) {
         for (const item of value) { if (budget <= 0) break; visit(item); }
       } else if (key.endsWith('_info')) visit(value);
     }

@@ -10,6 +10,7 @@ const OWNED_LOOKUPS: Partial<Record<OwnedKind, { path: string; infoKey: string }
   invoice: { path: '/rest/Invoice/get_invoice_info', infoKey: 'invoice_info' },
   did: { path: '/rest/DID/get_number_info', infoKey: 'number_info' },
   ua: { path: '/rest/UA/get_ua_info', infoKey: 'ua_info' },
+  document: { path: '/rest/Customer/get_document_info', infoKey: 'document_info' },
 };
 
 function lookup(locator: Locator): { path: string; params: Record<string, string | number>; listKey: string } | undefined {
@@ -58,5 +59,27 @@ export function makeDiscoverer(backends: BackendClient, session: DispatcherSessi
     if (typeof hit.info.i_customer === 'number') out.iCustomer = hit.info.i_customer;
     if (typeof hit.info.i_account === 'number') out.iAccount = hit.info.i_account;
     return out;
+  };
+}
+
+/**
+ * Reads which customer owns an account on one system, with the caller's backend session (an
+ * owned record a reply names only by its account, such as a new alias, is stored under the
+ * customer). Undefined when the system does not answer it.
+ */
+export function accountOwnerReader(backends: BackendClient) {
+  return async (system: SystemName, session: DispatcherSession, requestId: string, iAccount: number): Promise<number | undefined> => {
+    const bs = session.backends[system];
+    if (bs === undefined) return undefined;
+    try {
+      const { status, json } = await backends.callJson({
+        system, listener: session.realm, path: '/rest/Account/get_account_info', body: JSON.stringify({ params: { i_account: iAccount } }),
+        accessToken: bs.accessToken, requestId, idempotent: true,
+      });
+      const info = json.account_info as Record<string, unknown> | undefined;
+      return status === 200 && typeof info?.i_customer === 'number' ? info.i_customer : undefined;
+    } catch {
+      return undefined;
+    }
   };
 }

@@ -1,5 +1,6 @@
 import type { SystemName } from '../core/api-call.ts';
 import type { DirectoryRecord, LocationDirectory } from '../directory/location-directory.ts';
+import type { OwnedRecord } from '../directory/owned-record.ts';
 import type { LocationResolver } from '../core/location.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
 import type { Logger } from '../core/logger.ts';
@@ -12,6 +13,8 @@ export interface LearnedCustomer {
   name?: string;
   refnum?: string;
   accounts: Array<{ iAccount: number; id?: string; login?: string }>;
+  /** The records it owns (invoices, DIDs…), when read. */
+  owned?: OwnedRecord[];
 }
 
 export interface CutoverDeps {
@@ -77,6 +80,7 @@ export class Cutover {
       if (found.name !== undefined && found.name !== '') record.name = found.name;
       if (found.refnum !== undefined && found.refnum !== '') record.refnum = found.refnum;
       await directory.putCustomer(record);
+      if (found.owned !== undefined && found.owned.length > 0) await directory.putOwnedMany(found.owned);
     }
     if (this.#d.learnCustomer === undefined && (await directory.accountsOf(iCustomer)).length === 0) {
       // Without its accounts, a call naming only an account would escape the hold (and keep going

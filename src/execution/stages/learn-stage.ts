@@ -2,12 +2,39 @@ import type { LocationDirectory } from '../../directory/location-directory.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Reply } from '../../core/reply.ts';
 import type { SystemCall, SystemStage } from '../system-call.ts';
+import type { AccountOwnerLookup, OwnedLearner } from '../../directory/owned-learner.ts';
+import type { SystemName } from '../../core/api-call.ts';
+import type { DispatcherSession } from '../../sessions/session.ts';
+
+/** Reads an account's customer on a system with the caller's session (`accountOwnerReader`). */
+export type AccountOwnerReader = (system: SystemName, session: DispatcherSession, requestId: string, iAccount: number) => Promise<number | undefined>;
+import type { FoundOwnedRecord } from '../../directory/owned-records-in.ts';
 
 /** Methods whose reply names the record they created. */
-const CREATES = new Set(['add_account', 'add_customer']);
+const CREATES = new Set(['add_account', 'add_customer', 'add_alias', 'add_subscription']);
+
+function positive(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+}
+
+/** The owned record a creating call made, with its owner as the params name it. */
+function createdOwned(call: SystemCall['call'], result: Record<string, unknown>): FoundOwnedRecord | undefined {
+  if (call.method === 'add_alias') {
+    const id = positive(result.i_alias);
+    const info = call.params.alias_info as Record<string, unknown> | undefined;
+    const iAccount = positive(info?.i_master_account);
+    return id !== undefined && iAccount !== undefined ? { kind: 'alias', id, owner: { iAccount } } : undefined;
+  }
+  if (call.method === 'add_subscription') {
+    const id = positive(result.i_customer_subscription);
+    const iCustomer = positive(call.params.i_customer);
+    return id !== undefined && iCustomer !== undefined ? { kind: 'subscription', id, owner: { iCustomer } } : undefined;
+  }
+  return undefined;
+}
 
 /** Records what a creating call created, so later calls route without guessing. */
-async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text: string): Promise<void> {
+async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text: string, owned: OwnedLearner | undefined, accountOwner: AccountOwnerLookup | undefined): Promise<void> {
   const { call, system } = ctx;
   let json: unknown;
   try {
@@ -15,7 +42,13 @@ async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text:
   } catch {
     return;
   }
+  if (typeof json !== 'object' || json === null) return;
   const result = json as Record<string, unknown>;
+  const created = owned === undefined ? undefined : createdOwned(call, result);
+  if (created !== undefined) {
+    await owned!.record([created], accountOwner);
+    return;
+  }
   if (call.method === 'add_account' && typeof result.i_account === 'number') {
     const info = (call.params.account_info ?? call.params) as Record<string, unknown>;
     const iCustomer = info.i_customer;
@@ -36,19 +69,32 @@ async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text:
 
 /**
  * Teaches the directory what passes through: the customer or account a creating call made lives
- * on the system that made it. A directory failure is logged, never turned into a failed call
+ * on the system that made it, and the owners of the owned records that list and info replies
+ * show (offered to the `OwnedLearner`, off the reply path; only replies that arrived whole: a
+ * streamed one is not read twice). A directory failure is logged, never turned into a failed call
  * (the record was created).
  */
-export function learnStage(directory: LocationDirectory, logger: Logger): SystemStage {
+export function learnStage(directory: LocationDirectory, logger: Logger, owned?: OwnedLearner, readAccountOwner?: AccountOwnerReader): SystemStage {
+  const ownerLookup = (ctx: SystemCall): AccountOwnerLookup | undefined =>
+    readAccountOwner === undefined ? undefined : (iAccount) => readAccountOwner(ctx.system, ctx.session, ctx.call.requestId, iAccount);
   const learn = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
     ctx.wantText = true;
     const reply = await next();
     if (reply.status === 200 && typeof reply.body === 'string') {
-      await learnCreated(ctx, directory, reply.body).catch((err: unknown) => {
+      await learnCreated(ctx, directory, reply.body, owned, ownerLookup(ctx)).catch((err: unknown) => {
         logger.warn('could not record a created record in the directory', { requestId: ctx.call.requestId, error: (err as Error).message });
       });
     }
     return reply;
   };
-  return (ctx, next) => (CREATES.has(ctx.call.method) ? learn(ctx, next) : next());
+  const observe = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
+    const reply = await next();
+    if (reply.status === 200 && (typeof reply.body === 'string' || Buffer.isBuffer(reply.body))) owned!.offer(ctx.call.service, ctx.call.method, reply.body, ownerLookup(ctx));
+    return reply;
+  };
+  return (ctx, next) => {
+    if (CREATES.has(ctx.call.method)) return learn(ctx, next);
+    if (owned !== undefined && owned.wants(ctx.call.service, ctx.call.method)) return observe(ctx, next);
+    return next();
+  };
 }
