@@ -158,7 +158,11 @@ export class Cluster {
     await this.lab.addHost('lb', 10, [this.lan]);
     await this.lab.addHost('src', 21, [this.lan]);
     await this.lab.addHost('tgt', 22, [this.lan]);
-    for (const [i, n] of this.nodes.entries()) await this.lab.addHost(n.host, 11 + i, [this.lan, db, cache]);
+    for (const [i, n] of this.nodes.entries()) {
+      await this.lab.addHost(n.host, 11 + i, [this.lan, db, cache]);
+      await this.lab.pinNeighbour(n.host, 'db', 'pg', `${db.prefix}.2`);
+      await this.lab.pinNeighbour(n.host, 'cache', 'redis', `${cache.prefix}.2`);
+    }
 
     const [pg, redis, src, tgt] = await Promise.all([
       startPostgres(this.lab.ns('pg'), `${db.prefix}.2`, this.dir),

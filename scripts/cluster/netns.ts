@@ -74,6 +74,16 @@ export class Lab {
     }
   }
 
+  /**
+   * Pins `host`'s neighbour entry for `address` (on `network`) to `server`'s interface, as a
+   * router in front of a distant network would be: a cut cable then drops packets silently, where
+   * on a flat LAN the failed ARP would soon refuse them (EHOSTUNREACH) and hide a missing timeout.
+   */
+  async pinNeighbour(host: string, network: string, server: string, address: string): Promise<void> {
+    const info = JSON.parse(await ip('-j', '-n', this.ns(server), 'link', 'show', network)) as Array<{ address: string }>;
+    await ip('-n', this.ns(host), 'neigh', 'replace', address, 'lladdr', info[0]!.address, 'dev', network, 'nud', 'permanent');
+  }
+
   /** Cuts (`down`) or restores (`up`) the cable between a host and one network. */
   async link(host: string, network: string, state: 'up' | 'down'): Promise<void> {
     await ip('-n', this.switchNs, 'link', 'set', `${host}-${network}`, state);

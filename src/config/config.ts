@@ -54,7 +54,11 @@ export interface DispatcherConfig {
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
-  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; schema: string; cacheSize: number; routingIndex: boolean };
+  directory: {
+    store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; schema: string; cacheSize: number; routingIndex: boolean;
+    /** PostgreSQL: bound of one query or connection attempt; an unreachable server is then a retryable fault, not a hang. */
+    queryTimeoutMs: number;
+  };
   cutover: { holdTimeoutMs: number };
   /**
    * Graceful shutdown on SIGTERM: the node reports not ready at once and keeps serving for

@@ -199,6 +199,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
     schema: r.str(d, 'directory', 'schema', 'webdispatcher'),
     cacheSize: r.int(d, 'directory', 'cacheSize', 100_000, 0),
     routingIndex: r.bool(d, 'directory', 'routingIndex', true),
+    queryTimeoutMs: r.int(d, 'directory', 'queryTimeoutMs', 5000, 100, 600_000),
   };
 
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(directory.schema)) r.problems.push(`directory.schema: must be lower-case letters, digits and _ (at most 41), got ${JSON.stringify(directory.schema)}`);
