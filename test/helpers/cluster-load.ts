@@ -11,6 +11,9 @@ export interface CallRecord {
   /** ok; fault (a PortaBilling-style answer with a faultcode); connection (no answer from a node: a socket error, or the load balancer's own 502/503/504 page). */
   outcome: 'ok' | 'fault' | 'connection';
   detail: string;
+  /** A write's note (unique per call), to find it in the simulators' write logs. */
+  tag?: string;
+  iCustomer?: number;
 }
 
 export interface LoadOptions {
@@ -72,11 +75,12 @@ export function runLoad(o: LoadOptions, tokens: string[]): { records: CallRecord
     const iCustomer = o.customers[k % o.customers.length]!;
     for (let n = 0; n < o.maxCallsPerClient && !stopped && performance.now() - started < o.maxMs; n++) {
       const kind = n % 2 === 0 ? 'read' : 'write';
+      const tag = `load-${k}-${n}`;
       const sentAt = performance.now();
       const r = kind === 'read'
         ? await restCall(o.url, 'Customer/get_customer_info', { i_customer: iCustomer }, tokens[k], o.callTimeoutMs)
-        : await restCall(o.url, 'Customer/update_customer', { customer_info: { i_customer: iCustomer, notes: `load-${k}-${n}` } }, tokens[k], o.callTimeoutMs);
-      records.push({ client: k, kind, sentAt, doneAt: performance.now(), outcome: r.outcome, detail: r.detail });
+        : await restCall(o.url, 'Customer/update_customer', { customer_info: { i_customer: iCustomer, notes: tag } }, tokens[k], o.callTimeoutMs);
+      records.push({ client: k, kind, sentAt, doneAt: performance.now(), outcome: r.outcome, detail: r.detail, iCustomer, ...(kind === 'write' ? { tag } : {}) });
       if (o.pauseMs) await sleep(o.pauseMs);
     }
   };
@@ -100,4 +104,24 @@ export function summarize(records: CallRecord[]): { ok: number; failed: number; 
     else byDetail[`${r.outcome}: ${r.detail}`] = (byDetail[`${r.outcome}: ${r.detail}`] ?? 0) + 1;
   }
   return { ok, failed: records.length - ok, byDetail };
+}
+
+/**
+ * The ledger check for many customers: every acknowledged write must be in a simulator's write
+ * log, and no write may have reached a system its customer had left (the simulator refuses and
+ * counts those).
+ */
+export async function writeLedger(records: CallRecord[], sims: Array<Record<string, string>>): Promise<{ acknowledged: number; lost: number; misrouted: number }> {
+  const customers = [...new Set(records.filter((r) => r.iCustomer !== undefined).map((r) => r.iCustomer!))];
+  const applied = new Set<string>();
+  let misrouted = 0;
+  for (const sim of sims) {
+    for (const c of customers) {
+      const log = (await (await fetch(`${sim.admin}/sim/write-log?i_customer=${c}`)).json()) as { applied: Array<{ fields: Record<string, unknown> }>; refused_count: number };
+      for (const e of log.applied) if (typeof e.fields.notes === 'string') applied.add(e.fields.notes);
+      misrouted += log.refused_count;
+    }
+  }
+  const acked = records.filter((r) => r.kind === 'write' && r.outcome === 'ok');
+  return { acknowledged: acked.length, lost: acked.filter((r) => !applied.has(r.tag!)).length, misrouted };
 }
