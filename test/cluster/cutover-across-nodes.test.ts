@@ -65,7 +65,7 @@ test('a cluster of three nodes behind HAProxy: cutovers and campaigns lose and m
     }
     const ledger = await writeLedger(load.records, [cluster.source.urls, cluster.target.urls]);
     const s = summarize(load.records);
-    t.diagnostic(JSON.stringify({ restarted, exit, committed: done.committed, failed: done.failed, calls: load.records.length, ...s, ...ledger }));
+    t.diagnostic(JSON.stringify({ restarted, exit, committed: done.committed, campaignFailed: done.failed, calls: load.records.length, ...s, ...ledger }));
     assert.deepEqual(exit, { code: 0, signal: null }, 'the driver exited 0 after SIGTERM');
     assert.equal(done.committed, customers.length, `every customer moved: ${JSON.stringify(done.failures)}`);
     assert.equal(ledger.lost, 0, 'every acknowledged write was applied');
