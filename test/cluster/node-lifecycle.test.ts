@@ -107,7 +107,9 @@ test('a cluster of three nodes behind HAProxy: rolling restart and node loss', {
     assert.ok(s.ok > 50, 'the load ran');
     for (const f of failed) {
       assert.equal(f.outcome, 'connection', `a call on the killed node fails as a connection error, not ${f.detail}`);
-      assert.ok(f.sentAt <= killedAt + 50, 'only calls already on the node when it died fail; later ones go to the others');
+      // A call sent in the instant after the kill may still be put by HAProxy on a connection to
+      // the dead node it has not yet seen closed; anything later is redispatched.
+      assert.ok(f.sentAt <= killedAt + 250, 'only calls already on the node when it died fail; later ones go to the others');
       assert.ok(f.doneAt - killedAt < 1000, `the failure came ${Math.round(f.doneAt - killedAt)} ms after the kill (no hang)`);
     }
     assert.ok(failed.length <= 12, 'at most one call in flight per client fails');
