@@ -39,23 +39,31 @@ export async function runCluster(config: DispatcherConfig, _configPath: string):
       }
     });
     let stopping = false;
-    await new Promise<void>((resolve) => {
-      const stop = () => { stopping = true; resolve(); };
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (s: NodeJS.Signals) => { stopping = true; resolve(s); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
     const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    // Each worker stops gracefully (see startDispatcher's shutdown); a stuck one is killed after that bound.
+    const bound = config.shutdown.notReadyMs + config.shutdown.timeoutMs + 10_000;
     await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { w.process.kill('SIGKILL'); resolve(); }, 10_000);
+      const timer = setTimeout(() => { w.process.kill('SIGKILL'); resolve(); }, bound);
       w.once('exit', () => { clearTimeout(timer); resolve(); });
-      w.kill('SIGTERM');
+      w.process.kill(signal);
     })));
     return 0;
   }
   const ports = JSON.parse(process.env.WEBDISPATCHER_PORTS ?? '{}') as DispatcherConfig['listen'];
   const running = await startDispatcher({ ...config, listen: { ...config.listen, ...ports } });
   process.send?.({ ready: true, urls: running.urls });
-  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
-  await running.close();
+  // As `start` without workers: SIGTERM (forwarded by the primary) stops gracefully, SIGINT
+  // (Ctrl-C reaches the whole process group) at once.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  if (signal === 'SIGINT') await running.close();
+  else await running.shutdown();
   return 0;
 }

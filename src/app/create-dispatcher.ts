@@ -43,6 +43,7 @@ import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../core/client-address.ts';
 import { LeanServer, type LeanRoutes } from '../http/lean-server.ts';
 import { answerClientError, refuseUnsupportedTransferCodings } from '../http/transfer-coding.ts';
+import { ShutdownState, drainServers, type DrainOutcome } from './graceful-shutdown.ts';
 
 export type DispatcherListener = Realm | 'portasip' | 'ops' | 'portal' | 'provisioning';
 
@@ -75,6 +76,8 @@ export interface Dispatcher {
   logger: Logger;
   /** Learns owned records from list and info replies, off the reply path (`settled()` waits for it). */
   ownedLearner?: OwnedLearner;
+  /** Set once a graceful shutdown begins (/readyz then answers 503). */
+  shutdownState: ShutdownState;
   close(): Promise<void>;
 }
 
@@ -144,14 +147,15 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     handlers[name] = toListener(api.node);
     leanRoutes[name] = api.lean;
   }
-  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
+  const shutdownState = new ShutdownState();
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
   const portal = createPortalFront({ config, resolver, backends, logger, throttle: loginThrottle });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
   handlers.provisioning = toListener(provisioning.handle);
 
   return {
-    handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger,
+    handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger, shutdownState,
     ...(ownedLearner === undefined ? {} : { ownedLearner }),
     async close() {
       unsubscribe();
@@ -175,7 +179,14 @@ function toListener(h: (req: IncomingMessage, res: ServerResponse) => Promise<vo
 export interface RunningDispatcher {
   dispatcher: Dispatcher;
   urls: Partial<Record<DispatcherListener, string>>;
+  /** Stops at once: connections are cut, calls in flight fail. */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM, config `shutdown`): not ready at once, served while the load
+   * balancer takes the node out, calls in flight finish (bounded), keep-alives closed between
+   * requests, then the stores are closed. Resolves with what had to be cut.
+   */
+  shutdown(): Promise<DrainOutcome>;
 }
 
 /** Builds the dispatcher and listens on every configured listener (port 0 = ephemeral). */
@@ -190,7 +201,13 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       const port = (ports as Partial<Record<DispatcherListener, number>>)[name];
       if (port === undefined) continue;
       const options = { keepAliveTimeout: 65_000, requestTimeout: 120_000, headersTimeout: 30_000 };
-      const guarded = refuseUnsupportedTransferCodings(handler);
+      const checked = refuseUnsupportedTransferCodings(handler);
+      const shutdownState = dispatcher.shutdownState;
+      // node:http's half of a graceful shutdown: a reply during one closes its connection.
+      const guarded = (req: IncomingMessage, res: ServerResponse) => {
+        if (shutdownState.shuttingDown) res.setHeader('connection', 'close');
+        checked(req, res);
+      };
       const node: Server = tls === undefined ? createServer(options, guarded) : createHttpsServer({ ...options, ...tls }, guarded);
       node.on('upgrade', refuseUpgrade);
       node.on('clientError', answerClientError);
@@ -225,6 +242,15 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
         s.closeAllConnections();
       }
       await dispatcher.close();
+    },
+    async shutdown() {
+      const log = dispatcher.logger;
+      log.info('shutting down: not ready, serving while the load balancer drains this node', { notReadyMs: config.shutdown.notReadyMs });
+      const outcome = await drainServers(servers, dispatcher.shutdownState, config.shutdown);
+      if (outcome.cut > 0) log.warn('shutdown: calls still in flight at the deadline were cut', { connections: outcome.cut, timeoutMs: config.shutdown.timeoutMs });
+      await dispatcher.close();
+      log.info('shut down', { ms: outcome.ms });
+      return outcome;
     },
   };
 }

@@ -39,7 +39,7 @@ export async function openDirectory(config: DispatcherConfig, workers: number): 
   switch (config.directory.store) {
     case 'memory': return new MemoryDirectory();
     case 'postgres': {
-      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl, schema: config.directory.schema, moveAckMs: config.cutover.holdTimeoutMs + 2000 });
+      return PostgresDirectory.open({ connectionString: config.directory.databaseUrl, schema: config.directory.schema, moveAckMs: config.cutover.holdTimeoutMs + 2000, queryTimeoutMs: config.directory.queryTimeoutMs });
     }
     default:
       return SqliteDirectory.open({ path: config.directory.sqlitePath, shared: workers > 1 });
@@ -56,7 +56,7 @@ export async function openCampaignStore(config: DispatcherConfig, injectedDirect
     case 'memory': return new MemoryCampaignStore();
     case 'postgres': {
       const { PostgresCampaignStore } = await import('../migration/postgres-campaign-store.ts');
-      return PostgresCampaignStore.open({ connectionString: config.directory.databaseUrl, schema: config.directory.schema });
+      return PostgresCampaignStore.open({ connectionString: config.directory.databaseUrl, schema: config.directory.schema, queryTimeoutMs: config.directory.queryTimeoutMs });
     }
     default: {
       const { SqliteCampaignStore } = await import('../migration/sqlite-campaign-store.ts');

@@ -6,6 +6,7 @@ import type { Metrics } from '../core/metrics.ts';
 import { hasOpsToken } from '../ops/ops-token.ts';
 
 import type { OpsRoute } from '../ops/ops-route.ts';
+import type { ShutdownState } from './graceful-shutdown.ts';
 
 export type { OpsRoute };
 
@@ -16,6 +17,8 @@ export interface OpsHandlerDeps {
   metrics: Metrics;
   /** Operator APIs (locations, migrations, dashboard), tried in order; each says if it handled the request. */
   routes: OpsRoute[];
+  /** A node shutting down is not ready, whatever its stores say (the load balancer drains it). */
+  shutdown?: ShutdownState;
   /** When set, `/metrics` needs `Authorization: Bearer <this token>` (config `ops.publicMetrics: false`). */
   metricsToken?: string;
 }
@@ -28,7 +31,7 @@ function send(res: ServerResponse, status: number, value: unknown, type = 'appli
 
 /**
  * The ops listener: `/healthz` (the process serves), `/readyz` (its stores answer: a corrupt or
- * unreachable directory makes the node not ready), `/metrics` (behind the ops token when
+ * unreachable directory makes the node not ready, and so does a graceful shutdown), `/metrics` (behind the ops token when
  * `metricsToken` is set), and the operator APIs.
  */
 export function createOpsHandler(deps: OpsHandlerDeps) {
@@ -37,6 +40,7 @@ export function createOpsHandler(deps: OpsHandlerDeps) {
     try {
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') {
+        if (deps.shutdown?.shuttingDown === true) return send(res, 503, { status: 'shutting down', checks: {}, backends: deps.backends.health() });
         const checks: Record<string, string> = {};
         await Promise.all([
           deps.directory.check().then(() => { checks.directory = 'ok'; }, (e: Error) => { checks.directory = e.message; }),

@@ -32,3 +32,19 @@ test('webdispatcher sim with bad arguments explains them and exits with 2', asyn
   assert.match(err, /--env <i_env> is required/);
   assert.match(err, /--customers must be an integer/);
 });
+
+test('webdispatcher sim --host binds the given address and refuses a name', async () => {
+  const child = spawn(process.execPath, [BIN, 'sim', '--role', 'source', '--env', '3', '--host', 'localhost'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 2);
+  assert.match(err, /--host must be an IP address, got "localhost"/);
+  const bound = spawn(process.execPath, [BIN, 'sim', '--role', 'source', '--env', '3', '--customers', '2', '--host', '127.0.0.2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [line] = (await once(createInterface({ input: bound.stdout }), 'line')) as [string];
+  const ready = JSON.parse(line) as { urls: Record<string, string> };
+  assert.match(ready.urls.admin!, /^http:\/\/127\.0\.0\.2:\d+$/);
+  assert.equal((await fetch(`${ready.urls.admin}/sim/info`)).status, 200);
+  bound.kill('SIGTERM');
+  assert.equal(((await once(bound, 'exit')) as [number | null])[0], 0);
+});

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
+import { isIP } from 'node:net';
 import { createSimulator } from '../sim/simulator.ts';
 import type { SystemName } from '../core/api-call.ts';
 
-const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--seed S] [--port-base P]\n';
+const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--seed S] [--port-base P] [--host ADDR]\n';
 
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | string | undefined {
   if (raw === undefined) return undefined;
@@ -28,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
         customers: { type: 'string' },
         seed: { type: 'string' },
         'port-base': { type: 'string' },
+        host: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -50,6 +52,9 @@ export async function run(argv: string[]): Promise<number> {
   const seed = intOption('seed', values.seed as string | undefined, 0, 2_147_483_647);
   const portBase = intOption('port-base', values['port-base'] as string | undefined, 0, 65_531);
   for (const v of [env, customers, seed, portBase]) if (typeof v === 'string') problems.push(v);
+  const host = values.host as string | undefined;
+  // An address to bind, not a name: a typo must not make the simulator listen somewhere unexpected.
+  if (host !== undefined && isIP(host) === 0) problems.push(`--host must be an IP address, got "${host}"`);
   if (problems.length > 0 || typeof env !== 'number') {
     process.stderr.write(`webdispatcher sim: ${problems.join('; ')}\n${USAGE}`);
     return 2;
@@ -60,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(typeof customers === 'number' ? { customers } : {}),
     ...(typeof seed === 'number' ? { seed } : {}),
     ...(typeof portBase === 'number' ? { portBase } : {}),
+    ...(host !== undefined ? { host } : {}),
   });
   process.stdout.write(`${sim.readyLine()}\n`);
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

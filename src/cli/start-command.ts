@@ -31,11 +31,19 @@ export async function run(argv: string[]): Promise<number> {
   }
   const running = await startDispatcher(config);
   process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, dispatcher: running.urls }) + '\n');
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // SIGTERM (systemd, docker, an orchestrator) stops gracefully; SIGINT (Ctrl-C), or a second
+  // signal during a graceful stop, stops at once.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await running.close();
+  if (signal === 'SIGINT') {
+    await running.close();
+    return 0;
+  }
+  const now = () => { void running.close().then(() => process.exit(1)); };
+  process.once('SIGINT', now);
+  process.once('SIGTERM', now);
+  await running.shutdown();
   return 0;
 }

@@ -54,8 +54,18 @@ export interface DispatcherConfig {
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };
   sessions: { store: 'memory' | 'redis'; redisUrl: string; ttlSeconds: number; secret: string };
-  directory: { store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; schema: string; cacheSize: number; routingIndex: boolean };
+  directory: {
+    store: 'memory' | 'sqlite' | 'postgres'; sqlitePath: string; databaseUrl: string; schema: string; cacheSize: number; routingIndex: boolean;
+    /** PostgreSQL: bound of one query or connection attempt; an unreachable server is then a retryable fault, not a hang. */
+    queryTimeoutMs: number;
+  };
   cutover: { holdTimeoutMs: number };
+  /**
+   * Graceful shutdown on SIGTERM: the node reports not ready at once and keeps serving for
+   * `notReadyMs` (long enough for the load balancer's health checks to take it out), then stops
+   * accepting, closes idle keep-alive connections and gives calls in flight up to `timeoutMs`.
+   */
+  shutdown: { notReadyMs: number; timeoutMs: number };
   campaigns: {
     /** Copy step of a campaign created without `copy` (`sim` in the demo; absent: `copy` is required). */
     defaultCopy?: 'sim';

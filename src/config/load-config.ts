@@ -129,7 +129,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const r = new Reader();
   const raw: Raw = isObject(input) ? input : {};
   if (!isObject(input)) r.problems.push('the config must be a YAML mapping');
-  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log']);
+  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'shutdown', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log']);
   for (const key of Object.keys(raw)) if (!known.has(key)) r.problems.push(`${key}: unknown setting`);
 
   const systemsRaw = r.section(raw, 'systems', true);
@@ -199,11 +199,14 @@ export function validateConfig(input: unknown): DispatcherConfig {
     schema: r.str(d, 'directory', 'schema', 'webdispatcher'),
     cacheSize: r.int(d, 'directory', 'cacheSize', 100_000, 0),
     routingIndex: r.bool(d, 'directory', 'routingIndex', true),
+    queryTimeoutMs: r.int(d, 'directory', 'queryTimeoutMs', 5000, 100, 600_000),
   };
 
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(directory.schema)) r.problems.push(`directory.schema: must be lower-case letters, digits and _ (at most 41), got ${JSON.stringify(directory.schema)}`);
   const c = r.section(raw, 'cutover');
   const cutover = { holdTimeoutMs: r.int(c, 'cutover', 'holdTimeoutMs', 10_000, 1) };
+  const sd = r.section(raw, 'shutdown');
+  const shutdown = { notReadyMs: r.int(sd, 'shutdown', 'notReadyMs', 3000, 0, 600_000), timeoutMs: r.int(sd, 'shutdown', 'timeoutMs', 30_000, 0, 3_600_000) };
   const cp = r.section(raw, 'campaigns');
   const campaigns: DispatcherConfig['campaigns'] = { commands: r.strings(cp, 'campaigns', 'commands', []), leaseMs: r.int(cp, 'campaigns', 'leaseMs', 15_000, 1000, 600_000) };
   if (cp.defaultCopy !== undefined) campaigns.defaultCopy = r.oneOf(cp, 'campaigns', 'defaultCopy', ['sim'] as const, 'sim');
@@ -246,7 +249,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, campaigns, ops, security, provisioning, workers, log });
+  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, shutdown, campaigns, ops, security, provisioning, workers, log });
 }
 
 function isIpOrCidr(s: string): boolean {

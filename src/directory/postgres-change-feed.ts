@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Notification, Pool } from 'pg';
 import type { DirectoryChange } from './location-directory.ts';
 import type { OwnedKind } from '../core/owned-kinds.ts';
+import type { PostgresTimeouts } from './postgres-timeouts.ts';
 
 export interface ChangeFeedOptions {
   connectionString: string;
@@ -13,6 +14,8 @@ export interface ChangeFeedOptions {
   pool: Pool;
   /** See `PostgresDirectoryOptions.leaseMs`. */
   leaseMs: number;
+  /** Bounds of the listening connection's queries (a silent partition must end the lease, then reconnect). */
+  timeouts?: PostgresTimeouts;
   /** Called for every change made by another node, before this node acknowledges it. */
   onRemoteChange: (change: DirectoryChange) => void | Promise<unknown>;
 }
@@ -113,11 +116,18 @@ export class PostgresChangeFeed {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#o.connectionString, application_name: `webdispatcher-${this.#o.nodeId}` });
+    const client = new pg.Client({ connectionString: this.#o.connectionString, application_name: `webdispatcher-${this.#o.nodeId}`, ...this.#o.timeouts });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     client.on('notification', (n) => this.#onNotification(n));
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      void client.end().catch(() => undefined);
+      throw err;
+    }
     // LISTEN before the first heartbeat: anything committed after the heartbeat's read is then heard.
     await client.query(`LISTEN "${this.#changes}"; LISTEN "${this.#acks}"`);
     this.#client = client;
@@ -176,8 +186,10 @@ export class PostgresChangeFeed {
       }
       this.#leaseUntil = Math.max(this.#leaseUntil, sentAt + this.#o.leaseMs);
     } catch {
-      // The lease simply runs out; a broken connection is replaced by #lost.
-      await client.query('ROLLBACK').catch(() => undefined);
+      // The lease runs out. The connection is replaced: a timed-out query may still be pending on
+      // it (a silent partition), and nothing sent after it would be answered; LISTEN is redone on
+      // the new one and its first heartbeat drops the cache if changes were missed meanwhile.
+      this.#lost(client);
     }
   }
 

@@ -14,6 +14,7 @@ import { PostgresChangeFeed, encodeChange } from './postgres-change-feed.ts';
 import { dispatcherFault } from '../core/faults.ts';
 import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
 import { checkOwnedRows, lastPerRecord, ownedKey, sameOwner } from './owned-record.ts';
+import { postgresTimeouts } from './postgres-timeouts.ts';
 import type { OwnedRecord } from './owned-record.ts';
 
 export interface PostgresDirectoryOptions {
@@ -38,6 +39,8 @@ export interface PostgresDirectoryOptions {
   importBatch?: number;
   /** Pool size (default 10). */
   poolSize?: number;
+  /** Bound of one query or connection attempt (default 5,000 ms): an unreachable server is a fault, not a hang. */
+  queryTimeoutMs?: number;
 }
 
 /** The schema this code writes; older schemas are migrated forward, newer ones refused. */
@@ -107,7 +110,8 @@ export class PostgresDirectory implements LocationDirectory {
     const schema = options.schema ?? 'webdispatcher';
     if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new TypeError(`PostgreSQL schema name ${JSON.stringify(schema)} must be lower-case letters, digits and _ (at most 41)`);
     const nodeId = options.nodeId ?? `node-${randomBytes(6).toString('hex')}`;
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    const timeouts = postgresTimeouts(options.queryTimeoutMs);
+    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10, ...timeouts });
     pool.on('error', () => { /* an idle client died; the next query reports it */ });
     let directory: PostgresDirectory | undefined;
     try {
@@ -115,7 +119,7 @@ export class PostgresDirectory implements LocationDirectory {
       let feed: PostgresChangeFeed | undefined;
       if (options.coherence !== false) {
         feed = new PostgresChangeFeed({
-          connectionString: options.connectionString, schema, nodeId, pool, leaseMs: options.leaseMs ?? 2000,
+          connectionString: options.connectionString, schema, nodeId, pool, leaseMs: options.leaseMs ?? 2000, timeouts,
           onRemoteChange: (change) => (directory === undefined ? undefined : directory.#emit(change)),
         });
       }
@@ -156,6 +160,7 @@ export class PostgresDirectory implements LocationDirectory {
     let client: PoolClient;
     try { client = await this.#pool.connect(); } catch (err) { throw directoryUnavailable(what, err); }
     let outcome: { result: T; change: DirectoryChange; epoch: number };
+    let failed: Error | undefined;
     try {
       await client.query('BEGIN');
       const epoch = Number((await client.query(`UPDATE ${this.#s}.epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch`)).rows[0].epoch);
@@ -164,10 +169,12 @@ export class PostgresDirectory implements LocationDirectory {
       await client.query('COMMIT');
       outcome = { ...done, epoch };
     } catch (err) {
+      failed = err as Error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw directoryUnavailable(what, err);
     } finally {
-      client.release();
+      // A failed connection (a timed-out query is still pending on it) is dropped, not pooled.
+      client.release(failed);
     }
     this.#emit(outcome.change).catch(() => undefined);
     acks.epoch = outcome.epoch;

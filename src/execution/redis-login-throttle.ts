@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { dispatcherFault } from '../core/faults.ts';
+import { openRedis, reconnectIfTimedOut } from '../sessions/redis-connection.ts';
 import { IP_FACTOR, ipKey, loginKey, throttledFault, type LoginLimits, type LoginThrottle } from './login-throttle.ts';
 
 /** KEYS: login key, ip key; ARGV: now ms, window ms. Returns the two recent-failure counts. */
@@ -43,8 +44,7 @@ export class RedisLoginThrottle implements LoginThrottle {
   }
 
   static async connect(url: string, limits: LoginLimits, prefix = 'wd:login-failures:'): Promise<RedisLoginThrottle> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, connectTimeout: 2000 });
-    redis.on('error', () => undefined); // surfaced per check as a retryable fault
+    const redis = openRedis(url);
     try {
       await redis.connect();
     } catch (err) {
@@ -63,6 +63,7 @@ export class RedisLoginThrottle implements LoginThrottle {
     try {
       counts = await this.#redis.eval(COUNT, 2, ...this.#keys(realm, login, ip), Date.now(), this.#windowMs);
     } catch (err) {
+      reconnectIfTimedOut(this.#redis, err);
       // Without the shared count a node cannot tell how many attempts the others allowed: refuse, retryably.
       throw dispatcherFault('backendUnavailable', `Login throttle unavailable: ${(err as Error).message}`, { httpStatus: 503, retryable: true });
     }

@@ -276,7 +276,7 @@ class LeanConnection {
       if (typeof body !== 'string' && !Buffer.isBuffer(body) && !Array.isArray(body)) (body as Readable).destroy();
       return;
     }
-    const close = closeAfter || reply.close === true;
+    const close = closeAfter || reply.close === true || this.#server.closingConnections;
     let head = statusLine(reply.status);
     const headers = reply.headers;
     for (const name in headers) {
@@ -382,6 +382,12 @@ class LeanConnection {
     if (this.#ended && !this.#busy) this.#finishEnded();
   }
 
+  /** Closes the connection now if no request is being served or arriving (graceful shutdown). */
+  closeIfIdle(): void {
+    if (this.#busy || this.#closed || this.#handedOff || this.#buf !== null || this.#pending !== undefined) return;
+    this.#close();
+  }
+
   /** After a half-close: the requests already complete have been answered; what is left is cut off. */
   #finishEnded(): void {
     if (this.#closed || this.#handedOff) return;
@@ -434,6 +440,20 @@ export class LeanServer extends NetServer {
       fallback.close(noop);
     });
   }
+
+  /**
+   * Graceful shutdown: from now on every reply closes its connection (`connection: close`, so a
+   * load balancer never reuses it), and connections with no request in progress are closed now.
+   * Called again, it closes those that have become idle since.
+   */
+  closeIdleConnections(): void {
+    this.closingConnections = true;
+    for (const conn of this.live.values()) conn.closeIfIdle();
+    this.fallback.closeIdleConnections();
+  }
+
+  /** Every reply closes its connection (set by closeIdleConnections, or at once by a shutdown). */
+  closingConnections = false;
 
   /** Closes every connection, lean or handed over. */
   closeAllConnections(): void {

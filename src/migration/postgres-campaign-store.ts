@@ -6,12 +6,15 @@ import type { CampaignProgress, CampaignStore } from './campaign-store.ts';
 import { emptyCounts } from './campaign-store.ts';
 import { campaignExists, campaignNotFound, campaignStoreUnavailable } from './campaign-faults.ts';
 import { isApiFault } from '../core/faults.ts';
+import { postgresTimeouts } from '../directory/postgres-timeouts.ts';
 
 export interface PostgresCampaignStoreOptions {
   connectionString: string;
   /** The directory's schema (default `webdispatcher`); the campaign tables are created in it. */
   schema?: string;
   poolSize?: number;
+  /** Bound of one query or connection attempt (default 5,000 ms). */
+  queryTimeoutMs?: number;
 }
 
 const tables = (s: string): string => `
@@ -56,7 +59,7 @@ export class PostgresCampaignStore implements CampaignStore {
   static async open(options: PostgresCampaignStoreOptions): Promise<PostgresCampaignStore> {
     const schema = options.schema ?? 'webdispatcher';
     if (!/^[a-z_][a-z0-9_]{0,40}$/.test(schema)) throw new TypeError(`PostgreSQL schema name ${JSON.stringify(schema)} must be lower-case letters, digits and _ (at most 41)`);
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4 });
+    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, ...postgresTimeouts(options.queryTimeoutMs) });
     pool.on('error', () => { /* an idle client died; the next query reports it */ });
     try {
       const c = await pool.connect();
@@ -96,6 +99,7 @@ export class PostgresCampaignStore implements CampaignStore {
     } catch (err) {
       throw campaignStoreUnavailable('creating a campaign', err);
     }
+    let failed: Error | undefined;
     try {
       await c.query('BEGIN');
       const ins = await c.query(`INSERT INTO ${this.#s}.campaigns (name, spec, state, phase, created_at, updated_at) VALUES ($1, $2, 'created', 'forward', $3, $3)
@@ -109,11 +113,13 @@ export class PostgresCampaignStore implements CampaignStore {
       await c.query('COMMIT');
       return toRecord(ins.rows[0] as CampaignRow);
     } catch (err) {
+      failed = isApiFault(err) ? undefined : err as Error;
       await c.query('ROLLBACK').catch(() => undefined);
       if (isApiFault(err)) throw err;
       throw campaignStoreUnavailable('creating a campaign', err);
     } finally {
-      c.release();
+      // A failed connection (a timed-out query may be pending on it) is dropped, not pooled.
+      c.release(failed);
     }
   }
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DispatcherSession } from './session.ts';
 import type { SessionChangeFeed, SessionChangeListener, SessionStore } from './session-store.ts';
 import { dispatcherFault } from '../core/faults.ts';
+import { openRedis, reconnectIfTimedOut } from './redis-connection.ts';
 
 const SESSION_ID = /^[0-9a-f]{48}$/;
 
@@ -34,8 +35,7 @@ export class RedisSessionStore implements SessionStore, SessionChangeFeed {
   }
 
   static async connect(url: string, prefix = 'wd:session:'): Promise<RedisSessionStore> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, connectTimeout: 2000 });
-    redis.on('error', () => undefined); // surfaced per call as directoryUnavailable-style faults
+    const redis = openRedis(url);
     try {
       await redis.connect();
     } catch (err) {
@@ -46,6 +46,7 @@ export class RedisSessionStore implements SessionStore, SessionChangeFeed {
   }
 
   #unavailable(err: unknown): never {
+    reconnectIfTimedOut(this.#redis, err);
     throw dispatcherFault('backendUnavailable', `Session store unavailable: ${(err as Error).message}`, { httpStatus: 503, retryable: true });
   }
 
@@ -153,12 +154,20 @@ export class RedisSessionStore implements SessionStore, SessionChangeFeed {
 
   async count(): Promise<number> {
     const now = Date.now() / 1000;
-    await this.#redis.zremrangebyscore(`${this.#prefix}expiry`, '-inf', now);
-    return this.#redis.zcard(`${this.#prefix}expiry`);
+    try {
+      await this.#redis.zremrangebyscore(`${this.#prefix}expiry`, '-inf', now);
+      return await this.#redis.zcard(`${this.#prefix}expiry`);
+    } catch (err) {
+      this.#unavailable(err);
+    }
   }
 
   async check(): Promise<void> {
-    await this.#redis.ping();
+    try {
+      await this.#redis.ping();
+    } catch (err) {
+      this.#unavailable(err);
+    }
   }
 
   async close(): Promise<void> {
