@@ -26,6 +26,9 @@ import { Metrics } from '../core/metrics.ts';
 import { createOpsHandler, type OpsRoute } from './ops-handler.ts';
 import { createMigrationsApi } from '../ops/migrations-api.ts';
 import { createDashboard } from '../ops/dashboard.ts';
+import { createConsole } from '../ops/console/console-api.ts';
+import { startMonitoring } from './start-monitoring.ts';
+import type { RecentFault } from '../monitoring/recent-events.ts';
 import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import type { OwnedLearner } from '../directory/owned-learner.ts';
@@ -124,15 +127,15 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
   metrics.gauge('webdispatcher_longest_hold_seconds', 'Longest time a call waited for a cutover on this node', () => [[{}, holds.longestHoldMs() / 1000]]);
   metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);
-  metrics.gauge('webdispatcher_backend_up', 'Last call to the system succeeded (1) or failed (0)', () =>
-    Object.entries(backends.health()).map(([system, h]) => [{ system }, h.ok ? 1 : 0]));
 
   const service = ServiceClient.fromConfig(config, backends, 'cutover');
   const learnCustomer = service === undefined ? undefined : customerReader(service);
-  const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, ...(learnCustomer ? { learnCustomer } : {}) });
+  const monitoring = startMonitoring({ config, backends, directory, metrics, ...(service === undefined ? {} : { service }) });
+  const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, events: monitoring.events, ...(learnCustomer ? { learnCustomer } : {}) });
   const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
+    createConsole({ token: config.ops.token, directory, sessions, holds, metrics, ...monitoring }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
     withOpsToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
     withOpsToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
@@ -140,7 +143,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(pipeline, { logger });
   const clientAddress = new ClientAddress(config.security.trustedProxies);
-  const apiDeps = { pipeline, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config) };
+  const apiDeps = { pipeline, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config), onFault: (f: RecentFault) => monitoring.events.fault(f) };
   const handlers: Dispatcher['handlers'] = {};
   const leanRoutes: Dispatcher['leanRoutes'] = {};
   for (const [name, api] of [...REALMS.map((realm) => [realm, createApiHandler(realm, false, apiDeps)] as const), ['portasip', createApiHandler('admin', true, apiDeps)] as const]) {
@@ -159,6 +162,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     ...(ownedLearner === undefined ? {} : { ownedLearner }),
     async close() {
       unsubscribe();
+      monitoring.stop();
       await campaigns?.close();
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);

@@ -78,6 +78,12 @@ export interface DispatcherConfig {
     token: string;
     /** `/metrics` without the ops token (default true); false = it needs `Authorization: Bearer <ops.token>` too. */
     publicMetrics: boolean;
+    /** Console: active check of every backend listener, every this many ms (default 10,000). */
+    checkIntervalMs: number;
+    /** Console: each system's own customer count and the directory's, every this many ms (default 60,000). */
+    totalsIntervalMs: number;
+    /** Console: one step of the traffic charts (default 10,000; an hour is kept). */
+    trafficStepMs: number;
     /**
      * An admin login the dispatcher uses for its own lookups (a cutover's account list); API token
      * preferred. Absent: `begin` relies on the accounts the directory already knows.

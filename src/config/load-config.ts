@@ -211,7 +211,11 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const campaigns: DispatcherConfig['campaigns'] = { commands: r.strings(cp, 'campaigns', 'commands', []), leaseMs: r.int(cp, 'campaigns', 'leaseMs', 15_000, 1000, 600_000) };
   if (cp.defaultCopy !== undefined) campaigns.defaultCopy = r.oneOf(cp, 'campaigns', 'defaultCopy', ['sim'] as const, 'sim');
   const o = r.section(raw, 'ops');
-  const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')), publicMetrics: r.bool(o, 'ops', 'publicMetrics', true) };
+  const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')), publicMetrics: r.bool(o, 'ops', 'publicMetrics', true),
+    checkIntervalMs: r.int(o, 'ops', 'checkIntervalMs', 10_000, 100, 3_600_000),
+    totalsIntervalMs: r.int(o, 'ops', 'totalsIntervalMs', 60_000, 100, 86_400_000),
+    trafficStepMs: r.int(o, 'ops', 'trafficStepMs', 10_000, 100, 600_000),
+  };
   if (o.serviceLogin !== undefined) {
     const sl = r.section(o, 'serviceLogin', false, 'ops');
     const login = r.str(sl, 'ops.serviceLogin', 'login', '');

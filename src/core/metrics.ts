@@ -5,10 +5,18 @@ function key(labels: Labels): string {
   return Object.keys(labels).sort().map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, '_')}"`).join(',');
 }
 
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const HISTOGRAM_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type Cell = { value: number };
-type HistogramCell = { buckets: number[]; sum: number; count: number };
+type Cell = { value: number; labels: Labels };
+type HistogramCell = { buckets: number[]; sum: number; count: number; labels: Labels };
+
+/** One histogram series as read (cumulative since start): bucket counts per upper bound in `HISTOGRAM_BUCKETS`. */
+export interface HistogramReading {
+  labels: Labels;
+  buckets: readonly number[];
+  sum: number;
+  count: number;
+}
 
 /** One counter series (a name and its labels), resolved once: the hot path only adds. */
 export interface CounterSeries {
@@ -21,7 +29,7 @@ export interface HistogramSeries {
 }
 
 function observeInto(v: HistogramCell, seconds: number): void {
-  for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) v.buckets[i]!++;
+  for (let i = 0; i < HISTOGRAM_BUCKETS.length; i++) if (seconds <= HISTOGRAM_BUCKETS[i]!) v.buckets[i]!++;
   v.sum += seconds;
   v.count++;
 }
@@ -36,7 +44,7 @@ export class Metrics {
     if (!c) this.#counters.set(name, (c = { help, values: new Map() }));
     const k = key(labels);
     let cell = c.values.get(k);
-    if (!cell) c.values.set(k, (cell = { value: 0 }));
+    if (!cell) c.values.set(k, (cell = { value: 0, labels: { ...labels } }));
     return cell;
   }
 
@@ -45,7 +53,7 @@ export class Metrics {
     if (!h) this.#histograms.set(name, (h = { help, values: new Map() }));
     const k = key(labels);
     let v = h.values.get(k);
-    if (!v) h.values.set(k, (v = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    if (!v) h.values.set(k, (v = { buckets: HISTOGRAM_BUCKETS.map(() => 0), sum: 0, count: 0, labels: { ...labels } }));
     return v;
   }
 
@@ -90,6 +98,16 @@ export class Metrics {
     return this.#counters.get(name)?.values.get(key(labels))?.value ?? 0;
   }
 
+  /** Every series of a counter with its labels (for samplers such as the console's traffic history). */
+  counterSeries(name: string): Array<{ labels: Labels; value: number }> {
+    return [...(this.#counters.get(name)?.values.values() ?? [])].map((c) => ({ labels: c.labels, value: c.value }));
+  }
+
+  /** Every series of a histogram (cumulative). */
+  histogramSeries(name: string): HistogramReading[] {
+    return [...(this.#histograms.get(name)?.values.values() ?? [])].map((h) => ({ labels: h.labels, buckets: [...h.buckets], sum: h.sum, count: h.count }));
+  }
+
   /** Sums a counter over all its series, grouped by one label's value. */
   sumBy(name: string, label: string): Record<string, number> {
     const out: Record<string, number> = {};
@@ -118,7 +136,7 @@ export class Metrics {
       out.push(`# HELP ${name} ${h.help}`, `# TYPE ${name} histogram`);
       for (const [k, v] of h.values) {
         const sep = k ? `${k},` : '';
-        BUCKETS.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${v.buckets[i]}`));
+        HISTOGRAM_BUCKETS.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${v.buckets[i]}`));
         out.push(`${name}_bucket{${sep}le="+Inf"} ${v.count}`, `${name}_sum${k ? `{${k}}` : ''} ${v.sum}`, `${name}_count${k ? `{${k}}` : ''} ${v.count}`);
       }
     }

@@ -2,6 +2,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
+  LocationCounts,
 } from './location-directory.ts';
 import { LruMap } from '../core/lru-map.ts';
 import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
@@ -261,6 +262,10 @@ export class CachedDirectory implements LocationDirectory {
 
   abortMove(iCustomer: number): Promise<CustomerLocation> {
     return this.#inner.abortMove(iCustomer);
+  }
+
+  countLocations(): Promise<LocationCounts> {
+    return this.#inner.countLocations();
   }
 
   listMoving(): Promise<CustomerLocation[]> {

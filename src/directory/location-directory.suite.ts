@@ -108,6 +108,20 @@ export function locationDirectorySuite(name: string, make: () => Promise<Directo
       assert.deepEqual(await d.getCustomer(21), done);
     }));
 
+    it('counts customers active on each system and moving', withFixture(async ({ directory: d }) => {
+      const before = await d.countLocations();
+      await d.putCustomer({ iCustomer: 31, system: 'source' });
+      await d.putCustomer({ iCustomer: 33, system: 'source' });
+      await d.putCustomer({ iCustomer: 32, system: 'target' });
+      await d.putCustomer({ iCustomer: 35, system: 'source' });
+      await d.beginMove(35, 'source');
+      const after = await d.countLocations();
+      assert.deepEqual({ source: after.source - before.source, target: after.target - before.target, moving: after.moving - before.moving }, { source: 2, target: 1, moving: 1 });
+      await d.commitMove(35, 'target');
+      const done = await d.countLocations();
+      assert.deepEqual({ source: done.source - before.source, target: done.target - before.target, moving: done.moving - before.moving }, { source: 2, target: 2, moving: 0 });
+    }));
+
     it('begin → abort puts the customer back, active on the system it was leaving', withFixture(async ({ directory: d }) => {
       await d.putCustomer({ iCustomer: 22, system: 'target' });
       await d.beginMove(22, 'target');

@@ -7,6 +7,13 @@ import type { OwnedRecord } from './owned-record.ts';
 
 export type { OwnedRecord };
 
+/** The directory's customers by where they are: active on each system, or moving. */
+export interface LocationCounts {
+  source: number;
+  target: number;
+  moving: number;
+}
+
 /** Where a customer record (and all its accounts) lives now. */
 
 export interface CustomerLocation {
@@ -129,6 +136,8 @@ export interface LocationDirectory {
   /** moving → active on the system it was on; throws ApiFault (conflict) if not moving. */
   abortMove(iCustomer: number): Promise<CustomerLocation>;
   listMoving(): Promise<CustomerLocation[]>;
+  /** How many customers the directory places on each system (active) and how many are moving. */
+  countLocations(): Promise<LocationCounts>;
   /** Customers with `i_customer > afterId` in id order, at most `limit` (the routing index's load). */
   scanRoutes(afterId: number, limit: number): Promise<CustomerRouteRow[]>;
   /**

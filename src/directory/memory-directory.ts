@@ -2,6 +2,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
+  LocationCounts,
 } from './location-directory.ts';
 import { moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches, splitBatch } from './import-batches.ts';
@@ -173,6 +174,16 @@ export class MemoryDirectory implements LocationDirectory {
     const cur = this.#customers.get(iCustomer);
     if (cur?.state !== 'moving') throw moveConflict('abort', iCustomer, cur);
     return this.#setState({ ...cur, state: 'active', version: cur.version + 1, updatedAt: new Date().toISOString() });
+  }
+
+  async countLocations(): Promise<LocationCounts> {
+    this.#open();
+    const out: LocationCounts = { source: 0, target: 0, moving: 0 };
+    for (const c of this.#customers.values()) {
+      if (c.state === 'moving') out.moving++;
+      else out[c.system]++;
+    }
+    return out;
   }
 
   async listMoving(): Promise<CustomerLocation[]> {

@@ -5,6 +5,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, CustomerState, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
+  LocationCounts,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches, splitBatch } from './import-batches.ts';
@@ -373,6 +374,17 @@ export class PostgresDirectory implements LocationDirectory {
   async abortMove(iCustomer: number): Promise<CustomerLocation> {
     return this.#move('abort', iCustomer, `UPDATE ${this.#s}.customers SET state = 'active', version = version + 1, updated_at = now()
       WHERE i_customer = $1 AND state = 'moving' RETURNING *`, [iCustomer]);
+  }
+
+  async countLocations(): Promise<LocationCounts> {
+    const rows = await this.#query<{ system: SystemName; state: string; n: string }>('counting customers',
+      `SELECT system, state, COUNT(*) AS n FROM ${this.#s}.customers GROUP BY system, state`, []);
+    const out: LocationCounts = { source: 0, target: 0, moving: 0 };
+    for (const r of rows) {
+      if (r.state === 'moving') out.moving += Number(r.n);
+      else out[r.system] += Number(r.n);
+    }
+    return out;
   }
 
   async listMoving(): Promise<CustomerLocation[]> {

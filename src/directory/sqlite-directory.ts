@@ -4,6 +4,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
+  LocationCounts,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
@@ -301,6 +302,18 @@ export class SqliteDirectory implements LocationDirectory {
 
   async abortMove(iCustomer: number): Promise<CustomerLocation> {
     return this.#move('abort', iCustomer, () => this.#s.abort.get(new Date().toISOString(), iCustomer) as CustomerRow | undefined);
+  }
+
+  async countLocations(): Promise<LocationCounts> {
+    return this.#guard('counting customers', () => {
+      const out: LocationCounts = { source: 0, target: 0, moving: 0 };
+      const rows = this.#db.prepare('SELECT system, state, COUNT(*) AS n FROM customers GROUP BY system, state').all() as Array<{ system: SystemName; state: string; n: number }>;
+      for (const r of rows) {
+        if (r.state === 'moving') out.moving += r.n;
+        else out[r.system] += r.n;
+      }
+      return out;
+    });
   }
 
   async listMoving(): Promise<CustomerLocation[]> {

@@ -5,7 +5,7 @@ import type { CallPipeline } from '../execution/pipeline.ts';
 import type { RawRequestBody } from '../execution/raw-request-body.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
 import type { Logger } from '../core/logger.ts';
-import type { CounterSeries, Metrics } from '../core/metrics.ts';
+import type { CounterSeries, HistogramSeries, Metrics } from '../core/metrics.ts';
 import type { IpAllowList } from '../core/ip-allow.ts';
 import type { ApiFault} from '../core/faults.ts';
 import { dispatcherFault, isApiFault } from '../core/faults.ts';
@@ -33,6 +33,19 @@ export interface ApiHandlerDeps {
   bodyLimit: number;
   soap?: SoapFront;
   apiDocs?: (req: IncomingMessage, res: ServerResponse, ctx: { realm: Realm; requestId: string }) => Promise<number>;
+  /** Told of every call that ended in a fault (the console's last faults). */
+  onFault?: (fault: CallFault) => void;
+}
+
+/** A call that ended in a fault, as the console lists it. */
+export interface CallFault {
+  at: number;
+  requestId: string;
+  listener: string;
+  method?: string;
+  status: number;
+  faultcode?: string;
+  systems: readonly string[];
 }
 
 export async function writeReply(res: ServerResponse, reply: Reply, requestId: string): Promise<void> {
@@ -125,7 +138,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
   const clientAddress = deps.clientAddress ?? new ClientAddress([]);
   // Series resolved once per (plan kind, status) and per system: no label sorting per call.
   const callSeries = new Map<string, CounterSeries>();
-  const systemSeries = new Map<string, CounterSeries>();
+  const systemSeries = new Map<string, { calls: CounterSeries; faults: CounterSeries; latency: HistogramSeries }>();
   const latency = deps.metrics.histogram('webdispatcher_call_seconds', 'API call latency', { listener });
   const logCalls = deps.logger.enabled?.('info') ?? true;
   const countCall = (plan: string, status: number): void => {
@@ -139,20 +152,30 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     }
     series.inc();
   };
-  const countSystem = (system: string): void => {
+  const countSystem = (system: string, seconds: number, failed: boolean): void => {
     let series = systemSeries.get(system);
     if (series === undefined) {
-      series = deps.metrics.counter('webdispatcher_system_calls_total', 'Backend calls per system', { system });
+      series = {
+        calls: deps.metrics.counter('webdispatcher_system_calls_total', 'Backend calls per system', { system }),
+        faults: deps.metrics.counter('webdispatcher_system_faults_total', 'Calls that reached a system and ended in a fault', { system }),
+        latency: deps.metrics.histogram('webdispatcher_system_call_seconds', 'Latency of calls that reached a system', { system }),
+      };
       systemSeries.set(system, series);
     }
-    series.inc();
+    series.calls.inc();
+    series.latency.observe(seconds);
+    if (failed) series.faults.inc();
   };
   const record = (requestId: string): CallRecord => ({ started: performance.now(), requestId, service: '', method: '', plan: '', systems: [], status: 500, faultcode: undefined });
   const finish = (r: CallRecord): void => {
     const ms = performance.now() - r.started;
     countCall(r.plan, r.status);
-    for (let i = 0; i < r.systems.length; i++) countSystem(r.systems[i]!);
+    const failed = r.status !== 200;
+    for (let i = 0; i < r.systems.length; i++) countSystem(r.systems[i]!, ms / 1000, failed);
     latency.observe(ms / 1000);
+    if (failed && deps.onFault !== undefined) {
+      deps.onFault({ at: Date.now(), requestId: r.requestId, listener, ...(r.service ? { method: `${r.service}/${r.method}` } : {}), status: r.status, ...(r.faultcode === undefined ? {} : { faultcode: r.faultcode }), systems: r.systems });
+    }
     if (logCalls) deps.logger.info('call', { requestId: r.requestId, realm: listener, method: r.service ? `${r.service}/${r.method}` : undefined, plan: r.plan, systems: r.systems, status: r.status, faultcode: r.faultcode, ms: Math.round(ms * 100) / 100 });
   };
   const refuseAddress = (clientIp: string): void => {

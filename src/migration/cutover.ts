@@ -30,6 +30,8 @@ export interface CutoverDeps {
    * not configured.
    */
   learnCustomer?: (system: SystemName, iCustomer: number) => Promise<LearnedCustomer>;
+  /** Told when a customer is held and when its move ends (the console's recent cutovers). */
+  events?: { cutoverBegun(iCustomer: number): void; cutoverEnded(iCustomer: number, outcome: 'commit' | 'abort', system: SystemName): void };
 }
 
 /** What `begin` reports: the customer is held, its calls in flight have finished. */
@@ -89,6 +91,7 @@ export class Cutover {
     }
     const location = await directory.beginMove(iCustomer, current.system);
     holds.markMoving(iCustomer);
+    this.#d.events?.cutoverBegun(iCustomer);
     let accounts: number[] = [];
     try {
       accounts = await directory.accountsOf(iCustomer);
@@ -107,6 +110,7 @@ export class Cutover {
   async commit(iCustomer: number, system: SystemName): Promise<EndResult> {
     const location = await this.#d.directory.commitMove(iCustomer, system);
     this.#d.holds.release(iCustomer);
+    this.#d.events?.cutoverEnded(iCustomer, 'commit', location.system);
     this.#d.logger.info('cutover commit', { iCustomer, system: location.system });
     this.#d.metrics.inc('webdispatcher_cutovers_total', 'Cutovers ended, by outcome and destination', { outcome: 'commit', system: location.system });
     return { i_customer: iCustomer, state: location.state, system: location.system, version: location.version };
@@ -115,6 +119,7 @@ export class Cutover {
   async abort(iCustomer: number): Promise<EndResult> {
     const location = await this.#d.directory.abortMove(iCustomer);
     this.#d.holds.release(iCustomer);
+    this.#d.events?.cutoverEnded(iCustomer, 'abort', location.system);
     this.#d.logger.info('cutover abort', { iCustomer, system: location.system });
     this.#d.metrics.inc('webdispatcher_cutovers_total', 'Cutovers ended, by outcome and destination', { outcome: 'abort', system: location.system });
     return { i_customer: iCustomer, state: location.state, system: location.system, version: location.version };

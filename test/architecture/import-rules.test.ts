@@ -22,12 +22,14 @@ export const ALLOWED: Record<string, readonly string[]> = {
   backends: ['core', 'config', 'http', 'sessions'],
   execution: ['core', 'config', 'routing', 'backends', 'sessions', 'directory'],
   migration: ['core', 'config', 'routing', 'backends', 'sessions', 'directory', 'execution'],
+  // The console's watchers: they read the backends and the directory, and feed the ops console.
+  monitoring: ['core', 'config', 'backends', 'directory'],
   consistency: ['core', 'config', 'routing', 'backends', 'sessions', 'directory', 'execution'],
   edge: ['core', 'config', 'http', 'soap', 'execution', 'backends'],
   portal: ['core', 'config', 'backends', 'execution', 'edge'],
   provisioning: ['core', 'config', 'portal', 'edge'],
-  ops: ['core', 'config', 'backends', 'sessions', 'directory', 'execution', 'migration', 'consistency', 'edge', 'routing'],
-  app: ['core', 'config', 'http', 'soap', 'sessions', 'directory', 'routing', 'backends', 'execution', 'migration', 'consistency', 'edge', 'portal', 'provisioning', 'ops', 'sim'],
+  ops: ['core', 'config', 'backends', 'sessions', 'directory', 'execution', 'migration', 'consistency', 'monitoring', 'edge', 'routing'],
+  app: ['core', 'config', 'http', 'soap', 'sessions', 'directory', 'routing', 'backends', 'execution', 'migration', 'consistency', 'monitoring', 'edge', 'portal', 'provisioning', 'ops', 'sim'],
   cli: ['core', 'config', 'directory', 'app', 'sim', 'migration', 'consistency', 'backends'],
   sim: ['core'],
 };
