@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createSimulator } from '../sim/simulator.ts';
 import type { SystemName } from '../core/api-call.ts';
 
-const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--seed S] [--port-base P]\n';
+const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--config-entities N] [--seed S] [--port-base P]\n';
 
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | string | undefined {
   if (raw === undefined) return undefined;
@@ -26,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
         role: { type: 'string' },
         env: { type: 'string' },
         customers: { type: 'string' },
+        'config-entities': { type: 'string' },
         seed: { type: 'string' },
         'port-base': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -47,9 +48,10 @@ export async function run(argv: string[]): Promise<number> {
   const env = intOption('env', values.env as string | undefined, 1, 2_147_483_647);
   if (env === undefined) problems.push('--env <i_env> is required');
   const customers = intOption('customers', values.customers as string | undefined, 0, 50_000_000);
+  const configEntities = intOption('config-entities', values['config-entities'] as string | undefined, 0, 1_000_000);
   const seed = intOption('seed', values.seed as string | undefined, 0, 2_147_483_647);
   const portBase = intOption('port-base', values['port-base'] as string | undefined, 0, 65_531);
-  for (const v of [env, customers, seed, portBase]) if (typeof v === 'string') problems.push(v);
+  for (const v of [env, customers, configEntities, seed, portBase]) if (typeof v === 'string') problems.push(v);
   if (problems.length > 0 || typeof env !== 'number') {
     process.stderr.write(`webdispatcher sim: ${problems.join('; ')}\n${USAGE}`);
     return 2;
@@ -59,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     env,
     ...(typeof customers === 'number' ? { customers } : {}),
     ...(typeof seed === 'number' ? { seed } : {}),
+    ...(typeof configEntities === 'number' ? { configEntities } : {}),
     ...(typeof portBase === 'number' ? { portBase } : {}),
   });
   process.stdout.write(`${sim.readyLine()}\n`);
