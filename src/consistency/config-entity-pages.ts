@@ -21,7 +21,14 @@ export async function* configEntityPages(service: ServiceClient, system: SystemN
   const { path, key } = listMethodOf(type);
   let previous = '';
   for (let offset = 0; offset < MAX_ROWS; offset += pageSize) {
-    const reply = await service.ok(system, path, { limit: pageSize, offset });
+    let reply: Record<string, unknown>;
+    try {
+      reply = await service.ok(system, path, { limit: pageSize, offset });
+    } catch (err) {
+      // A refused call names the system already; a failed login or connection does not.
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(message.startsWith(`The ${system} system`) ? message : `The ${system} system could not be read (${path}): ${message}`, { cause: err });
+    }
     const rows = reply[key];
     if (!Array.isArray(rows)) throw new Error(`The ${system} system answered ${path} without a ${key} list`);
     const page: ConfigEntity[] = [];
