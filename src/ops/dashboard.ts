@@ -30,6 +30,8 @@ const PAGE = `<!doctype html>
 <section><h2>Migration</h2><div>Cutovers committed: <span class="big" id="commits">0</span> · aborted: <span id="aborts">0</span> · moving now: <span id="moving">0</span> · calls held: <span id="held">0</span></div>
 <table id="movingList"><thead><tr><th>i_customer</th><th>leaving</th><th>since</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Campaigns</h2><table id="campaigns"><thead><tr><th>name</th><th>state</th><th>progress</th><th>committed / failed / total</th><th>rate</th><th>ETA</th><th>failures (latest)</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Configuration drift</h2><div id="driftSummary">No report yet.</div>
+<table id="drift"><thead><tr><th>entity</th><th>id</th><th>name</th><th>difference</th><th>field</th><th>source</th><th>target</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Traffic per system</h2><table id="traffic"><tbody></tbody></table></section>
 <section><h2>Backends</h2><table id="backends"><tbody></tbody></table></section>
 <section><h2>Sessions</h2><div>Live sessions: <span id="sessions">0</span></div></section>
@@ -51,12 +53,25 @@ async function refresh(){
   const cs = cr.ok ? (await cr.json()).campaigns : [];
   $('campaigns').tBodies[0].replaceChildren(...cs.map(c=>{const done=c.phase==='rollback'?c.rolledBack+c.failed:c.committed+c.failed+c.rolledBack;
     return row([c.name,c.state+(c.phase==='rollback'?' (rollback)':'')+(c.reason?': '+c.reason:'')+(c.waiting?': '+c.waiting:''),(c.total?Math.floor(100*done/c.total):100)+'%',c.committed+' / '+c.failed+' / '+c.total,c.ratePerMinute+'/min',c.eta===null?'':Math.ceil(c.eta/60)+' min',c.failures.slice(0,5).map(f=>f.i_customer+' '+f.step+': '+f.reason).join(' | ')]);}));
+  const dr = await fetch('/v1/drift',{headers:{authorization:'Bearer '+token}});
+  const ds = dr.ok ? await dr.json() : null; const rep = ds && ds.report;
+  const show = (v) => v === undefined ? '(absent)' : JSON.stringify(v);
+  $('driftSummary').textContent = !rep ? (ds && ds.running ? 'Comparing…' : 'No report yet.') :
+    rep.outcome+' at '+rep.finishedAt+' — '+rep.totals.missingOnTarget+' missing on target, '+rep.totals.missingOnSource+' missing on source, '+rep.totals.differing+' differing'
+    +rep.entities.filter(e=>!e.compared).map(e=>' · '+e.entity+': '+e.error).join('')+(ds.nextRunAt?' · next run '+ds.nextRunAt:'');
+  $('driftSummary').className = rep ? (rep.outcome==='clean'?'ok':'bad') : '';
+  const rows = []; for (const e of rep ? rep.entities : []) {
+    for (const m of e.missingOnTarget) rows.push([e.entity,m.id,m.name??'','missing on target','','','']);
+    for (const m of e.missingOnSource) rows.push([e.entity,m.id,m.name??'','missing on source','','','']);
+    for (const d of e.differing) for (const f of d.fields) rows.push([e.entity,d.id,d.name??'','differs',f.field,show(f.source),show(f.target)]);
+  }
+  $('drift').tBodies[0].replaceChildren(...rows.slice(0,500).map(row));
 }
 $('auth').addEventListener('submit',(e)=>{e.preventDefault();sessionStorage.setItem('wdToken',$('token').value);refresh();});
 refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
 
-/** The operator dashboard: migration progress, campaigns, traffic per system, backend health (SPEC §4.9). */
+/** The operator dashboard: migration progress, campaigns, configuration drift, traffic per system, backend health (SPEC §4.9). */
 export function createDashboard(deps: DashboardDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? '').split('?')[0];
