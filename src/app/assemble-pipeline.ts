@@ -26,6 +26,7 @@ import { holdStage, admitStage } from '../execution/stages/hold-stage.ts';
 import { locateStage } from '../execution/stages/locate-stage.ts';
 import { routeStage } from '../execution/stages/route-stage.ts';
 import { contextStage } from '../execution/stages/context-stage.ts';
+import { mirrorStage } from '../execution/stages/mirror-stage.ts';
 import { dispatcher } from '../execution/dispatch.ts';
 
 export interface PipelineDeps {
@@ -65,7 +66,7 @@ export function routerConfigOf(config: DispatcherConfig): RouterConfig {
 /**
  * The call pipeline, in order (each stage one file under src/execution/stages/):
  * observe → session ops (and one-shot logins) → authenticate → allow → hold (reroutes) → locate →
- * route → admit (cutover gate) → context → dispatch, where every backend call runs
+ * route → admit (cutover gate) → context → [mirror, with routing.mirrorConfigWrites] → dispatch, where every backend call runs
  * learn → renew → send.
  */
 export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
@@ -92,6 +93,7 @@ export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
     routeStage(routerConfig),
     admitStage(d.holds),
     contextStage(d.sessions),
+    ...(d.config.routing.mirrorConfigWrites ? [mirrorStage(callSystem, d.metrics, d.logger)] : []),
   ], dispatcher({ config: d.config, resolver: d.resolver, logger: d.logger, metrics: d.metrics, sessionOps, callSystem }));
   return { pipeline, sessionOps, callSystem, ...(ownedLearner === undefined ? {} : { ownedLearner }) };
 }

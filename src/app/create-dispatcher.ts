@@ -41,6 +41,8 @@ import { Cutover } from '../migration/cutover.ts';
 import type { CampaignStore } from '../migration/campaign-store.ts';
 import { startCampaigns } from './start-campaigns.ts';
 import { createCampaignsApi } from '../ops/campaigns-api.ts';
+import { createDriftApi } from '../ops/drift-api.ts';
+import { startDrift } from './start-drift.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../core/client-address.ts';
@@ -133,12 +135,14 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const monitoring = startMonitoring({ config, backends, directory, metrics, ...(service === undefined ? {} : { service }) });
   const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, events: monitoring.events, ...(learnCustomer ? { learnCustomer } : {}) });
   const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
+  const drift = startDrift(config, { backends, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createConsole({ token: config.ops.token, directory, sessions, holds, metrics, ...monitoring }),
     createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
     withOpsToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
     withOpsToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
+    withOpsToken(config.ops.token, createDriftApi(drift)),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(pipeline, { logger });
@@ -164,6 +168,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       unsubscribe();
       monitoring.stop();
       await campaigns?.close();
+      await drift.close();
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();

@@ -12,6 +12,7 @@ const commands: Record<string, Command> = {
   campaign: { summary: 'migration campaigns: create|start|pause|resume|abort|rollback|status|list', load: () => import('./campaign-command.ts') },
   sim: { summary: 'start one simulated PortaBilling system', load: () => import('./sim-command.ts') },
   locate: { summary: 'show where a customer or account lives (operator API)', load: () => import('./locate-command.ts') },
+  drift: { summary: 'configuration drift between the systems (operator API): exit 1 drift, 0 none, 2 could not compare', load: () => import('./drift-command.ts') },
   directory: { summary: 'directory import FILE: bulk-load locations (operator API or --sqlite)', load: () => import('./directory-command.ts') },
 };
 

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { createSimulator } from '../sim/simulator.ts';
 import type { SystemName } from '../core/api-call.ts';
 
-const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--seed S] [--port-base P] [--host ADDR]\n';
+const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--config-entities N] [--seed S] [--port-base P] [--host ADDR]\n';
 
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | string | undefined {
   if (raw === undefined) return undefined;
@@ -27,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
         role: { type: 'string' },
         env: { type: 'string' },
         customers: { type: 'string' },
+        'config-entities': { type: 'string' },
         seed: { type: 'string' },
         'port-base': { type: 'string' },
         host: { type: 'string' },
@@ -49,9 +50,10 @@ export async function run(argv: string[]): Promise<number> {
   const env = intOption('env', values.env as string | undefined, 1, 2_147_483_647);
   if (env === undefined) problems.push('--env <i_env> is required');
   const customers = intOption('customers', values.customers as string | undefined, 0, 50_000_000);
+  const configEntities = intOption('config-entities', values['config-entities'] as string | undefined, 0, 1_000_000);
   const seed = intOption('seed', values.seed as string | undefined, 0, 2_147_483_647);
   const portBase = intOption('port-base', values['port-base'] as string | undefined, 0, 65_531);
-  for (const v of [env, customers, seed, portBase]) if (typeof v === 'string') problems.push(v);
+  for (const v of [env, customers, configEntities, seed, portBase]) if (typeof v === 'string') problems.push(v);
   const host = values.host as string | undefined;
   // An address to bind, not a name: a typo must not make the simulator listen somewhere unexpected.
   if (host !== undefined && isIP(host) === 0) problems.push(`--host must be an IP address, got "${host}"`);
@@ -64,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     env,
     ...(typeof customers === 'number' ? { customers } : {}),
     ...(typeof seed === 'number' ? { seed } : {}),
+    ...(typeof configEntities === 'number' ? { configEntities } : {}),
     ...(typeof portBase === 'number' ? { portBase } : {}),
     ...(host !== undefined ? { host } : {}),
   });

@@ -50,6 +50,11 @@ export interface DispatcherConfig {
      * `refuse` (default: a fault says what to send) or run in the session's `context`.
      */
     unroutableWrites: 'refuse' | 'context';
+    /**
+     * An admin's add/update/delete of a shared configuration entity (products, classes, plans…)
+     * runs on the source, then on the target with the same ID (default false: the session's context only).
+     */
+    mirrorConfigWrites: boolean;
   };
   timeouts: { connectMs: number; headersMs: number; bodyMs: number };
   limits: { bodyBytes: number; connectionsPerBackend: number };
@@ -98,6 +103,21 @@ export interface DispatcherConfig {
     trustedProxies: string[];
   };
   provisioning: { fallbackToSource: boolean };
+  /** Configuration drift between the systems (needs `ops.serviceLogin`). */
+  drift: {
+    /** A comparison every this many ms (default 3,600,000, the first a minute after start); 0 = only on demand. */
+    intervalMs: number;
+    /** Entity types compared (default: every known type). */
+    entities: string[];
+    /** Left out of every comparison: `field` (any type, any depth) or `type:path` (e.g. `product:info_url`). */
+    excludeFields: string[];
+    /** Rows per list call (default 500). */
+    pageSize: number;
+    /** Entities listed per type and kind of difference (default 1000); counts stay exact. */
+    maxListed: number;
+    /** More types, named by PortaBilling's convention (`<Service>/get_<name>_list`). */
+    extraEntities: Array<{ name: string; service: string; idField: string }>;
+  };
   /** Worker processes (node:cluster); 1 = in-process. */
   workers: number;
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { DispatcherConfig, SystemConfig } from './config.ts';
 import { REALMS, SYSTEMS } from '../core/api-call.ts';
+import { BUILT_IN_CONFIG_ENTITY_TYPES, ENTITY_NAME, ID_FIELD, SERVICE_NAME } from '../core/config-entity-types.ts';
 
 /** All the problems found in a config, reported at once. */
 export class ConfigError extends Error {
@@ -129,7 +130,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const r = new Reader();
   const raw: Raw = isObject(input) ? input : {};
   if (!isObject(input)) r.problems.push('the config must be a YAML mapping');
-  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'shutdown', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log']);
+  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'shutdown', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log', 'drift']);
   for (const key of Object.keys(raw)) if (!known.has(key)) r.problems.push(`${key}: unknown setting`);
 
   const systemsRaw = r.section(raw, 'systems', true);
@@ -173,6 +174,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
     broadcastServices: r.strings(routingRaw, 'routing', 'broadcastServices', ['Voicemail', 'AutoAttendant', 'Conference', 'CallControl']),
     partialMerge: r.oneOf(routingRaw, 'routing', 'partialMerge', ['fail', 'partial'] as const, 'fail'),
     unroutableWrites: r.oneOf(routingRaw, 'routing', 'unroutableWrites', ['refuse', 'context'] as const, 'refuse'),
+    mirrorConfigWrites: r.bool(routingRaw, 'routing', 'mirrorConfigWrites', false),
   };
   for (const m of routing.listMerge) if (!/^[A-Za-z]+\/[a-z_]+$/.test(m)) r.problems.push(`routing.listMerge: "${m}" is not Service/method`);
 
@@ -242,6 +244,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
 
   const p = r.section(raw, 'provisioning');
   const provisioning = { fallbackToSource: r.bool(p, 'provisioning', 'fallbackToSource', true) };
+  const drift = readDrift(r, r.section(raw, 'drift'));
   const workers = r.int(raw, '', 'workers', 1, 1, 64);
   const lg = r.section(raw, 'log');
   const log = { level: r.oneOf(lg, 'log', 'level', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info') };
@@ -253,7 +256,47 @@ export function validateConfig(input: unknown): DispatcherConfig {
   }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, shutdown, campaigns, ops, security, provisioning, workers, log });
+  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, shutdown, campaigns, ops, security, provisioning, drift, workers, log });
+}
+
+const DEFAULT_DRIFT_EXCLUDES = ['i_env', 'creation_date', 'created_at', 'last_modified', 'last_update', 'updated_at', 'update_time', 'modified'];
+
+/** The `drift` section: the periodic comparison, the types compared and the fields left out. */
+function readDrift(r: Reader, d: Raw): DispatcherConfig['drift'] {
+  const intervalMs = r.int(d, 'drift', 'intervalMs', 3_600_000, 0, 7 * 86_400_000);
+  // A comparison pages through every list on both systems: more often than every 10 s is a load, not a watch.
+  if (intervalMs > 0 && intervalMs < 10_000) r.problems.push(`drift.intervalMs: must be 0 (off) or at least 10000, got ${intervalMs}`);
+  const extraEntities: DispatcherConfig['drift']['extraEntities'] = [];
+  const extraRaw = d.extraEntities;
+  if (extraRaw !== undefined && !Array.isArray(extraRaw)) r.problems.push(`drift.extraEntities: must be a list of {name, service, idField}, got ${JSON.stringify(extraRaw)}`);
+  for (const [i, e] of (Array.isArray(extraRaw) ? extraRaw : []).entries()) {
+    const where = `drift.extraEntities[${i}]`;
+    if (!isObject(e)) {
+      r.problems.push(`${where}: must be a mapping {name, service, idField}, got ${JSON.stringify(e)}`);
+      continue;
+    }
+    const type = { name: r.str(e, where, 'name', ''), service: r.str(e, where, 'service', ''), idField: r.str(e, where, 'idField', '') };
+    if (!ENTITY_NAME.test(type.name)) r.problems.push(`${where}.name: must be lower-case letters, digits and _ (like tariff), got ${JSON.stringify(e.name)}`);
+    if (!SERVICE_NAME.test(type.service)) r.problems.push(`${where}.service: must be a PortaBilling service name (like Tariff), got ${JSON.stringify(e.service)}`);
+    if (!ID_FIELD.test(type.idField)) r.problems.push(`${where}.idField: must be an i_… field (like i_tariff), got ${JSON.stringify(e.idField)}`);
+    extraEntities.push(type);
+  }
+  const known = [...BUILT_IN_CONFIG_ENTITY_TYPES.map((t) => t.name), ...extraEntities.map((t) => t.name)];
+  const twice = known.filter((n, i) => n !== '' && known.indexOf(n) !== i);
+  if (twice.length > 0) r.problems.push(`drift.extraEntities: ${[...new Set(twice)].join(', ')} named twice (or a built-in type)`);
+  const entities = r.strings(d, 'drift', 'entities', known);
+  for (const name of entities) if (!known.includes(name)) r.problems.push(`drift.entities: unknown type ${JSON.stringify(name)} (known: ${known.join(', ')})`);
+  const excludeFields = r.strings(d, 'drift', 'excludeFields', DEFAULT_DRIFT_EXCLUDES);
+  for (const f of excludeFields) {
+    const m = /^(?:([a-z][a-z0-9_]*):)?([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)$/.exec(f);
+    if (m === null) r.problems.push(`drift.excludeFields: ${JSON.stringify(f)} is neither a field name nor type:path`);
+    else if (m[1] !== undefined && !known.includes(m[1])) r.problems.push(`drift.excludeFields: ${JSON.stringify(f)} names an unknown type ${m[1]}`);
+  }
+  return {
+    intervalMs, entities, excludeFields, extraEntities,
+    pageSize: r.int(d, 'drift', 'pageSize', 500, 1, 10_000),
+    maxListed: r.int(d, 'drift', 'maxListed', 1000, 1, 1_000_000),
+  };
 }
 
 function isIpOrCidr(s: string): boolean {

@@ -61,6 +61,8 @@ export const DispatcherFaultCode = {
   loginThrottled: 'Server.Dispatcher.login_throttled',
   forbidden: 'Server.Dispatcher.forbidden',
   conflict: 'Server.Dispatcher.conflict',
+  /** A mirrored configuration write (routing.mirrorConfigWrites) the source took and the target refused. */
+  mirrorIncomplete: 'Server.Dispatcher.mirror_incomplete',
   /** HTTP 501: a request framing the dispatcher does not implement (a transfer coding other than chunked). */
   notImplemented: 'Server.Dispatcher.not_implemented',
   internal: 'Server.Dispatcher.internal_error',

@@ -12,6 +12,11 @@ export interface SimulatorOptions {
   customers?: number;
   /** Seed of the deterministic data (default 1). Same seed => same config entities on both roles. */
   seed?: number;
+  /**
+   * Configuration entities per type (products, customer classes, discount and volume discount
+   * plans, subscription plans, bundle promotions). Default: the few named ones (3 to 6 per type).
+   */
+  configEntities?: number;
   /** First port: admin P, reseller P+1, customer P+2, account P+3, portasip P+4, portal P+5, provisioning P+6. 0 = ephemeral (default). */
   portBase?: number;
   host?: string;

@@ -58,6 +58,7 @@ function checkOptions(o: SimulatorOptions): void {
   if (o.role !== 'source' && o.role !== 'target') problems.push(`role must be "source" or "target", got ${JSON.stringify(o.role)}`);
   if (!Number.isSafeInteger(o.env) || o.env <= 0) problems.push(`env must be a positive integer, got ${String(o.env)}`);
   if (o.customers !== undefined && (!Number.isSafeInteger(o.customers) || o.customers < 0 || o.customers > 50_000_000)) problems.push(`customers must be 0..50000000, got ${String(o.customers)}`);
+  if (o.configEntities !== undefined && (!Number.isSafeInteger(o.configEntities) || o.configEntities < 0 || o.configEntities > 1_000_000)) problems.push(`configEntities must be 0..1000000, got ${String(o.configEntities)}`);
   if (o.portBase !== undefined && (!Number.isSafeInteger(o.portBase) || o.portBase < 0 || o.portBase > 65_529)) problems.push(`portBase must be 0..65529, got ${String(o.portBase)}`);
   if (o.sessionTtlSeconds !== undefined && !(o.sessionTtlSeconds > 0)) problems.push(`sessionTtlSeconds must be > 0, got ${String(o.sessionTtlSeconds)}`);
   if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
@@ -71,7 +72,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   checkOptions(options);
   const host = options.host ?? '127.0.0.1';
   const space = new SeedSpace(options.seed ?? 1, options.role, options.customers ?? 200, Date.now(), options.heavyXdrs);
-  const store = new SimStore(space, buildConfigEntities(options.seed ?? 1));
+  const store = new SimStore(space, buildConfigEntities(options.seed ?? 1, options.configEntities));
   if (options.role === 'source') seedFixtures(store);
   const sessions = new SessionManager({ store, users: staffUsers(options), env: options.env, ttlSeconds: options.sessionTtlSeconds ?? 3600 });
   const system: SimSystem = { role: options.role, env: options.env, store, writeLog: new WriteLog(), sessions, otps: new OtpBox() };

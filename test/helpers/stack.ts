@@ -26,7 +26,9 @@ export async function startStack(t: AfterHook, options: StackOptions = {}): Prom
   t.after(() => source.close());
   const target = await createSimulator({ role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1, ...ttl });
   t.after(() => target.close());
-  const dispatcher = await startDispatcher(demoConfig(source, target, options.config ?? {}), options.deps ?? {});
+  // No periodic drift run in tests (a comparison in the middle of a test would add calls to the
+  // simulators it counts); a test that wants one configures drift itself.
+  const dispatcher = await startDispatcher(demoConfig(source, target, { drift: { intervalMs: 0 }, ...options.config }), options.deps ?? {});
   t.after(() => dispatcher.close());
   return {
     source, target, dispatcher,

@@ -29,7 +29,8 @@ export const CONSOLE_PAGE = `<!doctype html>
 </section>
 <section><h2>Campaigns</h2><table id="campaigns"><thead><tr><th>name</th><th>state</th><th>progress</th><th>committed / failed / total</th><th>rate</th><th>ETA</th><th>failures (latest)</th><th></th></tr></thead><tbody></tbody></table></section>
 <div class="grid">
-<section id="driftPanel" hidden><h2>Configuration drift</h2><div id="drift"></div></section>
+<section id="driftPanel" hidden><h2>Configuration drift</h2><div id="driftSummary">No report yet.</div>
+<table id="drift"><thead><tr><th>entity</th><th>id</th><th>name</th><th>difference</th><th>field</th><th>source</th><th>target</th></tr></thead><tbody></tbody></table></section>
 <section id="reconcilePanel" hidden><h2>Directory reconcile</h2><div id="reconcile"></div></section>
 </div>
 <section><h2>Backends</h2><table id="backends"><thead><tr><th>system</th><th>listener</th><th>state</th><th>latency</th><th>checked</th><th>version / last error</th></tr></thead><tbody></tbody></table>
@@ -73,6 +74,16 @@ function findings(d){const el=document.createElement('div');
   el.append(document.createTextNode(lines.join(' · ')));
   const pre=document.createElement('pre');pre.style.whiteSpace='pre-wrap';pre.style.maxHeight='14rem';pre.style.overflow='auto';
   pre.textContent=JSON.stringify(d.report??d.last??d,null,1).slice(0,4000);el.append(pre);return el;}
+function renderDrift(ds){const rep=ds&&ds.report;const show=(v)=>v===undefined?'(absent)':JSON.stringify(v);
+  $('driftSummary').textContent=!rep?(ds&&ds.running?'Comparing…':'No report yet.'):
+    rep.outcome+' at '+rep.finishedAt+' — '+rep.totals.missingOnTarget+' missing on target, '+rep.totals.missingOnSource+' missing on source, '+rep.totals.differing+' differing'
+    +rep.entities.filter(e=>!e.compared).map(e=>' · '+e.entity+': '+e.error).join('')+(ds.nextRunAt?' · next run '+ds.nextRunAt:'');
+  $('driftSummary').className=rep?(rep.outcome==='clean'?'ok':'bad'):'';
+  const rows=[];for(const e of rep?rep.entities:[]){
+    for(const m of e.missingOnTarget)rows.push([e.entity,m.id,m.name??'','missing on target','','','']);
+    for(const m of e.missingOnSource)rows.push([e.entity,m.id,m.name??'','missing on source','','','']);
+    for(const d of e.differing)for(const f of d.fields)rows.push([e.entity,d.id,d.name??'','differs',f.field,show(f.source),show(f.target)]);}
+  $('drift').tBodies[0].replaceChildren(...rows.slice(0,500).map(r=>row(r)));}
 async function refresh(){
   let d;
   try{const r=await api('/v1/console.json');if(!r.ok)return;d=await r.json();}catch{return;}
@@ -92,7 +103,7 @@ async function refresh(){
   try{const cr=await api('/v1/campaigns');const cs=cr.ok?(await cr.json()).campaigns:[];
     $('campaigns').tBodies[0].replaceChildren(...cs.map(c=>{const done=c.phase==='rollback'?c.rolledBack+c.failed:c.committed+c.failed+c.rolledBack;
       return row([c.name,c.state+(c.phase==='rollback'?' (rollback)':'')+(c.reason?': '+c.reason:'')+(c.waiting?': '+c.waiting:''),(c.total?Math.floor(100*done/c.total):100)+'%',c.committed+' / '+c.failed+' / '+c.total,c.ratePerMinute+'/min',c.eta===null?'':Math.ceil(c.eta/60)+' min',c.failures.slice(0,5).map(f=>f.i_customer+' '+f.step+': '+f.reason).join(' | '),campaignButtons(c)]);}));}catch{}
-  await optionalPanel('/v1/drift','driftPanel',(x)=>$('drift').replaceChildren(findings(x)));
+  await optionalPanel('/v1/drift','driftPanel',renderDrift);
   await optionalPanel('/v1/directory/reconcile','reconcilePanel',(x)=>$('reconcile').replaceChildren(findings(x)));
 }
 refresh(); setInterval(refresh, 2000);

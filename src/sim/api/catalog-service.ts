@@ -1,72 +1,66 @@
 import type { FieldKind } from '../model/records.ts';
 import type { SimHandlerTable, SimSystem } from './sim-context.ts';
 import { findCustomer } from './locate.ts';
-import { reqInt, reqObject } from './params.ts';
-import { validatePatch } from './record-patch.ts';
 import { simFault } from './sim-faults.ts';
+import { listConfigEntities, registerConfigEntityService, type ConfigEntitySpec } from './config-entity-service.ts';
 
-const PRODUCT_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', description: 'string', info_url: 'string', maintenance_fee: 'number' };
-const CLASS_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', grace_period: 'integer', notification_period: 'integer' };
+const PRODUCT_WRITABLE: Readonly<Record<string, FieldKind>> = {
+  name: 'string', description: 'string', info_url: 'string', maintenance_fee: 'number', iso_4217: 'string', i_product_group: 'integer',
+};
+const CLASS_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', grace_period: 'integer', notification_period: 'integer', iso_4217: 'string' };
+const DISCOUNT_PLAN_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', iso_4217: 'string', i_vd_plan: 'nullable-integer', discount_rate: 'number' };
+const VD_PLAN_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', i_dest_group: 'integer', dg_name: 'string', threshold: 'number', unit: 'string' };
+const SUBSCRIPTION_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', iso_4217: 'string', periodic_fee: 'number' };
+const PROMOTION_WRITABLE: Readonly<Record<string, FieldKind>> = { name: 'string', i_product: 'integer', free_minutes: 'integer', valid_days: 'integer' };
 
 /** Simulated PortaBilling release reported by Generic/get_version. */
 export const SIM_VERSION = 'MR105-sim';
 
 /**
- * Configuration entities (Product, CustomerClass, DiscountPlan), the per-customer Subscription
- * list, and Env/Generic information.
+ * Configuration entities (Product, CustomerClass, DiscountPlan, VolumeDiscountPlan,
+ * BundlePromotion, Subscription plans: list, info, add, update, delete, each on this system only),
+ * the per-customer Subscription list, and Env/Generic information.
  */
 export function registerCatalogService(table: SimHandlerTable, sys: SimSystem): void {
   const { store } = sys;
   const cfg = store.config;
-  const staffOnly = (realm: string, user: { realm: string }): void => {
-    if (user.realm !== 'admin') throw simFault('permissionDenied', `The ${realm} realm cannot change configuration`);
+  const exists = (map: Map<number, unknown>, field: string, v: unknown): void => {
+    if (typeof v === 'number' && !map.has(v)) throw simFault('validation', `${field} ${v} does not exist`);
   };
 
-  table.set('Product/get_product_list', () => ({ product_list: [...cfg.products.values()] }));
-  table.set('Product/get_product_info', (_ctx, params) => {
-    const id = reqInt(params, 'i_product');
-    const p = cfg.products.get(id);
-    if (!p) throw simFault('productNotFound', `Product not found: i_product ${id}`);
-    return { product_info: p };
+  registerConfigEntityService(table, {
+    service: 'Product', entity: 'product', idField: 'i_product', entities: cfg.products, writable: PRODUCT_WRITABLE,
+    required: ['name'], defaults: { description: '', iso_4217: 'USD', i_product_group: 1, maintenance_fee: 0, info_url: '' },
   });
-  table.set('Product/update_product', (ctx, params) => {
-    staffOnly(ctx.realm, ctx.user);
-    const info = reqObject(params, 'product_info');
-    const id = reqInt(info, 'i_product');
-    const p = cfg.products.get(id);
-    if (!p) throw simFault('productNotFound', `Product not found: i_product ${id}`);
-    cfg.products.set(id, { ...p, ...validatePatch(info, PRODUCT_WRITABLE) });
-    return { i_product: id };
+  registerConfigEntityService(table, {
+    service: 'CustomerClass', entity: 'customer_class', idField: 'i_customer_class', entities: cfg.customerClasses, writable: CLASS_WRITABLE,
+    required: ['name'], defaults: { grace_period: 7, notification_period: 3, iso_4217: 'USD' },
   });
-
-  table.set('CustomerClass/get_customer_class_list', () => ({ customer_class_list: [...cfg.customerClasses.values()] }));
-  table.set('CustomerClass/get_customer_class_info', (_ctx, params) => {
-    const id = reqInt(params, 'i_customer_class');
-    const c = cfg.customerClasses.get(id);
-    if (!c) throw simFault('customerClassNotFound', `Customer class not found: i_customer_class ${id}`);
-    return { customer_class_info: c };
+  registerConfigEntityService(table, {
+    service: 'DiscountPlan', entity: 'discount_plan', idField: 'i_discount_plan', entities: cfg.discountPlans, writable: DISCOUNT_PLAN_WRITABLE,
+    required: ['name'], defaults: { iso_4217: 'USD', i_vd_plan: null, discount_rate: 0 },
+    view: (d) => ({ ...d, volume_discount_plan: (typeof d.i_vd_plan === 'number' ? cfg.vdPlans.get(d.i_vd_plan) : undefined) ?? null }),
+    checkReferences: (f) => exists(cfg.vdPlans, 'i_vd_plan', f.i_vd_plan),
   });
-  table.set('CustomerClass/update_customer_class', (ctx, params) => {
-    staffOnly(ctx.realm, ctx.user);
-    const info = reqObject(params, 'customer_class_info');
-    const id = reqInt(info, 'i_customer_class');
-    const c = cfg.customerClasses.get(id);
-    if (!c) throw simFault('customerClassNotFound', `Customer class not found: i_customer_class ${id}`);
-    cfg.customerClasses.set(id, { ...c, ...validatePatch(info, CLASS_WRITABLE) });
-    return { i_customer_class: id };
+  registerConfigEntityService(table, {
+    service: 'VolumeDiscountPlan', entity: 'volume_discount_plan', idField: 'i_vd_plan', entities: cfg.vdPlans, writable: VD_PLAN_WRITABLE,
+    required: ['name'], defaults: { i_dest_group: 1, dg_name: 'Domestic', threshold: 100, unit: 'minutes' },
   });
-
-  table.set('DiscountPlan/get_discount_plan_list', () => ({
-    discount_plan_list: [...cfg.discountPlans.values()].map((d) => ({
-      ...d,
-      volume_discount_plan: (typeof d.i_vd_plan === 'number' ? cfg.vdPlans.get(d.i_vd_plan) : undefined) ?? null,
-    })),
-  }));
+  registerConfigEntityService(table, {
+    service: 'BundlePromotion', entity: 'bundle_promotion', idField: 'i_bundle_promotion', entities: cfg.bundlePromotions, writable: PROMOTION_WRITABLE,
+    required: ['name', 'i_product'], defaults: { free_minutes: 0, valid_days: 30 },
+    checkReferences: (f) => exists(cfg.products, 'i_product', f.i_product),
+  });
+  const subscriptionPlans: ConfigEntitySpec = {
+    service: 'Subscription', entity: 'subscription', idField: 'i_subscription', entities: cfg.subscriptionPlans, writable: SUBSCRIPTION_WRITABLE,
+    required: ['name'], defaults: { iso_4217: 'USD', periodic_fee: 0 }, registerList: false,
+  };
+  registerConfigEntityService(table, subscriptionPlans);
 
   table.set('Subscription/get_subscription_list', (ctx, params) => {
     // As in PortaBilling, staff asking without a customer get the subscription plans themselves.
     if (ctx.user.realm === 'admin' && ['i_customer', 'login', 'name', 'refnum'].every((k) => params[k] === undefined)) {
-      return { subscription_list: [...cfg.subscriptionPlans.values()] };
+      return listConfigEntities(subscriptionPlans, params);
     }
     const c = findCustomer(sys, ctx, params);
     return {
