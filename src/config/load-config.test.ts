@@ -64,3 +64,12 @@ test('the documented example config is valid', () => {
   assert.equal(c.sessions.store, 'redis');
   assert.deepEqual(c.security.allow['admin:billing-robot'], ['10.1.2.3']);
 });
+
+test('console watchers: documented periods by default, 0 turns one off, a tiny period is refused', () => {
+  const d = validateConfig(minimal());
+  assert.deepEqual([d.ops.checkIntervalMs, d.ops.totalsIntervalMs, d.ops.trafficStepMs], [10_000, 60_000, 10_000]);
+  const off = validateConfig({ ...minimal(), ops: { checkIntervalMs: 0, totalsIntervalMs: 0, trafficStepMs: 0 } });
+  assert.deepEqual([off.ops.checkIntervalMs, off.ops.totalsIntervalMs, off.ops.trafficStepMs], [0, 0, 0]);
+  assert.throws(() => validateConfig({ ...minimal(), ops: { checkIntervalMs: 5 } }),
+    (e: unknown) => e instanceof ConfigError && e.message.includes('ops.checkIntervalMs: must be 0 (off) or at least 100, got 5'));
+});

@@ -49,6 +49,16 @@ class Reader {
     return v;
   }
 
+  /** A period in milliseconds where 0 turns the periodic job off. */
+  periodMs(raw: Raw, path: string, key: string, fallback: number, min: number, max: number): number {
+    const v = this.int(raw, path, key, fallback, 0, max);
+    if (v > 0 && v < min) {
+      this.problems.push(`${path}.${key}: must be 0 (off) or at least ${min}, got ${v}`);
+      return fallback;
+    }
+    return v;
+  }
+
   str(raw: Raw, path: string, key: string, fallback: string): string {
     const v = raw[key];
     if (v === undefined) return fallback;
@@ -214,9 +224,9 @@ export function validateConfig(input: unknown): DispatcherConfig {
   if (cp.defaultCopy !== undefined) campaigns.defaultCopy = r.oneOf(cp, 'campaigns', 'defaultCopy', ['sim'] as const, 'sim');
   const o = r.section(raw, 'ops');
   const ops: DispatcherConfig['ops'] = { token: r.str(o, 'ops', 'token', randomBytes(18).toString('base64url')), publicMetrics: r.bool(o, 'ops', 'publicMetrics', true),
-    checkIntervalMs: r.int(o, 'ops', 'checkIntervalMs', 10_000, 100, 3_600_000),
-    totalsIntervalMs: r.int(o, 'ops', 'totalsIntervalMs', 60_000, 100, 86_400_000),
-    trafficStepMs: r.int(o, 'ops', 'trafficStepMs', 10_000, 100, 600_000),
+    checkIntervalMs: r.periodMs(o, 'ops', 'checkIntervalMs', 10_000, 100, 3_600_000),
+    totalsIntervalMs: r.periodMs(o, 'ops', 'totalsIntervalMs', 60_000, 100, 86_400_000),
+    trafficStepMs: r.periodMs(o, 'ops', 'trafficStepMs', 10_000, 100, 600_000),
   };
   if (o.serviceLogin !== undefined) {
     const sl = r.section(o, 'serviceLogin', false, 'ops');

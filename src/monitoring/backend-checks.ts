@@ -42,7 +42,9 @@ export class BackendChecks {
       () => [...this.#last.values()].map((c) => [{ system: c.system, listener: c.listener }, c.latencyMs / 1000]));
   }
 
+  /** Runs now and then every period; a period of 0 keeps the watcher off. */
   start(): void {
+    if (this.#intervalMs <= 0) return;
     void this.checkAll();
     this.#timer = setInterval(() => { void this.checkAll(); }, this.#intervalMs);
     this.#timer.unref();

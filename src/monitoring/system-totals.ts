@@ -45,7 +45,9 @@ export class SystemTotals {
       });
   }
 
+  /** Runs now and then every period; a period of 0 keeps the watcher off. */
   start(): void {
+    if (this.#intervalMs <= 0) return;
     void this.refresh();
     this.#timer = setInterval(() => { void this.refresh(); }, this.#intervalMs);
     this.#timer.unref();

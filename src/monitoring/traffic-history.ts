@@ -73,7 +73,9 @@ export class TrafficHistory {
     this.#points = options.points ?? 360;
   }
 
+  /** Samples now and then every step; a step of 0 keeps the history off. */
   start(): void {
+    if (this.stepMs <= 0) return;
     this.sample();
     this.#timer = setInterval(() => this.sample(), this.stepMs);
     this.#timer.unref();

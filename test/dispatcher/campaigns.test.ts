@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, login, call } from '../helpers/stack.ts';
+import { startStack, login, call, testConfig } from '../helpers/stack.ts';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
 import { MemoryDirectory } from '../../src/directory/memory-directory.ts';
 import { campaignApi } from '../helpers/campaigns.ts';
 import { runCampaignWorkload } from '../helpers/campaign-workload.ts';
@@ -301,7 +300,7 @@ test('two nodes sharing one directory and campaign store: one drives, both answe
   const store = new MemoryCampaignStore();
   const directory = new MemoryDirectory();
   const a = await startStack(t, { sourceCustomers: 20, targetCustomers: 3, deps: { campaigns: store, directory, nodeId: 'node-a' } });
-  const b = await startDispatcher(demoConfig(a.source, a.target), { campaigns: store, directory, nodeId: 'node-b' });
+  const b = await startDispatcher(testConfig(a.source, a.target), { campaigns: store, directory, nodeId: 'node-b' });
   t.after(() => b.close());
   const apiA = campaignApi(a.url('ops'));
   const apiB = campaignApi(b.urls.ops!);

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
+import { testConfig, startStack } from '../helpers/stack.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
-import { startStack } from '../helpers/stack.ts';
 import { buildRequest, hostOf, sendRaw } from '../helpers/wire.ts';
 
 interface Creds { accessToken: string; sessionId: string }
@@ -57,7 +56,7 @@ function essence(reply: { status: number; headers: Record<string, string>; text:
 
 test('the lean server and node:http give clients the same answers, and the lean server serves the REST calls', async (t) => {
   const stack = await startStack(t);
-  const nodeOnly = await startDispatcher(demoConfig(stack.source, stack.target, { listen: { fastPath: false } }));
+  const nodeOnly = await startDispatcher(testConfig(stack.source, stack.target, { listen: { fastPath: false } }));
   t.after(() => nodeOnly.close());
   const leanAdmin = stack.url('admin');
   const nodeAdmin = nodeOnly.urls.admin!;

@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
+import { testConfig, call, login } from '../helpers/stack.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
-import { call, login } from '../helpers/stack.ts';
 
 /** Account 13 of the source (customer 5's first line) is the heavy user. */
 const HEAVY_ACCOUNT = 13;
@@ -16,7 +15,7 @@ test('a 10,000-xDR get_xdr_list from one system arrives through the dispatcher c
   t.after(() => source.close());
   const target = await createSimulator({ role: 'target', env: 8, customers: 10, seed: 1 });
   t.after(() => target.close());
-  const dispatcher = await startDispatcher(demoConfig(source, target), {});
+  const dispatcher = await startDispatcher(testConfig(source, target), {});
   t.after(() => dispatcher.close());
   const via = dispatcher.urls.admin;
   assert.ok(via !== undefined);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
+import { testConfig } from '../helpers/stack.ts';
 import { REDIS_URL, requireService } from '../helpers/services.ts';
 
 async function loginFault(base: string, login: string, password: string): Promise<string | undefined> {
@@ -18,7 +18,7 @@ test('two dispatcher nodes whose sessions share Redis share the login throttle: 
   t.after(() => source.close());
   const target = await createSimulator({ role: 'target', env: 8, customers: 5, seed: 1 });
   t.after(() => target.close());
-  const config = demoConfig(source, target, {
+  const config = testConfig(source, target, {
     sessions: { store: 'redis', redisUrl: REDIS_URL, secret: 'demo-secret-not-for-production' },
     security: { loginFailures: { max: 3, windowSeconds: 30 } },
   });

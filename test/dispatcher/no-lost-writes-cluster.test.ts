@@ -4,11 +4,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
+import { testConfig, call, login } from '../helpers/stack.ts';
 import { PostgresDirectory } from '../../src/directory/postgres-directory.ts';
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.ts';
 import { runCutoverWorkload } from '../helpers/cutover-workload.ts';
-import { call, login } from '../helpers/stack.ts';
 import { requireService, DATABASE_URL, REDIS_URL } from '../helpers/services.ts';
 import { DEMO_ACCOUNT, DEMO_CUSTOMER } from '../../src/sim/demo-fixtures.ts';
 
@@ -26,7 +25,7 @@ test('two dispatcher nodes sharing PostgreSQL and Redis lose no write while begi
   t.after(() => source.close());
   const target = await createSimulator({ role: 'target', env: 8, customers: 10, seed: 1 });
   t.after(() => target.close());
-  const config = demoConfig(source, target, { cutover: { holdTimeoutMs: 4000 } });
+  const config = testConfig(source, target, { cutover: { holdTimeoutMs: 4000 } });
   const nodes = [];
   for (let i = 0; i < 2; i++) {
     const directory = await PostgresDirectory.open({ connectionString: DATABASE_URL, schema, nodeId: `node-${i}-${run}`, leaseMs: 1000, poolSize: 4 });
@@ -64,7 +63,7 @@ test('a begin on node A waits for a slow write in flight on node B (or is undone
   const target = await createSimulator({ role: 'target', env: 8, customers: 5, seed: 1 });
   t.after(() => target.close());
   // No service login: begin reads nothing from the (slowed) backends; the accounts are PUT first.
-  const config = demoConfig(source, target, { cutover: { holdTimeoutMs: 6000 }, ops: { token: 'demo-ops-token', serviceLogin: undefined } });
+  const config = testConfig(source, target, { cutover: { holdTimeoutMs: 6000 }, ops: { token: 'demo-ops-token', serviceLogin: undefined } });
   const nodes = [];
   for (let i = 0; i < 2; i++) {
     // A short lease: without the drain confirmation, begin would return after ~0.6 s.

@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack, call, login, migrate } from '../helpers/stack.ts';
+import { startStack, call, login, migrate, testConfig } from '../helpers/stack.ts';
 import { MemoryDirectory } from '../../src/directory/memory-directory.ts';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
 import { DEMO_ADMIN, DEMO_CUSTOMER } from '../../src/sim/demo-fixtures.ts';
 
 const auth = { authorization: 'Bearer demo-ops-token', 'content-type': 'application/json' };
@@ -74,7 +73,7 @@ test('an unreachable directory makes /readyz fail and routed calls fail with a c
   const target = await createSimulator({ role: 'target', env: 8, customers: 5, seed: 1 });
   t.after(() => target.close());
   const directory = new MemoryDirectory();
-  const running = await startDispatcher(demoConfig(source, target), { directory });
+  const running = await startDispatcher(testConfig(source, target), { directory });
   t.after(() => running.close());
   const token = await login(running.urls.admin!, DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
   await directory.close();
@@ -90,7 +89,7 @@ test('locations survive a dispatcher restart on the same SQLite file', async (t)
   const stack = await startStack(t, { config: sqlite });
   await migrate(stack, DEMO_CUSTOMER.iCustomer, 'target');
   await stack.dispatcher.close();
-  const again = await startDispatcher(demoConfig(stack.source, stack.target, sqlite));
+  const again = await startDispatcher(testConfig(stack.source, stack.target, sqlite));
   t.after(() => again.close());
   const res = await fetch(`${again.urls.ops}/v1/locations/customers/1`, { headers: auth });
   const body = (await res.json()) as { system: string };

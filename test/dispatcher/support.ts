@@ -3,7 +3,7 @@ import { createSimulator, SIM_LISTENERS, type SimulatorInstance } from '../../sr
 import { restRoute } from '../../src/sim/rest/rest-route.ts';
 import type { SimListener, SimulatorOptions } from '../../src/sim/contract.ts';
 import { startDispatcher, type DispatcherDeps } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
+import { testConfig } from '../helpers/stack.ts';
 import type { SystemName } from '../../src/core/api-call.ts';
 import type { AfterHook } from '../helpers/sim.ts';
 import type { Stack } from '../helpers/stack.ts';
@@ -67,7 +67,7 @@ export async function startSpiedStack(t: AfterHook, options: SpiedStackOptions =
   t.after(() => source.close());
   const target = await createSimulator({ ...extra, role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1 });
   t.after(() => target.close());
-  const dispatcher = await startDispatcher(demoConfig(source, target, options.config ?? {}), options.deps ?? {});
+  const dispatcher = await startDispatcher(testConfig(source, target, options.config ?? {}), options.deps ?? {});
   t.after(() => dispatcher.close());
   const stack: SpiedStack = {
     source, target, dispatcher, seen: [], arrivals: [],

@@ -2,6 +2,32 @@ import { createSimulator, type SimulatorInstance } from '../../src/sim/simulator
 import { startDispatcher, type RunningDispatcher, type DispatcherDeps } from '../../src/app/create-dispatcher.ts';
 import { demoConfig } from '../../src/app/demo-config.ts';
 import type { AfterHook } from './sim.ts';
+import type { DispatcherConfig } from '../../src/config/config.ts';
+
+/**
+ * The demo config with no periodic job (drift runs, console watchers): a job firing in the middle
+ * of a test would add calls to the simulators the test counts. A test that wants one sets it.
+ */
+export function testConfig(
+  source: Parameters<typeof demoConfig>[0],
+  target: Parameters<typeof demoConfig>[1],
+  overrides: Record<string, unknown> = {},
+): DispatcherConfig {
+  const quiet: Record<string, Record<string, unknown>> = {
+    drift: { intervalMs: 0 },
+    ops: { checkIntervalMs: 0, totalsIntervalMs: 0, trafficStepMs: 0 },
+  };
+  const merged: Record<string, unknown> = { ...overrides };
+  for (const [k, v] of Object.entries(quiet)) {
+    const given = overrides[k];
+    merged[k] = typeof given === 'object' && given !== null ? { ...v, ...given } : v;
+  }
+  // demoConfig merges one level deep: keep its service login unless the test replaced or removed it.
+  const ops = merged.ops as Record<string, unknown>;
+  const givenOps = overrides.ops as Record<string, unknown> | undefined;
+  if (givenOps === undefined || !('serviceLogin' in givenOps)) delete ops.serviceLogin;
+  return demoConfig(source, target, merged);
+}
 
 export interface Stack {
   source: SimulatorInstance;
@@ -26,9 +52,7 @@ export async function startStack(t: AfterHook, options: StackOptions = {}): Prom
   t.after(() => source.close());
   const target = await createSimulator({ role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1, ...ttl });
   t.after(() => target.close());
-  // No periodic drift run in tests (a comparison in the middle of a test would add calls to the
-  // simulators it counts); a test that wants one configures drift itself.
-  const dispatcher = await startDispatcher(demoConfig(source, target, { drift: { intervalMs: 0 }, ...options.config }), options.deps ?? {});
+  const dispatcher = await startDispatcher(testConfig(source, target, options.config ?? {}), options.deps ?? {});
   t.after(() => dispatcher.close());
   return {
     source, target, dispatcher,

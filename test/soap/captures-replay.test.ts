@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { startDispatcher } from '../../src/app/create-dispatcher.ts';
-import { demoConfig } from '../../src/app/demo-config.ts';
+import { testConfig, migrate } from '../helpers/stack.ts';
 import { CAPTURE_ADMIN, CAPTURE_CUSTOMER_ID, DEMO_CUSTOMER } from '../../src/sim/demo-fixtures.ts';
 import { decodeSoapReply } from '../../src/soap/soap-reply.ts';
 import { isApiFault } from '../../src/core/faults.ts';
 import { loadCaptures, replayCapture } from '../helpers/wire.ts';
 import type { WireReply } from '../helpers/wire.ts';
-import { migrate } from '../helpers/stack.ts';
 import type { Stack } from '../helpers/stack.ts';
 
 /**
@@ -41,7 +40,7 @@ test('the captured PHP SoapClient session replays unchanged through the dispatch
   t.after(() => source.close());
   const target = await createSimulator({ role: 'target', env: 8, customers: 10, seed: 1, adminCredentials: CAPTURE_ADMIN });
   t.after(() => target.close());
-  const dispatcher = await startDispatcher(demoConfig(source, target, { ops: { serviceLogin: { login: 'admin', token: CAPTURE_ADMIN.token } } }));
+  const dispatcher = await startDispatcher(testConfig(source, target, { ops: { serviceLogin: { login: 'admin', token: CAPTURE_ADMIN.token } } }));
   t.after(() => dispatcher.close());
   const stack: Stack = { source, target, dispatcher, url: (l) => dispatcher.urls[l]! };
 
