@@ -10,7 +10,8 @@ import type { Realm } from '../core/api-call.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../core/location.ts';
-import { REALMS } from '../core/api-call.ts';
+import { REALMS, SYSTEMS } from '../core/api-call.ts';
+import { EnvCheck } from '../backends/env-check.ts';
 import { BackendClient } from '../backends/backend-client.ts';
 import { SessionTokens } from '../sessions/session-tokens.ts';
 import { assemblePipeline } from './assemble-pipeline.ts';
@@ -110,7 +111,15 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const holds = new CutoverHolds();
   const tokens = new SessionTokens(config.sessions.secret);
   const allow = new IpAllowList(config.security.allow);
-  const { pipeline, sessionOps, ownedLearner } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle });
+  const envCheck = new EnvCheck({
+    envs: { source: config.systems.source.env, target: config.systems.target.env },
+    service: ServiceClient.fromConfig(config, backends, 'env-check'), refreshMs: config.envCheck.refreshMs, logger,
+  });
+  // At start, off the start path: an unreachable system must not keep the node from listening.
+  void envCheck.check();
+  metrics.gauge('webdispatcher_env_verified', "The system answers the configured i_env, and the other system another one (1), or not or not yet (0)", () =>
+    SYSTEMS.map((s) => [{ system: s, status: envCheck.current().systems[s].status }, envCheck.current().systems[s].status === 'verified' ? 1 : 0]));
+  const { pipeline, sessionOps, ownedLearner } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle, envCheck });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
   // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
@@ -155,7 +164,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     leanRoutes[name] = api.lean;
   }
   const shutdownState = new ShutdownState();
-  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, envCheck, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
   const portal = createPortalFront({ config, resolver, backends, logger, throttle: loginThrottle });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
