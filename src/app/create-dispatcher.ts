@@ -44,6 +44,8 @@ import { startCampaigns } from './start-campaigns.ts';
 import { createCampaignsApi } from '../ops/campaigns-api.ts';
 import { createDriftApi } from '../ops/drift-api.ts';
 import { startDrift } from './start-drift.ts';
+import { startReconcile } from './start-reconcile.ts';
+import { createReconcileApi } from '../ops/reconcile-api.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../core/client-address.ts';
@@ -145,6 +147,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, events: monitoring.events, ...(learnCustomer ? { learnCustomer } : {}) });
   const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
   const drift = startDrift(config, { backends, logger, metrics });
+  const reconcile = startReconcile(config, { backends, directory, holds, campaigns: campaigns?.store, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createConsole({ token: config.ops.token, directory, sessions, holds, metrics, ...monitoring }),
@@ -152,6 +155,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     withOpsToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
     withOpsToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
     withOpsToken(config.ops.token, createDriftApi(drift)),
+    withOpsToken(config.ops.token, createReconcileApi(reconcile)),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(pipeline, { logger });
@@ -178,6 +182,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       monitoring.stop();
       await campaigns?.close();
       await drift.close();
+      await reconcile.close();
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();
