@@ -1,6 +1,5 @@
 import type { ServiceClient } from '../backends/service-client.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
-import type { Logger } from '../core/logger.ts';
 import { dispatcherFault } from '../core/faults.ts';
 import { reconcile, type ReconcileOptions } from './reconcile-compare.ts';
 import { FINDING_KINDS, type ReconcileReport, type ReconcileTrigger } from './reconcile-report.ts';
