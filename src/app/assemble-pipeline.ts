@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { IpAllowList } from '../core/ip-allow.ts';
 import type { RouterConfig } from '../routing/route-input.ts';
+import type { EnvCheck } from '../backends/env-check.ts';
 import type { CutoverHolds } from '../execution/cutover-holds.ts';
 import { callPipeline, type CallPipeline } from '../execution/pipeline.ts';
 import { SessionOps } from '../execution/session-ops.ts';
@@ -42,6 +43,8 @@ export interface PipelineDeps {
   allow: IpAllowList;
   /** Shared login throttle (Redis in a cluster); default: this node's memory. */
   loginThrottle?: LoginThrottle;
+  /** The environment mapping check: context switches to an unverified environment are refused. */
+  envCheck?: EnvCheck;
 }
 
 export interface AssembledPipeline {
@@ -92,7 +95,7 @@ export function assemblePipeline(d: PipelineDeps): AssembledPipeline {
     locateStage(d.resolver, d.backends),
     routeStage(routerConfig),
     admitStage(d.holds),
-    contextStage(d.sessions),
+    contextStage(d.sessions, d.envCheck),
     ...(d.config.routing.mirrorConfigWrites ? [mirrorStage(callSystem, d.metrics, d.logger)] : []),
   ], dispatcher({ config: d.config, resolver: d.resolver, logger: d.logger, metrics: d.metrics, sessionOps, callSystem }));
   return { pipeline, sessionOps, callSystem, ...(ownedLearner === undefined ? {} : { ownedLearner }) };

@@ -10,7 +10,8 @@ import type { Realm } from '../core/api-call.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../core/location.ts';
-import { REALMS } from '../core/api-call.ts';
+import { REALMS, SYSTEMS } from '../core/api-call.ts';
+import { EnvCheck } from '../backends/env-check.ts';
 import { BackendClient } from '../backends/backend-client.ts';
 import { SessionTokens } from '../sessions/session-tokens.ts';
 import { assemblePipeline } from './assemble-pipeline.ts';
@@ -43,6 +44,8 @@ import { startCampaigns } from './start-campaigns.ts';
 import { createCampaignsApi } from '../ops/campaigns-api.ts';
 import { createDriftApi } from '../ops/drift-api.ts';
 import { startDrift } from './start-drift.ts';
+import { startReconcile } from './start-reconcile.ts';
+import { createReconcileApi } from '../ops/reconcile-api.ts';
 import { createPortalFront } from '../portal/portal-front.ts';
 import { createProvisioningFront } from '../provisioning/provisioning-front.ts';
 import { ClientAddress } from '../core/client-address.ts';
@@ -110,7 +113,15 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const holds = new CutoverHolds();
   const tokens = new SessionTokens(config.sessions.secret);
   const allow = new IpAllowList(config.security.allow);
-  const { pipeline, sessionOps, ownedLearner } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle });
+  const envCheck = new EnvCheck({
+    envs: { source: config.systems.source.env, target: config.systems.target.env },
+    service: ServiceClient.fromConfig(config, backends, 'env-check'), refreshMs: config.envCheck.refreshMs, logger,
+  });
+  // At start, off the start path: an unreachable system must not keep the node from listening.
+  void envCheck.check();
+  metrics.gauge('webdispatcher_env_verified', "The system answers the configured i_env, and the other system another one (1), or not or not yet (0)", () =>
+    SYSTEMS.map((s) => [{ system: s, status: envCheck.current().systems[s].status }, envCheck.current().systems[s].status === 'verified' ? 1 : 0]));
+  const { pipeline, sessionOps, ownedLearner } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle, envCheck });
 
   // Moves begun or ended through any node (this one too) reach the holds here.
   // A failure (calls in flight did not finish in time) rejects: in a cluster this node then
@@ -136,6 +147,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, events: monitoring.events, ...(learnCustomer ? { learnCustomer } : {}) });
   const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
   const drift = startDrift(config, { backends, logger, metrics });
+  const reconcile = startReconcile(config, { backends, directory, holds, campaigns: campaigns?.store, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
     createConsole({ token: config.ops.token, directory, sessions, holds, metrics, ...monitoring }),
@@ -143,6 +155,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     withOpsToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
     withOpsToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
     withOpsToken(config.ops.token, createDriftApi(drift)),
+    withOpsToken(config.ops.token, createReconcileApi(reconcile)),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
   const soap = deps.soap ?? createSoapFront(pipeline, { logger });
@@ -155,7 +168,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     leanRoutes[name] = api.lean;
   }
   const shutdownState = new ShutdownState();
-  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, envCheck, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
   const portal = createPortalFront({ config, resolver, backends, logger, throttle: loginThrottle });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
@@ -169,6 +182,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
       monitoring.stop();
       await campaigns?.close();
       await drift.close();
+      await reconcile.close();
       await backends.close();
       await Promise.all([portal.close(), provisioning.close()]);
       await sessions.close();

@@ -6,6 +6,8 @@ import type { Metrics } from '../core/metrics.ts';
 import { hasOpsToken } from '../ops/ops-token.ts';
 
 import type { OpsRoute } from '../ops/ops-route.ts';
+import type { EnvCheck, EnvReport } from '../backends/env-check.ts';
+import { SYSTEMS } from '../core/api-call.ts';
 import type { ShutdownState } from './graceful-shutdown.ts';
 
 export type { OpsRoute };
@@ -21,6 +23,8 @@ export interface OpsHandlerDeps {
   shutdown?: ShutdownState;
   /** When set, `/metrics` needs `Authorization: Bearer <this token>` (config `ops.publicMetrics: false`). */
   metricsToken?: string;
+  /** The environment mapping: a wrong one makes the node not ready (asked again at most once per envCheck.refreshMs). */
+  envCheck?: EnvCheck;
 }
 
 function send(res: ServerResponse, status: number, value: unknown, type = 'application/json; charset=utf-8'): void {
@@ -42,12 +46,17 @@ export function createOpsHandler(deps: OpsHandlerDeps) {
       if (path === '/readyz') {
         if (deps.shutdown?.shuttingDown === true) return send(res, 503, { status: 'shutting down', checks: {}, backends: deps.backends.health() });
         const checks: Record<string, string> = {};
+        let environments: EnvReport | undefined;
         await Promise.all([
+          deps.envCheck?.refresh().then((r) => {
+            environments = r;
+            checks.environments = r.ok ? 'ok' : SYSTEMS.filter((s) => r.systems[s].status === 'mismatch' || r.systems[s].status === 'duplicate').map((s) => r.systems[s].message).join('; ');
+          }, (e: Error) => { checks.environments = e.message; }),
           deps.directory.check().then(() => { checks.directory = 'ok'; }, (e: Error) => { checks.directory = e.message; }),
           deps.sessions.check().then(() => { checks.sessions = 'ok'; }, (e: Error) => { checks.sessions = e.message; }),
         ]);
         const ready = Object.values(checks).every((v) => v === 'ok');
-        return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, backends: deps.backends.health() });
+        return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, backends: deps.backends.health(), ...(environments === undefined ? {} : { environments: environments.systems }) });
       }
       if (path === '/metrics') {
         if (deps.metricsToken !== undefined && !hasOpsToken(req, deps.metricsToken)) {

@@ -28,7 +28,7 @@ export interface CampaignParts {
  */
 export async function startCampaigns(
   config: DispatcherConfig, deps: { campaigns?: CampaignStore; directory?: LocationDirectory; nodeId?: string }, parts: CampaignParts,
-): Promise<{ controller: CampaignController; close(): Promise<void> } | undefined> {
+): Promise<{ controller: CampaignController; store: CampaignStore; close(): Promise<void> } | undefined> {
   const service = parts.service;
   if (service === undefined) return undefined;
   const store = deps.campaigns ?? (await openCampaignStore(config, deps.directory !== undefined));
@@ -44,7 +44,7 @@ export async function startCampaigns(
   parts.metrics.gauge('webdispatcher_campaign_state', 'Each campaign\'s state (1 on its current state)', () => controller.stateGauge());
   controller.run();
   return {
-    controller,
+    controller, store,
     async close() {
       await controller.close();
       await store.close();

@@ -3,6 +3,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type { BackendClient } from './backend-client.ts';
 import { backendLogin, type LoginCredentials } from './backend-sessions.ts';
 import { ApiFault } from '../core/faults.ts';
+import { decodeJwtUnverified } from '../sessions/jwt.ts';
 
 /** A reply of a service call: the HTTP status and the JSON object the system answered. */
 export interface ServiceReply {
@@ -47,6 +48,11 @@ export class ServiceClient {
     this.#tokens.set(system, login);
     login.catch(() => { if (this.#tokens.get(system) === login) this.#tokens.delete(system); });
     return login;
+  }
+
+  /** The claims of the service session's access token on a system (logging in if need be). */
+  async claims(system: SystemName): Promise<Record<string, unknown>> {
+    return decodeJwtUnverified(await this.#token(system, false)) ?? {};
   }
 
   /**

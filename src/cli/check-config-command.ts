@@ -1,14 +1,58 @@
+import { parseArgs } from 'node:util';
 import { loadConfigFile, ConfigError } from '../config/load-config.ts';
+import type { DispatcherConfig } from '../config/config.ts';
+import { BackendClient } from '../backends/backend-client.ts';
+import { ServiceClient } from '../backends/service-client.ts';
+import { EnvCheck } from '../backends/env-check.ts';
+import { SYSTEMS } from '../core/api-call.ts';
+import { createLogger } from '../core/logger.ts';
 
-/** `webdispatcher check-config FILE`: validates and prints every problem at once. */
+const USAGE = `usage: webdispatcher check-config <file.yaml> [--probe]
+  Validates the config and lists every problem at once (exit 1 if any).
+  --probe also asks each configured system its i_env (Env/get_env_info with ops.serviceLogin) and
+  compares it with the configured env: exit 1 when one answers another env or both answer the
+  same one, 2 when a system could not be asked (or there is no ops.serviceLogin), 0 when verified.
+`;
+
+/** The same check the dispatcher runs at start and on readiness probes, once, from here. */
+async function probe(config: DispatcherConfig): Promise<number> {
+  const backends = new BackendClient(config);
+  try {
+    const check = new EnvCheck({
+      envs: { source: config.systems.source.env, target: config.systems.target.env },
+      service: ServiceClient.fromConfig(config, backends, 'check-config'), refreshMs: 0, logger: createLogger('silent'),
+    });
+    const report = await check.check();
+    for (const s of SYSTEMS) process.stdout.write(`${s}: ${report.systems[s].status}: ${report.systems[s].message}\n`);
+    if (!report.ok) {
+      process.stderr.write('environment mapping is wrong\n');
+      return 1;
+    }
+    return SYSTEMS.every((s) => report.systems[s].status === 'verified') ? 0 : 2;
+  } finally {
+    await backends.close();
+  }
+}
+
+/** `webdispatcher check-config FILE [--probe]`: validates and prints every problem at once. */
 export async function run(argv: string[]): Promise<number> {
-  const file = argv.find((a) => !a.startsWith('-')) ?? (argv[0] === '--config' ? argv[1] : undefined);
-  if (file === undefined) {
-    process.stderr.write('usage: webdispatcher check-config <file.yaml>\n');
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { config: { type: 'string' }, probe: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`webdispatcher check-config: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  if (values.help === true) { process.stdout.write(USAGE); return 0; }
+  const file = positionals[0] ?? values.config;
+  if (file === undefined) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  let config: DispatcherConfig;
   try {
-    loadConfigFile(file);
+    config = loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -17,5 +61,5 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   process.stdout.write(`${file}: configuration is valid\n`);
-  return 0;
+  return values.probe === true ? probe(config) : 0;
 }

@@ -14,10 +14,12 @@ const USAGE = `usage: webdispatcher directory import FILE [--format csv|ndjson]
   directory file (offline, dispatcher stopped). Prints {accepted, rejected, rejectedCount}.
   --ops-url and --token default to $WEBDISPATCHER_OPS_URL and $WEBDISPATCHER_OPS_TOKEN.
   The format defaults from the file name (.csv → csv, else ndjson).
+       webdispatcher directory reconcile [--fix] [--format table|json]   (see --help there)
 `;
 
 /** `webdispatcher directory import`: exit 0 all rows accepted, 1 some rejected or failure, 2 usage. */
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'reconcile') return (await import('./reconcile-command.ts')).run(argv.slice(1));
   let parsed: { values: { format?: string; 'ops-url'?: string; token?: string; sqlite?: string; help?: boolean }; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, 'ops-url': { type: 'string' }, token: { type: 'string' }, sqlite: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });

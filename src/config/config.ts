@@ -118,6 +118,20 @@ export interface DispatcherConfig {
     /** More types, named by PortaBilling's convention (`<Service>/get_<name>_list`). */
     extraEntities: Array<{ name: string; service: string; idField: string }>;
   };
+  /** Each system's `env` checked against what the system answers (needs `ops.serviceLogin`). */
+  envCheck: {
+    /** A readiness probe re-checks when the last check is older than this (default 30,000 ms); 0 = on every probe. */
+    refreshMs: number;
+  };
+  /** The location directory reconciled with the systems' customer lists (needs `ops.serviceLogin`). */
+  reconcile: {
+    /** A report-only run every this many ms (default 0 = off; only on demand). */
+    intervalMs: number;
+    /** Customers per list call (default 1000). */
+    pageSize: number;
+    /** Customer ids listed per kind of finding (default 1000); counts stay exact. */
+    maxListed: number;
+  };
   /** Worker processes (node:cluster); 1 = in-process. */
   workers: number;
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };

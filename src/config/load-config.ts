@@ -140,7 +140,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const r = new Reader();
   const raw: Raw = isObject(input) ? input : {};
   if (!isObject(input)) r.problems.push('the config must be a YAML mapping');
-  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'shutdown', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log', 'drift']);
+  const known = new Set(['systems', 'listen', 'routing', 'timeouts', 'limits', 'sessions', 'directory', 'cutover', 'shutdown', 'campaigns', 'ops', 'security', 'provisioning', 'workers', 'log', 'drift', 'envCheck', 'reconcile']);
   for (const key of Object.keys(raw)) if (!known.has(key)) r.problems.push(`${key}: unknown setting`);
 
   const systemsRaw = r.section(raw, 'systems', true);
@@ -255,6 +255,15 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const p = r.section(raw, 'provisioning');
   const provisioning = { fallbackToSource: r.bool(p, 'provisioning', 'fallbackToSource', true) };
   const drift = readDrift(r, r.section(raw, 'drift'));
+  const ec = r.section(raw, 'envCheck');
+  const envCheck = { refreshMs: r.int(ec, 'envCheck', 'refreshMs', 30_000, 0, 86_400_000) };
+  const rc = r.section(raw, 'reconcile');
+  const reconcile = {
+    intervalMs: r.int(rc, 'reconcile', 'intervalMs', 0, 0, 7 * 86_400_000),
+    pageSize: r.int(rc, 'reconcile', 'pageSize', 1000, 1, 10_000),
+    maxListed: r.int(rc, 'reconcile', 'maxListed', 1000, 1, 1_000_000),
+  };
+  if (reconcile.intervalMs > 0 && reconcile.intervalMs < 60_000) r.problems.push(`reconcile.intervalMs: must be 0 (off) or at least 60000, got ${reconcile.intervalMs}`);
   const workers = r.int(raw, '', 'workers', 1, 1, 64);
   const lg = r.section(raw, 'log');
   const log = { level: r.oneOf(lg, 'log', 'level', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info') };
@@ -266,7 +275,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, shutdown, campaigns, ops, security, provisioning, drift, workers, log });
+  return deepFreeze({ systems: { source, target }, listen, routing, timeouts, limits, sessions, directory, cutover, shutdown, campaigns, ops, security, provisioning, drift, envCheck, reconcile, workers, log });
 }
 
 const DEFAULT_DRIFT_EXCLUDES = ['i_env', 'creation_date', 'created_at', 'last_modified', 'last_update', 'updated_at', 'update_time', 'modified'];

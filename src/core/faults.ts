@@ -63,6 +63,8 @@ export const DispatcherFaultCode = {
   conflict: 'Server.Dispatcher.conflict',
   /** A mirrored configuration write (routing.mirrorConfigWrites) the source took and the target refused. */
   mirrorIncomplete: 'Server.Dispatcher.mirror_incomplete',
+  /** A session's context switch to a system whose i_env is not verified (a wrong or unchecked mapping). */
+  envUnverified: 'Server.Dispatcher.env_unverified',
   /** HTTP 501: a request framing the dispatcher does not implement (a transfer coding other than chunked). */
   notImplemented: 'Server.Dispatcher.not_implemented',
   internal: 'Server.Dispatcher.internal_error',

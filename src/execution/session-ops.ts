@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Metrics } from '../core/metrics.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { IpAllowList } from '../core/ip-allow.ts';
+import type { EnvCheck } from '../backends/env-check.ts';
 import { backendLogin, backendLogout, type BackendLoginResult, type LoginCredentials } from '../backends/backend-sessions.ts';
 import { ApiFault, PortaFaultCode, dispatcherFault } from '../core/faults.ts';
 import { jsonReply, MISSING_SYSTEM_HEADER, type Reply } from '../core/reply.ts';
@@ -25,6 +26,8 @@ export interface SessionOpsDeps {
   allow: IpAllowList;
   logger: Logger;
   metrics: Metrics;
+  /** Refuses context switches to a system whose environment is not verified. */
+  envCheck?: EnvCheck;
 }
 
 const isRetail = (realm: Realm) => realm === 'customer' || realm === 'account';
@@ -258,6 +261,8 @@ export class SessionOps {
       throw new ApiFault(PortaFaultCode.validation, `set_session_context needs i_env ${SYSTEMS.map((s) => this.#d.config.systems[s].env).join(' or ')} (or system "source"/"target"), got ${JSON.stringify(call.params)}`);
     }
     if (session.backends[system] === undefined) throw dispatcherFault('backendUnavailable', `This session has no ${system} system (it was unavailable at login)`);
+    const refused = system === session.context ? undefined : this.#d.envCheck?.refusal(system);
+    if (refused !== undefined) throw dispatcherFault('envUnverified', refused);
     session.context = system;
     if ((await this.#d.sessions.update(session.id, (s) => { s.context = system; })) === undefined) {
       throw new ApiFault(PortaFaultCode.authFailed, 'The session ended (logged out or expired): log in again');

@@ -15,6 +15,7 @@ export function testConfig(
 ): DispatcherConfig {
   const quiet: Record<string, Record<string, unknown>> = {
     drift: { intervalMs: 0 },
+    reconcile: { intervalMs: 0 },
     ops: { checkIntervalMs: 0, totalsIntervalMs: 0, trafficStepMs: 0 },
   };
   const merged: Record<string, unknown> = { ...overrides };

@@ -31,7 +31,8 @@ export const CONSOLE_PAGE = `<!doctype html>
 <div class="grid">
 <section id="driftPanel" hidden><h2>Configuration drift</h2><div id="driftSummary">No report yet.</div>
 <table id="drift"><thead><tr><th>entity</th><th>id</th><th>name</th><th>difference</th><th>field</th><th>source</th><th>target</th></tr></thead><tbody></tbody></table></section>
-<section id="reconcilePanel" hidden><h2>Directory reconcile</h2><div id="reconcile"></div></section>
+<section id="reconcilePanel" hidden><h2>Directory reconcile</h2><div id="reconcileSummary">No report yet.</div>
+<table id="reconcile"><thead><tr><th>finding</th><th>i_customer</th><th>directory</th><th>active on</th></tr></thead><tbody></tbody></table></section>
 </div>
 <section><h2>Backends</h2><table id="backends"><thead><tr><th>system</th><th>listener</th><th>state</th><th>latency</th><th>checked</th><th>version / last error</th></tr></thead><tbody></tbody></table>
  <p class="muted">Live sessions: <span id="sessions">0</span> · degraded logins (one system missing): <span id="degraded">0</span></p></section>
@@ -68,12 +69,6 @@ function campaignButtons(c){const span=document.createElement('span');
     b.addEventListener('click',async()=>{b.disabled=true;await api('/v1/campaigns/'+encodeURIComponent(c.name)+'/'+a,{method:'POST'}).catch(()=>{});refresh();});span.append(b);}
   return span;}
 async function optionalPanel(path,panel,render){try{const r=await api(path);if(!r.ok){$(panel).hidden=true;return;}$(panel).hidden=false;render(await r.json());}catch{ $(panel).hidden=true; }}
-function findings(d){const el=document.createElement('div');
-  const when=d.ranAt||d.finishedAt||d.at; const lines=[];
-  lines.push(when?('Last run '+ago(typeof when==='number'?when:Date.parse(when))):'Not run yet');
-  el.append(document.createTextNode(lines.join(' · ')));
-  const pre=document.createElement('pre');pre.style.whiteSpace='pre-wrap';pre.style.maxHeight='14rem';pre.style.overflow='auto';
-  pre.textContent=JSON.stringify(d.report??d.last??d,null,1).slice(0,4000);el.append(pre);return el;}
 function renderDrift(ds){const rep=ds&&ds.report;const show=(v)=>v===undefined?'(absent)':JSON.stringify(v);
   $('driftSummary').textContent=!rep?(ds&&ds.running?'Comparing…':'No report yet.'):
     rep.outcome+' at '+rep.finishedAt+' — '+rep.totals.missingOnTarget+' missing on target, '+rep.totals.missingOnSource+' missing on source, '+rep.totals.differing+' differing'
@@ -84,6 +79,13 @@ function renderDrift(ds){const rep=ds&&ds.report;const show=(v)=>v===undefined?'
     for(const m of e.missingOnSource)rows.push([e.entity,m.id,m.name??'','missing on source','','','']);
     for(const d of e.differing)for(const f of d.fields)rows.push([e.entity,d.id,d.name??'','differs',f.field,show(f.source),show(f.target)]);}
   $('drift').tBodies[0].replaceChildren(...rows.slice(0,500).map(r=>row(r)));}
+function renderReconcile(rs){const rep=rs&&rs.report;const kinds=['misplaced','absent','unlisted','onBoth'];
+  $('reconcileSummary').textContent=!rep?(rs&&rs.running?'Reconciling…':'No report yet.'):
+    rep.outcome+' at '+rep.finishedAt+' — '+kinds.map(k=>rep.findings[k].count+' '+k).join(', ')+' · '+rep.counts.source+' active on source, '+rep.counts.target+' on target, '+rep.counts.directory+' entries'
+    +(rep.fix?' · fixed '+rep.fixed.count+', not fixed '+rep.notFixed.count:'')+(rep.error?' · '+rep.error:'')+(rs.nextRunAt?' · next run '+rs.nextRunAt:'');
+  $('reconcileSummary').className=rep?(rep.outcome==='clean'?'ok':'bad'):'';
+  const rows=[];for(const k of kinds)for(const f of rep?rep.findings[k].ids:[])rows.push([k,f.iCustomer,f.directory??'(none)',f.activeOn.join(', ')||'(neither)']);
+  $('reconcile').tBodies[0].replaceChildren(...rows.slice(0,500).map(r=>row(r)));}
 async function refresh(){
   let d;
   try{const r=await api('/v1/console.json');if(!r.ok)return;d=await r.json();}catch{return;}
@@ -104,7 +106,7 @@ async function refresh(){
     $('campaigns').tBodies[0].replaceChildren(...cs.map(c=>{const done=c.phase==='rollback'?c.rolledBack+c.failed:c.committed+c.failed+c.rolledBack;
       return row([c.name,c.state+(c.phase==='rollback'?' (rollback)':'')+(c.reason?': '+c.reason:'')+(c.waiting?': '+c.waiting:''),(c.total?Math.floor(100*done/c.total):100)+'%',c.committed+' / '+c.failed+' / '+c.total,c.ratePerMinute+'/min',c.eta===null?'':Math.ceil(c.eta/60)+' min',c.failures.slice(0,5).map(f=>f.i_customer+' '+f.step+': '+f.reason).join(' | '),campaignButtons(c)]);}));}catch{}
   await optionalPanel('/v1/drift','driftPanel',renderDrift);
-  await optionalPanel('/v1/directory/reconcile','reconcilePanel',(x)=>$('reconcile').replaceChildren(findings(x)));
+  await optionalPanel('/v1/directory/reconcile','reconcilePanel',renderReconcile);
 }
 refresh(); setInterval(refresh, 2000);
 </script></body></html>`;
