@@ -118,7 +118,7 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     service: ServiceClient.fromConfig(config, backends, 'env-check'), refreshMs: config.envCheck.refreshMs, logger,
   });
   // At start, off the start path: an unreachable system must not keep the node from listening.
-  void envCheck.check();
+  if (config.envCheck.atStart) void envCheck.check();
   metrics.gauge('webdispatcher_env_verified', "The system answers the configured i_env, and the other system another one (1), or not or not yet (0)", () =>
     SYSTEMS.map((s) => [{ system: s, status: envCheck.current().systems[s].status }, envCheck.current().systems[s].status === 'verified' ? 1 : 0]));
   const { pipeline, sessionOps, ownedLearner } = assemblePipeline({ config, backends, sessions, tokens, resolver, directory, holds, logger, metrics, allow, loginThrottle, envCheck });

@@ -256,7 +256,7 @@ export function validateConfig(input: unknown): DispatcherConfig {
   const provisioning = { fallbackToSource: r.bool(p, 'provisioning', 'fallbackToSource', true) };
   const drift = readDrift(r, r.section(raw, 'drift'));
   const ec = r.section(raw, 'envCheck');
-  const envCheck = { refreshMs: r.int(ec, 'envCheck', 'refreshMs', 30_000, 0, 86_400_000) };
+  const envCheck = { refreshMs: r.int(ec, 'envCheck', 'refreshMs', 30_000, 0, 86_400_000), atStart: r.bool(ec, 'envCheck', 'atStart', true) };
   const rc = r.section(raw, 'reconcile');
   const reconcile = {
     intervalMs: r.int(rc, 'reconcile', 'intervalMs', 0, 0, 7 * 86_400_000),

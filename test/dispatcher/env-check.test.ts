@@ -28,7 +28,7 @@ async function sims(t: AfterHook): Promise<Sims> {
 /** A dispatcher whose source is `source` configured as `sourceEnv`, and likewise the target. */
 async function dispatcher(t: AfterHook, source: SimulatorInstance, sourceEnv: number, target: SimulatorInstance, targetEnv: number, serviceLogin = true): Promise<RunningDispatcher> {
   const d = await startDispatcher(testConfig({ env: sourceEnv, urls: source.urls }, { env: targetEnv, urls: target.urls }, {
-    envCheck: { refreshMs: 0 }, log: { level: 'silent' }, ops: { serviceLogin: serviceLogin ? SERVICE : undefined },
+    envCheck: { refreshMs: 0, atStart: true }, log: { level: 'silent' }, ops: { serviceLogin: serviceLogin ? SERVICE : undefined },
   }));
   t.after(() => d.close());
   return d;

@@ -5,7 +5,7 @@ import type { AfterHook } from './sim.ts';
 import type { DispatcherConfig } from '../../src/config/config.ts';
 
 /**
- * The demo config with no periodic job (drift runs, console watchers): a job firing in the middle
+ * The demo config with no periodic or start-up job (drift runs, console watchers, the environment check at start): a job firing in the middle
  * of a test would add calls to the simulators the test counts. A test that wants one sets it.
  */
 export function testConfig(
@@ -16,6 +16,7 @@ export function testConfig(
   const quiet: Record<string, Record<string, unknown>> = {
     drift: { intervalMs: 0 },
     reconcile: { intervalMs: 0 },
+    envCheck: { atStart: false },
     ops: { checkIntervalMs: 0, totalsIntervalMs: 0, trafficStepMs: 0 },
   };
   const merged: Record<string, unknown> = { ...overrides };
