@@ -108,6 +108,19 @@ export class EnvCheck {
     return `Cannot switch the session to i_env ${s.configured}: the environment of the ${system} system is not verified (${s.message})`;
   }
 
+  /**
+   * What an admin or reseller login just showed: the i_env claim of a backend session made on
+   * `system`. Costs no call, so a node whose start-up check is off (or failed) knows its mapping
+   * from the first login; a change is judged and logged like a check's.
+   */
+  learn(system: SystemName, claimedEnv: unknown): void {
+    if (typeof claimedEnv !== 'number' || this.#observed[system] === claimedEnv) return;
+    this.#observed[system] = claimedEnv;
+    this.#errors[system] = null;
+    this.#report = this.#judge(new Date().toISOString());
+    this.#logChange();
+  }
+
   async #ask(): Promise<EnvReport> {
     const service = this.#o.service;
     if (service !== undefined) {
@@ -136,7 +149,7 @@ export class EnvCheck {
       const error = this.#errors[system];
       let status: EnvStatus;
       let message: string;
-      if (service === undefined) {
+      if (service === undefined && observed === null) {
         status = 'unchecked';
         message = `the ${system} system's i_env is not checked (no ops.serviceLogin); configured ${configured}`;
       } else if (observed === null) {

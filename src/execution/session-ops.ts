@@ -98,6 +98,7 @@ export class SessionOps {
     const now = Math.floor(Date.now() / 1000);
     const backends: Partial<Record<SystemName, BackendSession>> = {};
     for (const a of ok) backends[a.system] = a.result.session;
+    if (!isRetail(call.realm)) for (const a of ok) this.#d.envCheck?.learn(a.system, a.result.claims.i_env);
     const missing = isRetail(call.realm) ? [] : SYSTEMS.filter((s) => backends[s] === undefined);
     const first = ok[0]!;
     const context = backends[config.routing.defaultContext] ? config.routing.defaultContext : first.system;

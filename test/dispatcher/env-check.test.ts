@@ -26,9 +26,9 @@ async function sims(t: AfterHook): Promise<Sims> {
 }
 
 /** A dispatcher whose source is `source` configured as `sourceEnv`, and likewise the target. */
-async function dispatcher(t: AfterHook, source: SimulatorInstance, sourceEnv: number, target: SimulatorInstance, targetEnv: number, serviceLogin = true): Promise<RunningDispatcher> {
+async function dispatcher(t: AfterHook, source: SimulatorInstance, sourceEnv: number, target: SimulatorInstance, targetEnv: number, serviceLogin = true, atStart = true): Promise<RunningDispatcher> {
   const d = await startDispatcher(testConfig({ env: sourceEnv, urls: source.urls }, { env: targetEnv, urls: target.urls }, {
-    envCheck: { refreshMs: 0, atStart: true }, log: { level: 'silent' }, ops: { serviceLogin: serviceLogin ? SERVICE : undefined },
+    envCheck: { refreshMs: 0, atStart }, log: { level: 'silent' }, ops: { serviceLogin: serviceLogin ? SERVICE : undefined },
   }));
   t.after(() => d.close());
   return d;
@@ -108,6 +108,27 @@ test('without a service login the mapping is unchecked: ready, saying so, and sw
   const admin = d.urls.admin!;
   const token = await login(admin, DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
   assert.equal((await call(admin, 'Session/set_session_context', { i_env: 8 }, token)).status, 200);
+});
+
+test('with no check at start, an admin login teaches each system its i_env: switches go, a wrong mapping is refused', { timeout: 60_000 }, async (t) => {
+  const { env3, env8 } = await sims(t);
+  const metricsOf = async (d: RunningDispatcher) => (await fetch(`${d.urls.ops!}/metrics`)).text();
+  const right = await dispatcher(t, env3, 3, env8, 8, true, false);
+  assert.match(await metricsOf(right), /webdispatcher_env_verified\{status="unverified",system="target"\} 0/, 'not asked yet');
+  const admin = right.urls.admin!;
+  const token = await login(admin, DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  assert.match(await metricsOf(right), /webdispatcher_env_verified\{status="verified",system="target"\} 1/, 'the login showed i_env 8');
+  const set = await call(admin, 'Session/set_session_context', { i_env: 8 }, token);
+  assert.equal(set.status, 200, JSON.stringify(set.json));
+
+  // No service login at all, and the target configured as 9: its login answers 8, so it is a mismatch.
+  const wrong = await dispatcher(t, env3, 3, env8, 9, false, false);
+  const wAdmin = wrong.urls.admin!;
+  const wToken = await login(wAdmin, DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  const refused = await call(wAdmin, 'Session/set_session_context', { i_env: 9 }, wToken);
+  assert.equal(refused.json.faultcode, 'Server.Dispatcher.env_unverified', JSON.stringify(refused.json));
+  assert.match(String(refused.json.faultstring), /configured as i_env 9 but answers i_env 8/);
+  assert.equal((await readyz(wrong)).status, 503, 'a mapping known wrong makes the node not ready');
 });
 
 test('check-config --probe: exit 0 when verified, 1 naming the system when swapped, 2 without a service login', { timeout: 90_000 }, async (t) => {
