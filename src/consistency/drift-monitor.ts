@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import { dispatcherFault } from '../core/faults.ts';
 import { compareEntityType, type CompareOptions } from './drift-compare.ts';
 import { differencesOf, summarise, type DriftReport, type DriftTrigger, type EntityDrift } from './drift-report.ts';
+import { PeriodicRun } from '../core/periodic-run.ts';
 
 export interface DriftMonitorOptions {
   /** The service login (`ops.serviceLogin`); without one every run is refused, saying so. */
@@ -40,13 +41,17 @@ export class DriftMonitor {
   #last: DriftReport | null = null;
   readonly #lastByType = new Map<string, EntityDrift>();
   #running: Promise<DriftReport> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #nextRunAt: number | undefined;
-  #closed = false;
+  readonly #periodic: PeriodicRun;
 
   constructor(options: DriftMonitorOptions) {
     this.#o = options;
     this.#byName = new Map(options.types.map((t) => [t.name, t]));
+    // A run already going (asked for through the API) stands for the periodic one.
+    this.#periodic = new PeriodicRun({
+      intervalMs: options.intervalMs,
+      run: () => this.#running ?? this.run(undefined, 'periodic'),
+      onError: (err) => { this.#o.logger.warn('periodic drift run failed', { error: err.message }); },
+    });
   }
 
   /** The names of the types a run may be asked for. */
@@ -102,7 +107,7 @@ export class DriftMonitor {
   status(): DriftStatus {
     return {
       report: this.#last, running: this.#running !== undefined, intervalMs: this.#o.intervalMs,
-      nextRunAt: this.#nextRunAt === undefined ? null : new Date(this.#nextRunAt).toISOString(),
+      nextRunAt: this.#periodic.nextRunAt(),
     };
   }
 
@@ -113,29 +118,13 @@ export class DriftMonitor {
 
   /** Starts the periodic runs (none when `intervalMs` is 0 or there is no service login). */
   start(): void {
-    if (this.#o.intervalMs === 0 || this.#o.service === undefined || this.#closed) return;
-    this.#schedule(this.#o.firstRunMs ?? Math.min(60_000, this.#o.intervalMs));
-  }
-
-  #schedule(ms: number): void {
-    this.#nextRunAt = Date.now() + ms;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#nextRunAt = undefined;
-      // A run already going (asked for through the API) stands for this one.
-      const run = this.#running ?? this.run(undefined, 'periodic');
-      void run.catch((err: unknown) => { this.#o.logger.warn('periodic drift run failed', { error: (err as Error).message }); })
-        .finally(() => { if (!this.#closed) this.#schedule(this.#o.intervalMs); });
-    }, ms);
-    this.#timer.unref();
+    if (this.#o.intervalMs === 0 || this.#o.service === undefined) return;
+    this.#periodic.start(this.#o.firstRunMs ?? Math.min(60_000, this.#o.intervalMs));
   }
 
   /** Stops the periodic runs and waits for a run in flight. */
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#nextRunAt = undefined;
+    this.#periodic.stop();
     await this.#running?.catch(() => undefined);
   }
 }

@@ -3,6 +3,7 @@ import type { LocationDirectory } from '../directory/location-directory.ts';
 import { dispatcherFault } from '../core/faults.ts';
 import { reconcile, type ReconcileOptions } from './reconcile-compare.ts';
 import { FINDING_KINDS, type ReconcileReport, type ReconcileTrigger } from './reconcile-report.ts';
+import { PeriodicRun } from '../core/periodic-run.ts';
 
 export interface ReconcileMonitorOptions extends ReconcileOptions {
   /** The service login; without one every run is refused, saying so. */
@@ -29,12 +30,16 @@ export class ReconcileMonitor {
   readonly #o: ReconcileMonitorOptions;
   #last: ReconcileReport | null = null;
   #running: Promise<ReconcileReport> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #nextRunAt: number | undefined;
-  #closed = false;
+  readonly #periodic: PeriodicRun;
 
   constructor(options: ReconcileMonitorOptions) {
     this.#o = options;
+    // A run already going (asked for through the API) stands for the periodic one.
+    this.#periodic = new PeriodicRun({
+      intervalMs: options.intervalMs,
+      run: () => this.#running ?? this.run(false, 'periodic'),
+      onError: (err) => { this.#o.logger.warn('periodic directory reconcile failed', { error: err.message }); },
+    });
   }
 
   /** Reconciles now; a run asked for during another waits for it, so its report is never older than the request. */
@@ -64,33 +69,18 @@ export class ReconcileMonitor {
   status(): ReconcileStatus {
     return {
       report: this.#last, running: this.#running !== undefined, intervalMs: this.#o.intervalMs,
-      nextRunAt: this.#nextRunAt === undefined ? null : new Date(this.#nextRunAt).toISOString(),
+      nextRunAt: this.#periodic.nextRunAt(),
     };
   }
 
   /** Starts the periodic report-only runs (none when `intervalMs` is 0 or there is no service login). */
   start(): void {
-    if (this.#o.intervalMs === 0 || this.#o.service === undefined || this.#closed) return;
-    this.#schedule(this.#o.intervalMs);
-  }
-
-  #schedule(ms: number): void {
-    this.#nextRunAt = Date.now() + ms;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#nextRunAt = undefined;
-      const run = this.#running ?? this.run(false, 'periodic');
-      void run.catch((err: unknown) => { this.#o.logger.warn('periodic directory reconcile failed', { error: (err as Error).message }); })
-        .finally(() => { if (!this.#closed) this.#schedule(this.#o.intervalMs); });
-    }, ms);
-    this.#timer.unref();
+    if (this.#o.intervalMs === 0 || this.#o.service === undefined) return;
+    this.#periodic.start();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#nextRunAt = undefined;
+    this.#periodic.stop();
     await this.#running?.catch(() => undefined);
   }
 }
