@@ -15,6 +15,8 @@ import { registerDocumentService } from './document-service.ts';
 import { registerVdCounterService } from './vd-counter-service.ts';
 import { sessionCall } from './session-service.ts';
 import { simFault } from './sim-faults.ts';
+import { registerGenericServices } from './generic-service.ts';
+import { loadSimDescription } from '../description/description.ts';
 
 /** One decoded API request, whatever its wire format (REST now, SOAP later). */
 export interface SimApiRequest {
@@ -51,6 +53,8 @@ export class SimApi {
     registerDocumentService(this.#billing, sys);
     registerVdCounterService(this.#billing, sys);
     registerPortaSipService(this.#portasip, sys);
+    // Every described method without a handler above answers generically (last, so handlers win).
+    registerGenericServices(this.#billing, loadSimDescription());
   }
 
   /** Service methods of the billing API (realm listeners) or the PortaSIP listener. */
