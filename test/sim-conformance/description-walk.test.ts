@@ -87,3 +87,30 @@ test('a bad request to a generic method is a PortaBilling fault and changes noth
   const info = await call(stack.source.urls.admin, 'Tariff/get_tariff_info', { i_tariff: added.json.i_tariff }, token);
   assert.deepEqual(info.json, { tariff_info: { name: 'Night', iso_4217: 'EUR', i_tariff: added.json.i_tariff } });
 });
+
+test('a struct field and a method added to the simulator\'s description reach it through the dispatcher unchanged (REST)', async (t) => {
+  const stack = await startStack(t, {
+    simOptions: {
+      extendDescription: (services) => {
+        const tariff = services.find((s) => s.service === 'Tariff')!;
+        tariff.types.TariffInfo!.fields.x_green_energy = { type: 'string' };
+        tariff.types.GetTariffCarbonRequest = { fields: { i_tariff: { type: 'int', required: true } } };
+        tariff.types.GetTariffCarbonResponse = { fields: { grams_per_minute: { type: 'float' }, success: { type: 'int' } } };
+        tariff.methods.get_tariff_carbon = { request: 'GetTariffCarbonRequest', response: 'GetTariffCarbonResponse' };
+        return services;
+      },
+    },
+  });
+  const via = await login(stack.url('admin'), DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  const added = await call(stack.url('admin'), 'Tariff/add_tariff', { tariff_info: { name: 'Green', x_green_energy: 'wind' }, i_env: stack.source.env }, via);
+  assert.equal(added.status, 200, JSON.stringify(added.json));
+  const info = await call(stack.url('admin'), 'Tariff/get_tariff_info', { i_tariff: added.json.i_tariff, i_env: stack.source.env }, via);
+  assert.equal((info.json.tariff_info as Json).x_green_energy, 'wind', 'the new field is stored and returned');
+  const carbon = await call(stack.url('admin'), 'Tariff/get_tariff_carbon', { i_tariff: 1 }, via);
+  assert.equal(carbon.status, 200, JSON.stringify(carbon.json));
+  assert.deepEqual(Object.keys(carbon.json).sort(), ['grams_per_minute', 'success']);
+  const missing = await call(stack.url('admin'), 'Tariff/get_tariff_carbon', {}, via);
+  assert.equal(missing.json.faultcode, 'Client.validation_error', 'the new method validates its required field');
+  const doc = await (await fetch(`${stack.url('admin')}/doc/api/TariffInterface.json`)).json() as { methods: { name: string }[] };
+  assert.ok(doc.methods.some((m) => m.name === 'get_tariff_carbon'), 'the description served through the dispatcher lists it');
+});

@@ -103,8 +103,13 @@ const DIR = fileURLToPath(new URL('./services/', import.meta.url));
 
 /** The description shipped with the simulator (the JSON files next to this module). */
 export function loadSimDescription(): SimDescription {
+  return buildDescription(loadSimServiceSpecs());
+}
+
+/** The shipped service specs, fresh copies (a caller may change them before building). */
+export function loadSimServiceSpecs(): SimServiceSpec[] {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-  return buildDescription(files.map((f) => JSON.parse(readFileSync(`${DIR}${f}`, 'utf8')) as SimServiceSpec));
+  return files.map((f) => JSON.parse(readFileSync(`${DIR}${f}`, 'utf8')) as SimServiceSpec);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { SimApi } from '../api/sim-api.ts';
 import { buildApiDoc, realmOfApiDoc } from '../api/api-docs.ts';
 import { SimFaultCode } from '../api/sim-faults.ts';
 import { SIM_VERSION } from '../api/catalog-service.ts';
-import { loadSimDescription, serviceDocument } from '../description/description.ts';
+import { serviceDocument } from '../description/description.ts';
 import { ApiFault } from '../../core/faults.ts';
 import { jsonFault, jsonReply, type SimHttpRoute } from './sim-http.ts';
 
@@ -14,7 +14,7 @@ const PREFIX = '/doc/api/';
  * other HTTP methods a 405.
  */
 export function apiDocsRoute(api: SimApi): SimHttpRoute {
-  const description = loadSimDescription();
+  const description = api.description;
   return {
     name: 'api-docs',
     matches: (_method, rawPath) => rawPath.startsWith(PREFIX),
