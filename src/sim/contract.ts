@@ -39,6 +39,8 @@ export interface SimulatorOptions {
    * struct field): the REST and SOAP methods, WSDLs and docs all follow it.
    */
   extendDescription?: (services: SimServiceSpec[]) => SimServiceSpec[];
+  /** Size in bytes of generated downloads (invoice PDFs, call recordings); default 4096. Up to 1 GiB. */
+  downloadBytes?: number;
 }
 
 /** An additional staff user of a simulator. */
