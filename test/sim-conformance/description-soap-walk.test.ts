@@ -87,3 +87,31 @@ test('the WSDL of a service declares its structs with their full field lists fro
   assert.deepEqual(declared, Object.keys(d.types.get('CustomerInfo')!.fields));
   assert.match(wsdl, /<operation name="get_callqueue_list">/, 'a generic method is an operation too');
 });
+
+test('every described read answers over SOAP through the dispatcher byte for byte as directly', { todo: 'the dispatcher still answers SOAP from src/core/soap-catalogue.ts (helper "soap" is changing forwarding); methods outside it fault' }, async (t) => {
+  const { startStack } = await import('../helpers/stack.ts');
+  const d = loadSimDescription();
+  const stack = await startStack(t);
+  const post = async (base: string, path: string, inner: string, header = ''): Promise<{ status: number; text: string }> => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope ${ENV}>${header}<SOAP-ENV:Body>${inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>` });
+    return { status: res.status, text: await res.text() };
+  };
+  const sidOf = async (base: string): Promise<string> => {
+    const r = await post(base, '/soap/Session/login', `<login><login>${DEMO_ADMIN.login}</login><password>${DEMO_ADMIN.password}</password></login>`);
+    return /<session_id[^>]*>([^<]+)</.exec(r.text)?.[1] ?? '';
+  };
+  const hdr = (sid: string): string => `<SOAP-ENV:Header><auth_info><session_id>${sid}</session_id></auth_info></SOAP-ENV:Header>`;
+  const direct = hdr(await sidOf(stack.source.urls.admin));
+  const via = hdr(await sidOf(stack.url('admin')));
+  for (const s of d.services.values()) {
+    if (s.service === 'Session') continue;
+    for (const [m, spec] of Object.entries(s.methods)) {
+      if (!m.startsWith('get_') || spec.binary !== undefined) continue;
+      const inner = `<${m}>${paramsXml(d, spec.request)}</${m}>`;
+      const a = await post(stack.url('admin'), `/soap/${s.service}/${m}`, inner, via);
+      const b = await post(stack.source.urls.admin, `/soap/${s.service}/${m}`, inner, direct);
+      assert.equal(a.status, b.status, `${s.service}/${m}: ${a.text.slice(0, 300)}`);
+      assert.equal(a.text, b.text, `${s.service}/${m}`);
+    }
+  }
+});
