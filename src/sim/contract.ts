@@ -1,4 +1,5 @@
 import type { Realm, SystemName } from '../core/api-call.ts';
+import type { SimServiceSpec } from './description/description.ts';
 
 /**
  * The public face of one simulated PortaBilling system, as tests, the demo and benchmarks use it.
@@ -33,6 +34,13 @@ export interface SimulatorOptions {
    * over the last 60 days) for large-reply tests and benchmarks. Default: none.
    */
   heavyXdrs?: { iAccount: number; count: number };
+  /**
+   * Changes the shipped API description before the simulator is built (a test adds a method or a
+   * struct field): the REST and SOAP methods, WSDLs and docs all follow it.
+   */
+  extendDescription?: (services: SimServiceSpec[]) => SimServiceSpec[];
+  /** Size in bytes of generated downloads (invoice PDFs, call recordings); default 4096. Up to 1 GiB. */
+  downloadBytes?: number;
 }
 
 /** An additional staff user of a simulator. */

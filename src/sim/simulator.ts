@@ -9,6 +9,7 @@ import { OtpBox } from './model/otp-box.ts';
 import { SessionManager } from './auth/session-manager.ts';
 import type { SimUser } from './auth/principal.ts';
 import { SimApi } from './api/sim-api.ts';
+import { buildDescription, loadSimServiceSpecs } from './description/description.ts';
 import type { SimSystem } from './api/sim-context.ts';
 import { DEFAULT_MAX_BODY_BYTES, SimHttpListener } from './http/sim-listener.ts';
 import type { SimHttpRoute } from './http/sim-http.ts';
@@ -76,13 +77,14 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   if (options.role === 'source') seedFixtures(store);
   const sessions = new SessionManager({ store, users: staffUsers(options), env: options.env, ttlSeconds: options.sessionTtlSeconds ?? 3600 });
   const system: SimSystem = { role: options.role, env: options.env, store, writeLog: new WriteLog(), sessions, otps: new OtpBox() };
-  const api = new SimApi(system);
+  const specs = loadSimServiceSpecs();
+  const api = new SimApi(system, buildDescription(options.extendDescription ? options.extendDescription(specs) : specs));
   let faults: FaultSettings = { ...NO_FAULTS };
 
   const listeners = new Map<SimListener, SimHttpListener>();
   for (const name of SIM_LISTENERS) {
     const l = new SimHttpListener(name, { host, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, faults: () => faults });
-    l.routes.push(restRoute(api, name));
+    l.routes.push(restRoute(api, name, () => options.downloadBytes ?? 4096));
     if (name !== 'portasip') l.routes.push(soapRoute(api, name), espfRoute(api, name), apiDocsRoute(api));
     listeners.set(name, l);
   }

@@ -1,7 +1,7 @@
 import { createSimulator, type SimulatorInstance } from '../../src/sim/simulator.ts';
 import { startDispatcher, type RunningDispatcher, type DispatcherDeps } from '../../src/app/create-dispatcher.ts';
 import { demoConfig } from '../../src/app/demo-config.ts';
-import type { AfterHook } from './sim.ts';
+import type { AfterHook, StartSimOptions } from './sim.ts';
 import type { DispatcherConfig } from '../../src/config/config.ts';
 
 /**
@@ -45,14 +45,16 @@ export interface StackOptions {
   sessionTtlSeconds?: number;
   config?: Record<string, unknown>;
   deps?: DispatcherDeps;
+  /** Extra simulator options for both systems (e.g. extendDescription). */
+  simOptions?: Partial<StartSimOptions>;
 }
 
 /** Two simulators (source i_env 3, target i_env 8, same seed) and the dispatcher, on ephemeral ports. */
 export async function startStack(t: AfterHook, options: StackOptions = {}): Promise<Stack> {
   const ttl = options.sessionTtlSeconds === undefined ? {} : { sessionTtlSeconds: options.sessionTtlSeconds };
-  const source = await createSimulator({ role: 'source', env: 3, customers: options.sourceCustomers ?? 50, seed: 1, ...ttl });
+  const source = await createSimulator({ role: 'source', env: 3, customers: options.sourceCustomers ?? 50, seed: 1, ...ttl, ...options.simOptions });
   t.after(() => source.close());
-  const target = await createSimulator({ role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1, ...ttl });
+  const target = await createSimulator({ role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1, ...ttl, ...options.simOptions });
   t.after(() => target.close());
   const dispatcher = await startDispatcher(testConfig(source, target, options.config ?? {}), options.deps ?? {});
   t.after(() => dispatcher.close());

@@ -15,6 +15,9 @@ import { registerDocumentService } from './document-service.ts';
 import { registerVdCounterService } from './vd-counter-service.ts';
 import { sessionCall } from './session-service.ts';
 import { simFault } from './sim-faults.ts';
+import { registerGenericServices } from './generic-service.ts';
+import { loadSimDescription } from '../description/description.ts';
+import type { SimDescription } from '../description/description.ts';
 
 /** One decoded API request, whatever its wire format (REST now, SOAP later). */
 export interface SimApiRequest {
@@ -34,11 +37,14 @@ export interface SimApiRequest {
  */
 export class SimApi {
   readonly sys: SimSystem;
+  /** What this simulator answers: its methods, structs and WSDLs come from it. */
+  readonly description: SimDescription;
   readonly #billing: SimHandlerTable = new Map();
   readonly #portasip: SimHandlerTable = new Map();
 
-  constructor(sys: SimSystem) {
+  constructor(sys: SimSystem, description: SimDescription = loadSimDescription()) {
     this.sys = sys;
+    this.description = description;
     registerCustomerService(this.#billing, sys);
     registerAccountService(this.#billing, sys);
     registerCatalogService(this.#billing, sys);
@@ -51,6 +57,8 @@ export class SimApi {
     registerDocumentService(this.#billing, sys);
     registerVdCounterService(this.#billing, sys);
     registerPortaSipService(this.#portasip, sys);
+    // Every described method without a handler above answers generically (last, so handlers win).
+    registerGenericServices(this.#billing, description);
   }
 
   /** Service methods of the billing API (realm listeners) or the PortaSIP listener. */

@@ -1,6 +1,8 @@
 import type { SimApi } from '../api/sim-api.ts';
 import { buildApiDoc, realmOfApiDoc } from '../api/api-docs.ts';
 import { SimFaultCode } from '../api/sim-faults.ts';
+import { SIM_VERSION } from '../api/catalog-service.ts';
+import { serviceDocument } from '../description/description.ts';
 import { ApiFault } from '../../core/faults.ts';
 import { jsonFault, jsonReply, type SimHttpRoute } from './sim-http.ts';
 
@@ -12,6 +14,7 @@ const PREFIX = '/doc/api/';
  * other HTTP methods a 405.
  */
 export function apiDocsRoute(api: SimApi): SimHttpRoute {
+  const description = api.description;
   return {
     name: 'api-docs',
     matches: (_method, rawPath) => rawPath.startsWith(PREFIX),
@@ -21,7 +24,13 @@ export function apiDocsRoute(api: SimApi): SimHttpRoute {
         const f = new ApiFault(SimFaultCode.validation, `Method ${req.method} is not allowed on API docs; use GET`, { httpStatus: 405 });
         return { ...jsonFault(f), headers: { 'content-type': 'application/json', allow: 'GET, HEAD' } };
       }
-      const realm = realmOfApiDoc(req.rawPath.slice(PREFIX.length));
+      const name = req.rawPath.slice(PREFIX.length);
+      const realm = realmOfApiDoc(name);
+      // A realm's document wins its name (CustomerInterface, AccountInterface); every other
+      // `<Service>Interface.json` is that service's description.
+      const service = realm === undefined ? /^([A-Za-z]+)Interface\.json$/.exec(name)?.[1] : undefined;
+      const doc = service === undefined ? undefined : serviceDocument(description, service, SIM_VERSION);
+      if (doc !== undefined) return jsonReply(doc);
       if (realm === undefined) {
         return jsonFault(new ApiFault(SimFaultCode.unknownMethod, `No such API document: ${req.rawPath.slice(0, 200)}`, { httpStatus: 404 }));
       }

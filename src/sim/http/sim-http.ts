@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { ApiFault } from '../../core/faults.ts';
 import type { SimListener } from '../contract.ts';
 
@@ -17,7 +18,8 @@ export interface SimHttpRequest {
 export interface SimHttpResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  /** A stream (a generated download) is sent as it is read, with `content-length` set by the route. */
+  body: string | Buffer | Readable;
 }
 
 /**

@@ -157,6 +157,14 @@ export class SimHttpListener {
 
   #send(res: ServerResponse, r: SimHttpResponse): void {
     if (res.headersSent || res.destroyed) return;
+    if (typeof r.body !== 'string' && !Buffer.isBuffer(r.body)) {
+      const stream = r.body;
+      res.writeHead(r.status, r.headers);
+      stream.on('error', () => res.destroy());
+      res.on('close', () => stream.destroy());
+      stream.pipe(res);
+      return;
+    }
     const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
     res.writeHead(r.status, { ...r.headers, 'content-length': String(body.length) });
     res.end(body);

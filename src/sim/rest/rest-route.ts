@@ -4,13 +4,14 @@ import { simFault } from '../api/sim-faults.ts';
 import type { SimListener } from '../contract.ts';
 import { jsonFault, jsonReply, type SimHttpRequest, type SimHttpResponse, type SimHttpRoute } from '../http/sim-http.ts';
 import { decodeRestCall } from './rest-decode.ts';
+import { generatedFile } from './sim-download.ts';
 
 /**
  * The JSON API of one listener: `POST /rest/<Service>/<method>` on the realm listeners,
  * `POST /portasip/<Service>/<method>` on the PortaSIP one. Success is 200 JSON; every failure
  * is a 500 `{"faultcode","faultstring"}` (never an HTML page).
  */
-export function restRoute(api: SimApi, listener: SimListener): SimHttpRoute {
+export function restRoute(api: SimApi, listener: SimListener, downloadBytes: (service: string, method: string, params: Record<string, unknown>) => number = () => 4096): SimHttpRoute {
   const prefix = listener === 'portasip' ? '/portasip/' : '/rest/';
   return {
     name: `rest:${listener}`,
@@ -20,6 +21,18 @@ export function restRoute(api: SimApi, listener: SimListener): SimHttpRoute {
       try {
         const call = decodeRestCall(req, prefix);
         const result = api.call({ listener, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp, files: call.files });
+        // A download (an invoice PDF, a call recording) answers with the file once the call is allowed.
+        const binary = api.description.services.get(call.service)?.methods[call.method]?.binary;
+        const flag = binary?.when === undefined ? 1 : call.params[binary.when];
+        if (binary !== undefined && flag !== undefined && flag !== 0 && flag !== '0' && flag !== false) {
+          const size = downloadBytes(call.service, call.method, call.params);
+          const id = Object.values(call.params).find((v) => typeof v === 'number') ?? 0;
+          return {
+            status: 200,
+            headers: { 'content-type': binary.contentType, 'content-length': String(size), 'content-disposition': `attachment; filename="${call.method}-${String(id)}.${binary.contentType === 'application/pdf' ? 'pdf' : 'wav'}"` },
+            body: generatedFile(binary.contentType, size, Number(id)),
+          };
+        }
         return jsonReply(result);
       } catch (err) {
         if (isApiFault(err)) return jsonFault(err);

@@ -1,7 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Realm } from '../../core/api-call.ts';
-import { SOAP_AUTH_INFO, SOAP_SERVICES, SOAP_STRUCTS } from '../../core/soap-catalogue.ts';
-import type { SoapParams } from '../../core/soap-catalogue.ts';
+import { isScalar, loadSimDescription } from '../description/description.ts';
+import type { SimDescription, SimFieldSpec } from '../description/description.ts';
 import { SOAP_ENC_NS, XSD_NS, requestTypeName, resultPartName, soapEndpointName, soapNamespace } from '../../core/soap-names.ts';
 
 type Node = Record<string, unknown>;
@@ -12,12 +12,25 @@ function el(name: string, attributes: Record<string, string>, ...children: Node[
   return { [name]: children, ':@': attributes };
 }
 
-function complexType(name: string, fields: SoapParams): Node {
-  const elements = Object.entries(fields).map(([field, t]) => el('xsd:element', {
-    name: field, type: typeof t === 'string' ? `xsd:${t}` : `tns:${t.struct}`, minOccurs: '0', maxOccurs: '1',
-  }));
+/** PortaBilling sends dates as text (`2026-01-01 00:00:00`), not in xsd:dateTime's lexical form. */
+const XSD_OF: Readonly<Record<string, string>> = { int: 'xsd:int', float: 'xsd:double', string: 'xsd:string', date: 'xsd:string', dateTime: 'xsd:string', boolean: 'xsd:boolean' };
+
+function xsdType(spec: SimFieldSpec): string {
+  if (spec.type.endsWith('[]')) return 'SOAP-ENC:Array';
+  return isScalar(spec.type) ? XSD_OF[spec.type]! : `tns:${spec.type}`;
+}
+
+function complexType(name: string, fields: Readonly<Record<string, SimFieldSpec>>): Node {
+  const elements = Object.entries(fields).map(([field, t]) => el('xsd:element', { name: field, type: xsdType(t), minOccurs: '0', maxOccurs: '1' }));
   return el('xsd:complexType', { name }, el('xsd:all', {}, ...elements));
 }
+
+/** Session-header fields (`auth_info`), in the `…/Porta/SOAP/Session` namespace. */
+const AUTH_INFO: Readonly<Record<string, SimFieldSpec>> = {
+  session_id: { type: 'string' }, login: { type: 'string' }, password: { type: 'string' }, token: { type: 'string' }, i_env: { type: 'int' },
+};
+
+let shipped: SimDescription | undefined;
 
 /** Structs and arrays in replies are typed `SOAP-ENC:…`; declaring them keeps zeep off the network. */
 function encodingSchema(): Node {
@@ -29,23 +42,33 @@ function encodingSchema(): Node {
 
 /**
  * The WSDL 1.1 (rpc/encoded) of one service on one realm listener, built from the shared
- * catalogue: a `<Method>Request` params part and an `xsd:anyType` result part per operation, the
+ * simulator's description: a `<Method>Request` params part and an `xsd:anyType` result part per operation, the
  * `auth_info` header in the Session namespace, the endpoint at `<baseUrl>/soap/<Endpoint>`.
- * @throws Error for a service the catalogue does not have (callers check the file name first).
+ * @throws Error for a service the description does not have (callers check the file name first).
  */
-export function simWsdl(service: string, realm: Realm, baseUrl: string, namespaceHost: string): string {
-  const methods = Object.hasOwn(SOAP_SERVICES, service) ? SOAP_SERVICES[service] : undefined;
-  if (methods === undefined) throw new Error(`Unknown SOAP service ${service}`);
+export function simWsdl(service: string, realm: Realm, baseUrl: string, namespaceHost: string, description?: SimDescription): string {
+  const d = description ?? (shipped ??= loadSimDescription());
+  const spec = d.services.get(service);
+  if (spec === undefined) throw new Error(`Unknown SOAP service ${service}`);
+  const methods = spec.methods;
   const ns = soapNamespace(namespaceHost, service);
   const sessionNs = soapNamespace(namespaceHost, 'Session');
   const name = soapEndpointName(service, realm);
   const sessionService = service === 'Session';
-  const used = [...new Set(Object.values(methods).flatMap((params) => Object.values(params).flatMap((t) => typeof t === 'string' ? [] : [t.struct])))].sort();
-  const types = [
-    ...used.map((struct) => complexType(struct, SOAP_STRUCTS[struct] ?? {})),
-    ...Object.entries(methods).map(([method, params]) => complexType(requestTypeName(method), params)),
-  ];
-  const authInfo = complexType('AuthInfo', SOAP_AUTH_INFO);
+  // Every struct type a request or response reaches, transitively, declared once.
+  const reached = new Set<string>();
+  const visit = (type: string): void => {
+    const base = type.endsWith('[]') ? type.slice(0, -2) : type;
+    if (isScalar(base) || reached.has(base)) return;
+    reached.add(base);
+    for (const f of Object.values(d.types.get(base)?.fields ?? {})) visit(f.type);
+  };
+  for (const m of Object.values(methods)) {
+    visit(m.request);
+    visit(m.response);
+  }
+  const types = [...reached].sort().map((t) => complexType(t, d.types.get(t)?.fields ?? {}));
+  const authInfo = complexType('AuthInfo', AUTH_INFO);
   const schemas = sessionService
     ? [el('xsd:schema', { targetNamespace: ns }, authInfo, ...types)]
     : [el('xsd:schema', { targetNamespace: sessionNs }, authInfo), el('xsd:schema', { targetNamespace: ns }, ...types)];
@@ -58,7 +81,7 @@ export function simWsdl(service: string, realm: Realm, baseUrl: string, namespac
   el('types', {}, encodingSchema(), ...schemas),
   el('message', { name: 'AuthInfoHeader' }, el('part', { name: 'auth_info', type: `${sessionService ? 'tns' : 'session'}:AuthInfo` })),
   ...names.flatMap((m) => [
-    el('message', { name: `${m}Request` }, el('part', { name: requestTypeName(m), type: `tns:${requestTypeName(m)}` })),
+    el('message', { name: `${m}Request` }, el('part', { name: requestTypeName(m), type: `tns:${methods[m]!.request}` })),
     el('message', { name: `${m}Response` }, el('part', { name: resultPartName(m), type: 'xsd:anyType' })),
   ]),
   el('portType', { name: `${name}PortType` }, ...names.map((m) => el('operation', { name: m }, el('input', { message: `tns:${m}Request` }), el('output', { message: `tns:${m}Response` })))),

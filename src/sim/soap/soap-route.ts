@@ -44,7 +44,7 @@ export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
       return soapFault(simFault('unknownMethod', `${fileName} describes the ${target.realm} realm; this listener serves ${soapEndpointName(target.service, realm)}.wsdl`));
     }
     const host = hostHeader(req);
-    return { status: 200, headers: { 'content-type': XML_TYPE }, body: simWsdl(target.service, realm, `http://${host}`, hostnameOf(host)) };
+    return { status: 200, headers: { 'content-type': XML_TYPE }, body: simWsdl(target.service, realm, `http://${host}`, hostnameOf(host), api.description) };
   };
 
   return {

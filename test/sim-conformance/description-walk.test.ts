@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadSimDescription, isScalar } from '../../src/sim/description/description.ts';
+import type { SimDescription } from '../../src/sim/description/description.ts';
+import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
+import { call, login, startStack } from '../helpers/stack.ts';
+
+type Json = Record<string, unknown>;
+
+/** Params with every required field of the request type filled (ids 1, an entity struct with its id). */
+function paramsFor(d: SimDescription, typeName: string): Json {
+  const out: Json = {};
+  for (const [f, spec] of Object.entries(d.types.get(typeName)?.fields ?? {})) {
+    if (spec.required !== true) continue;
+    if (spec.type.endsWith('[]')) out[f] = [1];
+    else if (spec.type === 'int') out[f] = 1;
+    else if (spec.type === 'float') out[f] = 1.5;
+    else if (isScalar(spec.type)) out[f] = 'x';
+    else {
+      const idField = Object.keys(d.types.get(spec.type)?.fields ?? {}).find((k) => k.startsWith('i_'));
+      out[f] = idField === undefined ? {} : { [idField]: 1 };
+    }
+  }
+  return out;
+}
+
+function walkable(d: SimDescription): Array<{ key: string; generic: boolean; params: Json; read: boolean }> {
+  return [...d.services.values()].filter((s) => s.service !== 'Session').flatMap((s) => Object.entries(s.methods).map(([m, spec]) => ({
+    key: `${s.service}/${m}`, generic: spec.implemented !== true, params: paramsFor(d, spec.request), read: m.startsWith('get_'),
+  })));
+}
+
+function wellFormed(key: string, r: { status: number; json: Json }): void {
+  if (r.status === 200) return;
+  assert.equal(r.status, 500, `${key}: ${r.status}`);
+  assert.equal(typeof r.json.faultcode, 'string', `${key}: a fault`);
+  assert.equal(typeof r.json.faultstring, 'string', `${key}: a fault`);
+}
+
+test('every described method answers directly in REST: generic ones with 200, implemented ones well formed', async (t) => {
+  const d = loadSimDescription();
+  const stack = await startStack(t);
+  const token = await login(stack.source.urls.admin, DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  let generic = 0;
+  for (const m of walkable(d)) {
+    const r = await call(stack.source.urls.admin, m.key, m.params, token);
+    wellFormed(m.key, r);
+    if (m.generic) {
+      assert.equal(r.status, 200, `${m.key}: ${JSON.stringify(r.json).slice(0, 300)}`);
+      generic++;
+    }
+  }
+  assert.ok(generic >= 300, `${generic} generic methods walked`);
+});
+
+test('every described read answers the same through the dispatcher as directly (JSON-equal), and writes get through', async (t) => {
+  const d = loadSimDescription();
+  const stack = await startStack(t);
+  const direct = await login(stack.source.urls.admin, DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  const via = await login(stack.url('admin'), DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  let compared = 0;
+  for (const m of walkable(d).filter((x) => x.generic)) {
+    // A write that names no customer or account needs the system chosen (routing.unroutableWrites).
+    const through = await call(stack.url('admin'), m.key, m.read ? m.params : { ...m.params, i_env: stack.source.env }, via);
+    assert.equal(through.status, 200, `${m.key} through the dispatcher: ${JSON.stringify(through.json).slice(0, 300)}`);
+    if (!m.read) continue;
+    const straight = await call(stack.source.urls.admin, m.key, m.params, direct);
+    assert.deepEqual(through.json, straight.json, m.key);
+    compared++;
+  }
+  assert.ok(compared >= 100, `${compared} reads compared`);
+});
+
+test('a bad request to a generic method is a PortaBilling fault and changes nothing', async (t) => {
+  const stack = await startStack(t);
+  const token = await login(stack.source.urls.admin, DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  const before = await call(stack.source.urls.admin, 'Tariff/get_tariff_list', { get_total: 1 }, token);
+  for (const params of [{}, { tariff_info: { name: 5, i_tariff: 'x' } }, { tariff_info: 'nope' }]) {
+    const r = await call(stack.source.urls.admin, 'Tariff/add_tariff', params, token);
+    assert.equal(r.status, 500, JSON.stringify(params));
+    assert.equal(r.json.faultcode, 'Client.validation_error');
+  }
+  const after = await call(stack.source.urls.admin, 'Tariff/get_tariff_list', { get_total: 1 }, token);
+  assert.deepEqual(after.json, before.json);
+  const added = await call(stack.source.urls.admin, 'Tariff/add_tariff', { tariff_info: { name: 'Night', iso_4217: 'EUR', undeclared: 1 } }, token);
+  assert.equal(added.status, 200);
+  const info = await call(stack.source.urls.admin, 'Tariff/get_tariff_info', { i_tariff: added.json.i_tariff }, token);
+  assert.deepEqual(info.json, { tariff_info: { name: 'Night', iso_4217: 'EUR', i_tariff: added.json.i_tariff } });
+});
+
+test('a struct field and a method added to the simulator\'s description reach it through the dispatcher unchanged (REST)', async (t) => {
+  const stack = await startStack(t, {
+    simOptions: {
+      extendDescription: (services) => {
+        const tariff = services.find((s) => s.service === 'Tariff')!;
+        tariff.types.TariffInfo!.fields.x_green_energy = { type: 'string' };
+        tariff.types.GetTariffCarbonRequest = { fields: { i_tariff: { type: 'int', required: true } } };
+        tariff.types.GetTariffCarbonResponse = { fields: { grams_per_minute: { type: 'float' }, success: { type: 'int' } } };
+        tariff.methods.get_tariff_carbon = { request: 'GetTariffCarbonRequest', response: 'GetTariffCarbonResponse' };
+        return services;
+      },
+    },
+  });
+  const via = await login(stack.url('admin'), DEMO_ADMIN.login, { password: DEMO_ADMIN.password });
+  const added = await call(stack.url('admin'), 'Tariff/add_tariff', { tariff_info: { name: 'Green', x_green_energy: 'wind' }, i_env: stack.source.env }, via);
+  assert.equal(added.status, 200, JSON.stringify(added.json));
+  const info = await call(stack.url('admin'), 'Tariff/get_tariff_info', { i_tariff: added.json.i_tariff, i_env: stack.source.env }, via);
+  assert.equal((info.json.tariff_info as Json).x_green_energy, 'wind', 'the new field is stored and returned');
+  const carbon = await call(stack.url('admin'), 'Tariff/get_tariff_carbon', { i_tariff: 1 }, via);
+  assert.equal(carbon.status, 200, JSON.stringify(carbon.json));
+  assert.deepEqual(Object.keys(carbon.json).sort(), ['grams_per_minute', 'success']);
+  const missing = await call(stack.url('admin'), 'Tariff/get_tariff_carbon', {}, via);
+  assert.equal(missing.json.faultcode, 'Client.validation_error', 'the new method validates its required field');
+  const doc = await (await fetch(`${stack.url('admin')}/doc/api/TariffInterface.json`)).json() as { methods: { name: string }[] };
+  assert.ok(doc.methods.some((m) => m.name === 'get_tariff_carbon'), 'the description served through the dispatcher lists it');
+});
