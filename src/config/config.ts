@@ -122,7 +122,7 @@ export interface DispatcherConfig {
   envCheck: {
     /** A readiness probe re-checks when the last check is older than this (default 30,000 ms); 0 = on every probe. */
     refreshMs: number;
-    /** Ask both systems once at start (default true); off, the first readiness probe or context switch asks. */
+    /** Ask both systems once at start (default true); off, the first admin login shows each i_env, or a readiness probe asks. */
     atStart: boolean;
   };
   /** The location directory reconciled with the systems' customer lists (needs `ops.serviceLogin`). */

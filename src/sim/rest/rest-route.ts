@@ -11,7 +11,8 @@ import { generatedFile } from './sim-download.ts';
  * `POST /portasip/<Service>/<method>` on the PortaSIP one. Success is 200 JSON; every failure
  * is a 500 `{"faultcode","faultstring"}` (never an HTML page).
  */
-export function restRoute(api: SimApi, listener: SimListener, downloadBytes: (service: string, method: string, params: Record<string, unknown>) => number = () => 4096): SimHttpRoute {
+/** `downloadBytes`: the size of each generated download (invoice PDF, call recording). */
+export function restRoute(api: SimApi, listener: SimListener, downloadBytes = 4096): SimHttpRoute {
   const prefix = listener === 'portasip' ? '/portasip/' : '/rest/';
   return {
     name: `rest:${listener}`,
@@ -25,12 +26,11 @@ export function restRoute(api: SimApi, listener: SimListener, downloadBytes: (se
         const binary = api.description.services.get(call.service)?.methods[call.method]?.binary;
         const flag = binary?.when === undefined ? 1 : call.params[binary.when];
         if (binary !== undefined && flag !== undefined && flag !== 0 && flag !== '0' && flag !== false) {
-          const size = downloadBytes(call.service, call.method, call.params);
           const id = Object.values(call.params).find((v) => typeof v === 'number') ?? 0;
           return {
             status: 200,
-            headers: { 'content-type': binary.contentType, 'content-length': String(size), 'content-disposition': `attachment; filename="${call.method}-${String(id)}.${binary.contentType === 'application/pdf' ? 'pdf' : 'wav'}"` },
-            body: generatedFile(binary.contentType, size, Number(id)),
+            headers: { 'content-type': binary.contentType, 'content-length': String(downloadBytes), 'content-disposition': `attachment; filename="${call.method}-${String(id)}.${binary.contentType === 'application/pdf' ? 'pdf' : 'wav'}"` },
+            body: generatedFile(binary.contentType, downloadBytes, Number(id)),
           };
         }
         return jsonReply(result);
