@@ -53,6 +53,12 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   const { call, session, config } = args;
   const systems = args.systems.filter((s) => session.backends[s] !== undefined);
   if (systems.length === 0) throw dispatcherFault('backendUnavailable', 'This session has no backend system');
+  // A system the session never got (down or refusing at login) is as missing as one failing now:
+  // under `fail` a merged list without it would carry a wrong total with HTTP 200.
+  const absent = session.missing.filter((s) => session.backends[s] === undefined);
+  if (absent.length > 0 && config.routing.partialMerge === 'fail') {
+    throw dispatcherFault('backendUnavailable', `Cannot merge ${call.service}/${call.method}: this session has no ${absent.join(' and ')} system (it was unavailable when the session logged in); log in again, or set routing.partialMerge: partial to accept a partial list`);
+  }
   const idField = call.service === 'Account' ? 'i_account' : 'i_customer';
   const limit = nonNegativeInt(call.params.limit, 'limit', undefined);
   const offset = nonNegativeInt(call.params.offset, 'offset', 0) ?? 0;

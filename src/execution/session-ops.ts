@@ -91,7 +91,7 @@ export class SessionOps {
       const refused = faults.some((f) => !f.faultcode.startsWith('Server.Dispatcher.'));
       if (refused) await throttle.fail(call.realm, credentials.login, call.clientIp);
       metrics.inc('webdispatcher_logins_total', 'Logins by realm and outcome', { realm: call.realm, outcome: refused ? 'refused' : 'unavailable' });
-      logger.info('login refused', { requestId: call.requestId, realm: call.realm, login: credentials.login, systems: attempts.map((a) => a.system) });
+      logger.warn('login refused', { requestId: call.requestId, realm: call.realm, login: credentials.login, systems: attempts.map((a) => a.system) });
       throw faults.length === 0 ? new ApiFault(PortaFaultCode.loginFailed, 'Login failed') : worstFault(faults);
     }
     await throttle.succeed(call.realm, credentials.login);

@@ -99,8 +99,23 @@ test('with partialMerge: partial, a failing system leaves the other\'s rows and 
   assert.ok(rows.length > 0 && rows.every((c) => c.i_env === 8), 'the target\'s rows');
 });
 
-test('a session that never had a system merges the other\'s rows with the marker header', async (t) => {
+test('a session that never had a system fails the merge under the default policy, naming the system', async (t) => {
   const stack = await startSpiedStack(t);
+  await setFaults(stack.target, { outage: 'refuse' });
+  const admin = stack.url('admin');
+  const creds = await loginFull(admin, { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });
+  await setFaults(stack.target, { outage: 'none' });
+  for (const style of STYLES) {
+    const r = await callAs(style, admin, 'Customer/get_customer_list', { limit: 5, get_total: 1 }, creds);
+    assert.equal(r.status, 500, `${style}: ${r.text}`);
+    assert.equal(r.json.faultcode, 'Server.Dispatcher.backend_unavailable');
+    assert.match(String(r.json.faultstring), /no target system/);
+    assert.equal(r.json.total, undefined, 'no total of one system alone');
+  }
+});
+
+test('a session that never had a system, under partialMerge: partial, merges the other\'s rows with the marker header', async (t) => {
+  const stack = await startSpiedStack(t, { config: { routing: { partialMerge: 'partial' } } });
   await setFaults(stack.target, { outage: 'refuse' });
   const admin = stack.url('admin');
   const creds = await loginFull(admin, { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });
@@ -111,4 +126,26 @@ test('a session that never had a system merges the other\'s rows with the marker
   const rows = r.json.customer_list as Row[];
   assert.equal(rows.length, 5);
   assert.ok(rows.every((c) => c.i_env === 3));
+});
+
+test('a system that refused the login, or answers the list with a PortaBilling fault, fails the merge under fail and is marked under partial', async (t) => {
+  for (const policy of ['fail', 'partial'] as const) {
+    for (const how of ['refused at login', 'fault now'] as const) {
+      const stack = await startSpiedStack(t, { config: { routing: { partialMerge: policy } } });
+      const admin = stack.url('admin');
+      if (how === 'refused at login') await setFaults(stack.target, { refuse_logins: true });
+      const creds = await loginFull(admin, { login: DEMO_ADMIN.login, password: DEMO_ADMIN.password });
+      if (how === 'refused at login') await setFaults(stack.target, { refuse_logins: false });
+      else await setFaults(stack.target, { error_rate: 1 });
+      const r = await callAs('json', admin, 'Customer/get_customer_list', { limit: 5, get_total: 1 }, creds);
+      if (policy === 'fail') {
+        assert.equal(r.status, 500, `${how}: ${r.text}`);
+        assert.match(String(r.json.faultstring), /target/, how);
+      } else {
+        assert.equal(r.status, 200, `${how}: ${r.text}`);
+        assert.equal(r.headers.get(MISSING), 'target', how);
+        assert.ok((r.json.customer_list as Row[]).every((c) => c.i_env === 3), how);
+      }
+    }
+  }
 });
