@@ -2,6 +2,11 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { DispatcherConfig } from '../config/config.ts';
 import { startDispatcher } from './create-dispatcher.ts';
+import { serveClusterMetrics } from './cluster-metrics.ts';
+import { StartupError } from './open-with-retries.ts';
+
+/** A worker's exit code when a store could not be opened: the primary then stops instead of forking again. */
+const EXIT_STARTUP_FAILED = 78;
 
 /**
  * Runs `config.workers` processes with node:cluster: the primary distributes connections to the
@@ -23,26 +28,39 @@ export async function runCluster(config: DispatcherConfig, _configPath: string):
     const env = { WEBDISPATCHER_PORTS: JSON.stringify(ports) };
     let ready = 0;
     let urls: unknown;
-    for (let i = 0; i < config.workers; i++) {
+    const live = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    cluster.on('message', serveClusterMetrics(live));
+    const everReady = new Set<number>();
+    const fork = () => {
       const w = cluster.fork(env);
       w.on('message', (m: { ready?: boolean; urls?: unknown }) => {
         if (m.ready) {
           urls = m.urls;
+          everReady.add(w.id);
           if (++ready === config.workers) process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, workers: config.workers, dispatcher: urls }) + '\n');
         }
       });
-    }
-    cluster.on('exit', (worker, code, signal) => {
-      if (!stopping) {
-        process.stderr.write(JSON.stringify({ level: 'warn', msg: 'worker died; starting another', pid: worker.process.pid, code, signal }) + '\n');
-        cluster.fork(env);
-      }
-    });
+    };
+    for (let i = 0; i < config.workers; i++) fork();
     let stopping = false;
+    let failed = false;
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       const stop = (s: NodeJS.Signals) => { stopping = true; resolve(s); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      cluster.on('exit', (worker, code, sig) => {
+        if (stopping) return;
+        // A worker that never got ready, or that could not open a store, will not do better when
+        // forked again: the node stops with an error (its supervisor decides what next).
+        if (code === EXIT_STARTUP_FAILED || !everReady.has(worker.id)) {
+          failed = true;
+          process.stderr.write(`webdispatcher start: a worker could not start (exit ${code ?? sig}); stopping the other workers\n`);
+          stop('SIGTERM');
+          return;
+        }
+        process.stderr.write(JSON.stringify({ level: 'warn', msg: 'worker died; starting another', pid: worker.process.pid, code, signal: sig }) + '\n');
+        fork();
+      });
     });
     const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
     // Each worker stops gracefully (see startDispatcher's shutdown); a stuck one is killed after that bound.
@@ -52,10 +70,17 @@ export async function runCluster(config: DispatcherConfig, _configPath: string):
       w.once('exit', () => { clearTimeout(timer); resolve(); });
       w.process.kill(signal);
     })));
-    return 0;
+    return failed ? 1 : 0;
   }
   const ports = JSON.parse(process.env.WEBDISPATCHER_PORTS ?? '{}') as DispatcherConfig['listen'];
-  const running = await startDispatcher({ ...config, listen: { ...config.listen, ...ports } });
+  let running;
+  try {
+    running = await startDispatcher({ ...config, listen: { ...config.listen, ...ports } }, { clusterWorker: true });
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    process.stderr.write(`webdispatcher start: ${err.message}\n`);
+    return EXIT_STARTUP_FAILED;
+  }
   process.send?.({ ready: true, urls: running.urls });
   // As `start` without workers: SIGTERM (forwarded by the primary) stops gracefully, SIGINT
   // (Ctrl-C reaches the whole process group) at once.

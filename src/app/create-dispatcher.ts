@@ -34,7 +34,10 @@ import { createLocationsApi } from '../ops/locations-api.ts';
 import { CachedDirectory } from '../directory/cached-directory.ts';
 import type { OwnedLearner } from '../directory/owned-learner.ts';
 import { createLocationResolver } from '../directory/resolver.ts';
-import { openDirectory, openLoginThrottle, openSessionStore } from './open-stores.ts';
+import { openStores, type OpenedStores } from './open-stores.ts';
+import { newNodeId, VERSION } from './build-info.ts';
+import { registerProcessMetrics } from '../monitoring/process-metrics.ts';
+import { workerMetricsView } from './cluster-metrics.ts';
 import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { customerReader } from '../migration/learn-customer.ts';
@@ -67,9 +70,15 @@ export interface DispatcherDeps {
   campaigns?: CampaignStore;
   /** This node's name as a campaign lease owner (default: host, pid and a random part). */
   nodeId?: string;
+  /** A node:cluster worker: `/metrics`, the dashboard and the console read every worker's numbers through the primary. */
+  clusterWorker?: boolean;
+  /** Aborts the start (a signal while the stores are still being opened). */
+  signal?: AbortSignal;
 }
 
 export interface Dispatcher {
+  /** This node's name in its start and stop lines and as a campaign lease owner. */
+  nodeId: string;
   handlers: Partial<Record<DispatcherListener, (req: IncomingMessage, res: ServerResponse) => void>>;
   /** The API listeners' REST calls for the lean server. */
   leanRoutes: Partial<Record<DispatcherListener, LeanRoutes>>;
@@ -92,10 +101,23 @@ export interface Dispatcher {
 /** Builds the dispatcher from a validated config; listening is the caller's business. */
 export async function createDispatcher(config: DispatcherConfig, deps: DispatcherDeps = {}): Promise<Dispatcher> {
   const logger = deps.logger ?? createLogger(config.log.level);
+  const stores = await openStores(config, deps, { logger, signal: deps.signal });
+  try {
+    return await assemble(config, deps, logger, stores);
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+}
+
+async function assemble(config: DispatcherConfig, deps: DispatcherDeps, logger: Logger, stores: OpenedStores): Promise<Dispatcher> {
   const metrics = new Metrics();
-  const sessions = deps.sessions ?? (await openSessionStore(config));
-  const loginThrottle = deps.loginThrottle ?? (await openLoginThrottle(config));
-  const store = deps.directory ?? (await openDirectory(config, config.workers));
+  const nodeId = deps.nodeId ?? newNodeId();
+  metrics.gauge('webdispatcher_build_info', 'The running version (always 1; the labels carry the facts)', () => [[{ version: VERSION, node: process.version }, 1]]);
+  const { sessions, loginThrottle, directory: store } = stores;
+  const processMetrics = registerProcessMetrics(metrics);
+  const metricsView = deps.clusterWorker === true ? workerMetricsView(metrics) : undefined;
+  const views = metricsView === undefined ? {} : { metricsView };
   // The routing index needs a store whose cache token moves only when changes were missed; a
   // SQLite file shared by cluster workers moves it on every write (see CachedDirectoryOptions.index).
   const sharedSqlite = deps.directory === undefined && config.directory.store === 'sqlite' && config.workers > 1;
@@ -135,23 +157,23 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
   if (cached?.indexStats() !== undefined) {
     metrics.gauge('webdispatcher_routing_index_ready', 'The routing index answers (1) or is loading/off (0)', () => [[{}, cached.indexStats()?.ready === true ? 1 : 0]]);
     metrics.gauge('webdispatcher_routing_index_customers', 'Active customers the routing index answers for', () => [[{}, cached.indexStats()?.customers ?? 0]]);
-    metrics.gauge('webdispatcher_routing_index_bytes', 'Memory of the routing index table', () => [[{}, cached.indexStats()?.bytes ?? 0]]);
+    metrics.gauge('webdispatcher_routing_index_bytes', 'Memory of the routing index table', () => [[{}, cached.indexStats()?.bytes ?? 0]], 'sum');
   }
-  metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]]);
+  metrics.gauge('webdispatcher_held_calls', 'Calls waiting for a cutover to end', () => [[{}, holds.heldCalls()]], 'sum');
   metrics.gauge('webdispatcher_longest_hold_seconds', 'Longest time a call waited for a cutover on this node', () => [[{}, holds.longestHoldMs() / 1000]]);
   metrics.gauge('webdispatcher_moving_customers', 'Customers in cutover on this node', () => [[{}, holds.movingCustomers().length]]);
 
   const service = ServiceClient.fromConfig(config, backends, 'cutover');
   const learnCustomer = service === undefined ? undefined : customerReader(service);
-  const monitoring = startMonitoring({ config, backends, directory, metrics, ...(service === undefined ? {} : { service }) });
+  const monitoring = startMonitoring({ config, backends, directory, metrics, ...views, ...(service === undefined ? {} : { service }) });
   const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, events: monitoring.events, ...(learnCustomer ? { learnCustomer } : {}) });
-  const campaigns = await startCampaigns(config, deps, { cutover, service, directory, resolver, logger, metrics });
+  const campaigns = await startCampaigns(config, { ...deps, nodeId }, { cutover, service, directory, resolver, logger, metrics });
   const drift = startDrift(config, { backends, logger, metrics });
   const reconcile = startReconcile(config, { backends, directory, holds, campaigns: campaigns?.store, logger, metrics });
   const routes: OpsRoute[] = [
     createLocationsApi({ directory, resolver, token: config.ops.token }),
-    createConsole({ token: config.ops.token, directory, sessions, holds, metrics, ...monitoring }),
-    createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics }),
+    createConsole({ token: config.ops.token, directory, sessions, holds, metrics, ...views, ...monitoring }),
+    createDashboard({ token: config.ops.token, directory, sessions, backends, holds, metrics, ...views }),
     withOpsToken(config.ops.token, createMigrationsApi({ cutover, directory, holds })),
     withOpsToken(config.ops.token, createCampaignsApi(campaigns?.controller)),
     withOpsToken(config.ops.token, createDriftApi(drift)),
@@ -168,18 +190,19 @@ export async function createDispatcher(config: DispatcherConfig, deps: Dispatche
     leanRoutes[name] = api.lean;
   }
   const shutdownState = new ShutdownState();
-  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, routes, envCheck, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
+  handlers.ops = toListener(createOpsHandler({ sessions, directory, backends, metrics, ...views, routes, envCheck, shutdown: shutdownState, ...(config.ops.publicMetrics ? {} : { metricsToken: config.ops.token }) }));
   const portal = createPortalFront({ config, resolver, backends, logger, throttle: loginThrottle });
   const provisioning = createProvisioningFront({ config, logger });
   handlers.portal = toListener(portal.handle);
   handlers.provisioning = toListener(provisioning.handle);
 
   return {
-    handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger, shutdownState,
+    nodeId, handlers, leanRoutes, pipeline, sessionOps, holds, directory, resolver, sessions, metrics, backends, logger, shutdownState,
     ...(ownedLearner === undefined ? {} : { ownedLearner }),
     async close() {
       unsubscribe();
       monitoring.stop();
+      processMetrics.stop();
       await campaigns?.close();
       await drift.close();
       await reconcile.close();
@@ -256,6 +279,8 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
     await dispatcher.close();
     throw err;
   }
+  const facts = { node: dispatcher.nodeId, version: VERSION, pid: process.pid, listeners: Object.entries(urls).map(([name, url]) => `${name}=${url}`) };
+  dispatcher.logger.info('started', facts);
   return {
     dispatcher,
     urls,
@@ -265,6 +290,7 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
         s.closeAllConnections();
       }
       await dispatcher.close();
+      dispatcher.logger.info('stopped', facts);
     },
     async shutdown() {
       const log = dispatcher.logger;
@@ -272,7 +298,7 @@ export async function startDispatcher(config: DispatcherConfig, deps: Dispatcher
       const outcome = await drainServers(servers, dispatcher.shutdownState, config.shutdown);
       if (outcome.cut > 0) log.warn('shutdown: calls still in flight at the deadline were cut', { connections: outcome.cut, timeoutMs: config.shutdown.timeoutMs });
       await dispatcher.close();
-      log.info('shut down', { ms: outcome.ms });
+      log.info('stopped', { ...facts, ms: outcome.ms, cut: outcome.cut });
       return outcome;
     },
   };

@@ -8,6 +8,8 @@ import { PostgresDirectory } from '../directory/postgres-directory.ts';
 import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 import type { CampaignStore } from '../migration/campaign-store.ts';
+import type { Logger } from '../core/logger.ts';
+import { openWithRetries, redactUrl } from './open-with-retries.ts';
 import { MemoryCampaignStore } from '../migration/memory-campaign-store.ts';
 
 /** The session store the config names: memory (one node) or Redis (cluster). */
@@ -62,5 +64,50 @@ export async function openCampaignStore(config: DispatcherConfig, injectedDirect
       const { SqliteCampaignStore } = await import('../migration/sqlite-campaign-store.ts');
       return SqliteCampaignStore.open(config.directory.sqlitePath);
     }
+  }
+}
+
+/** What an operator reads in a start-up line about a store: its kind and address, no password. */
+export function describeStore(config: DispatcherConfig, which: 'sessions' | 'directory'): string {
+  if (which === 'sessions') return config.sessions.store === 'redis' ? `the session store (Redis at ${redactUrl(config.sessions.redisUrl)})` : 'the session store (memory)';
+  switch (config.directory.store) {
+    case 'memory': return 'the location directory (memory)';
+    case 'postgres': return `the location directory (PostgreSQL at ${redactUrl(config.directory.databaseUrl)})`;
+    default: return `the location directory (SQLite file ${config.directory.sqlitePath})`;
+  }
+}
+
+export interface OpenedStores {
+  sessions: SessionStore;
+  loginThrottle: LoginThrottle;
+  directory: LocationDirectory;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens every store the config names (those not injected), each with bounded retries. If one
+ * cannot be opened, the ones already open are closed before the StartupError propagates: an open
+ * Redis connection would otherwise keep a process that cannot serve alive with no listener.
+ */
+export async function openStores(
+  config: DispatcherConfig,
+  injected: { sessions?: SessionStore | undefined; loginThrottle?: LoginThrottle | undefined; directory?: LocationDirectory | undefined },
+  opts: { logger: Logger; signal?: AbortSignal | undefined },
+): Promise<OpenedStores> {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const closeAll = async () => {
+    for (const s of opened.reverse()) await s.close().catch(() => undefined);
+  };
+  try {
+    const sessions = injected.sessions ?? (await openWithRetries(describeStore(config, 'sessions'), () => openSessionStore(config), opts));
+    if (!injected.sessions) opened.push(sessions);
+    const loginThrottle = injected.loginThrottle ?? (await openWithRetries(`the login throttle (${config.sessions.store === 'redis' ? `Redis at ${redactUrl(config.sessions.redisUrl)}` : 'memory'})`, () => openLoginThrottle(config), opts));
+    if (!injected.loginThrottle) opened.push(loginThrottle);
+    const directory = injected.directory ?? (await openWithRetries(describeStore(config, 'directory'), () => openDirectory(config, config.workers), opts));
+    if (!injected.directory) opened.push(directory);
+    return { sessions, loginThrottle, directory, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
   }
 }

@@ -17,6 +17,8 @@ export interface OpsHandlerDeps {
   directory: LocationDirectory;
   backends: BackendClient;
   metrics: Metrics;
+  /** Every worker's metrics combined (with `workers` > 1); default: `metrics`. */
+  metricsView?: () => Promise<Metrics>;
   /** Operator APIs (locations, migrations, dashboard), tried in order; each says if it handled the request. */
   routes: OpsRoute[];
   /** A node shutting down is not ready, whatever its stores say (the load balancer drains it). */
@@ -62,7 +64,8 @@ export function createOpsHandler(deps: OpsHandlerDeps) {
         if (deps.metricsToken !== undefined && !hasOpsToken(req, deps.metricsToken)) {
           return send(res, 401, { faultcode: 'Server.Dispatcher.forbidden', faultstring: '/metrics needs Authorization: Bearer <ops token> (ops.publicMetrics is false)' });
         }
-        return send(res, 200, deps.metrics.render(), 'text/plain; version=0.0.4');
+        const metrics = deps.metricsView === undefined ? deps.metrics : await deps.metricsView();
+        return send(res, 200, metrics.render(), 'text/plain; version=0.0.4');
       }
       for (const route of deps.routes) if (await route(req, res)) return;
       send(res, 404, { faultcode: 'Server.Dispatcher.not_found', faultstring: `No ops endpoint at ${path}` });

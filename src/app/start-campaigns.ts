@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
 import type { LocationResolver } from '../core/location.ts';
@@ -10,6 +8,8 @@ import type { Cutover } from '../migration/cutover.ts';
 import type { CampaignStore } from '../migration/campaign-store.ts';
 import { CampaignController } from '../migration/campaign-controller.ts';
 import { copyStepFor } from '../migration/copy-steps.ts';
+import { openWithRetries } from './open-with-retries.ts';
+import { newNodeId } from './build-info.ts';
 import { openCampaignStore } from './open-stores.ts';
 
 export interface CampaignParts {
@@ -31,13 +31,13 @@ export async function startCampaigns(
 ): Promise<{ controller: CampaignController; store: CampaignStore; close(): Promise<void> } | undefined> {
   const service = parts.service;
   if (service === undefined) return undefined;
-  const store = deps.campaigns ?? (await openCampaignStore(config, deps.directory !== undefined));
+  const store = deps.campaigns ?? (await openWithRetries('the campaign store', () => openCampaignStore(config, deps.directory !== undefined), { logger: parts.logger }));
   const adminUrls = { source: config.systems.source.urls.admin, target: config.systems.target.urls.admin };
   const controller = new CampaignController({
     ...parts, service, store,
     copyStep: (spec) => copyStepFor(spec, adminUrls),
     rules: { commands: config.campaigns.commands, ...(config.campaigns.defaultCopy ? { defaultCopy: config.campaigns.defaultCopy } : {}) },
-    nodeId: deps.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    nodeId: deps.nodeId ?? newNodeId(),
     leaseMs: config.campaigns.leaseMs,
   });
   parts.metrics.gauge('webdispatcher_campaign_customers', 'Customers of each campaign per step (pending … committed, failed, rolled-back)', () => controller.customerGauge());

@@ -17,11 +17,11 @@ export interface Monitoring {
 }
 
 /** The console's watchers (backend checks, migration totals, traffic history), started with their periods from `ops.*`. */
-export function startMonitoring(d: { config: DispatcherConfig; backends: BackendClient; service?: ServiceClient; directory: LocationDirectory; metrics: Metrics }): Monitoring {
+export function startMonitoring(d: { config: DispatcherConfig; backends: BackendClient; service?: ServiceClient; directory: LocationDirectory; metrics: Metrics; metricsView?: () => Promise<Metrics> }): Monitoring {
   const { ops } = d.config;
   const checks = new BackendChecks({ backends: d.backends, metrics: d.metrics, intervalMs: ops.checkIntervalMs, ...(d.service === undefined ? {} : { service: d.service }) });
   const totals = new SystemTotals({ directory: d.directory, metrics: d.metrics, intervalMs: ops.totalsIntervalMs, ...(d.service === undefined ? {} : { service: d.service }) });
-  const traffic = new TrafficHistory(d.metrics, { stepMs: ops.trafficStepMs });
+  const traffic = new TrafficHistory(d.metrics, { stepMs: ops.trafficStepMs, ...(d.metricsView === undefined ? {} : { view: d.metricsView }) });
   const events = new RecentEvents();
   checks.start();
   totals.start();

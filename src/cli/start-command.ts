@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile, ConfigError } from '../config/load-config.ts';
 import { startDispatcher } from '../app/create-dispatcher.ts';
+import { StartupAborted, StartupError } from '../app/open-with-retries.ts';
 
 /** `webdispatcher start --config FILE`: listens on every configured listener and prints one ready line. */
 export async function run(argv: string[]): Promise<number> {
@@ -29,7 +30,33 @@ export async function run(argv: string[]): Promise<number> {
     const { runCluster } = await import('../app/cluster.ts');
     return runCluster(config, values.config);
   }
-  const running = await startDispatcher(config);
+  // A signal while the stores are still being opened (retries can take seconds) stops the start
+  // cleanly instead of leaving it to finish and listen.
+  const starting = new AbortController();
+  const abortStart = () => starting.abort();
+  process.once('SIGINT', abortStart);
+  process.once('SIGTERM', abortStart);
+  let running;
+  try {
+    running = await startDispatcher(config, { signal: starting.signal });
+  } catch (err) {
+    if (err instanceof StartupAborted) {
+      process.stderr.write('webdispatcher start: interrupted by a signal before it listened; stopped\n');
+      return 0;
+    }
+    if (err instanceof StartupError) {
+      process.stderr.write(`webdispatcher start: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', abortStart);
+    process.off('SIGTERM', abortStart);
+  }
+  if (starting.signal.aborted) {
+    await running.close();
+    return 0;
+  }
   process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, dispatcher: running.urls }) + '\n');
   // SIGTERM (systemd, docker, an orchestrator) stops gracefully; SIGINT (Ctrl-C), or a second
   // signal during a graceful stop, stops at once.

@@ -43,4 +43,6 @@ export interface ApiCall {
   portasip: boolean;
   clientIp: string;
   requestId: string;
+  /** The caller's login once the session is known (set by authentication), for the call log. */
+  login?: string;
 }

@@ -25,3 +25,24 @@ test('a resolved histogram series counts into the buckets its observations fall 
   assert.match(text, /^call_seconds_bucket\{listener="admin",le="0.25"\} 2$/m);
   assert.match(text, /^call_seconds_count\{listener="admin"\} 2$/m);
 });
+
+test('combining workers\' snapshots sums counters and histograms, sums `sum` gauges and takes `same` gauges once', () => {
+  const worker = (calls: number, held: number, up: number, latency: number) => {
+    const m = new Metrics();
+    m.inc('calls_total', 'Calls', { status: '200' }, calls);
+    m.observe('call_seconds', 'Latency', {}, latency);
+    m.gauge('held_calls', 'Held', () => [[{}, held]], 'sum');
+    m.gauge('backend_up', 'Up', () => [[{ system: 'source' }, up]]);
+    return m.snapshot();
+  };
+  const snapshots = [worker(3, 2, 1, 0.002), worker(4, 5, 1, 0.2)];
+  const combined = Metrics.combine(JSON.parse(JSON.stringify(snapshots)) as typeof snapshots);
+  assert.equal(combined.counterValue('calls_total', { status: '200' }), 7);
+  const [h] = combined.histogramSeries('call_seconds');
+  assert.equal(h!.count, 2);
+  assert.ok(Math.abs(h!.sum - 0.202) < 1e-9);
+  const text = combined.render();
+  assert.match(text, /^held_calls 7$/m);
+  assert.match(text, /^backend_up\{system="source"\} 1$/m, 'a shared view is not doubled');
+  assert.match(text, /^# TYPE call_seconds histogram$/m);
+});

@@ -34,9 +34,23 @@ function observeInto(v: HistogramCell, seconds: number): void {
   v.count++;
 }
 
+/**
+ * How one gauge combines over the workers of a node: `same` for a view every worker reads alike
+ * from shared state or configuration (a campaign's customers, whether a system is up: summing
+ * would double it), `sum` for what each worker holds itself (held calls, its memory).
+ */
+export type GaugeAcross = 'same' | 'sum';
+
+/** A registry's readings at one instant, as plain data a worker sends to the primary. */
+export interface MetricsSnapshot {
+  counters: Array<{ name: string; help: string; series: Array<{ labels: Labels; value: number }> }>;
+  gauges: Array<{ name: string; help: string; across: GaugeAcross; series: Array<{ labels: Labels; value: number }> }>;
+  histograms: Array<{ name: string; help: string; series: HistogramReading[] }>;
+}
+
 export class Metrics {
   #counters = new Map<string, { help: string; values: Map<string, Cell> }>();
-  #gauges = new Map<string, { help: string; read: () => Array<[Labels, number]> }>();
+  #gauges = new Map<string, { help: string; read: () => Array<[Labels, number]>; across: GaugeAcross }>();
   #histograms = new Map<string, { help: string; values: Map<string, HistogramCell> }>();
 
   #counterCell(name: string, help: string, labels: Labels): Cell {
@@ -90,8 +104,53 @@ export class Metrics {
     };
   }
 
-  gauge(name: string, help: string, read: () => Array<[Labels, number]>): void {
-    this.#gauges.set(name, { help, read });
+  gauge(name: string, help: string, read: () => Array<[Labels, number]>, across: GaugeAcross = 'same'): void {
+    this.#gauges.set(name, { help, read, across });
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      counters: [...this.#counters].map(([name, c]) => ({ name, help: c.help, series: [...c.values.values()].map((v) => ({ labels: v.labels, value: v.value })) })),
+      gauges: [...this.#gauges].map(([name, g]) => ({ name, help: g.help, across: g.across, series: g.read().map(([labels, value]) => ({ labels, value })) })),
+      histograms: [...this.#histograms.keys()].map((name) => ({ name, help: this.#histograms.get(name)!.help, series: this.histogramSeries(name) })),
+    };
+  }
+
+  /**
+   * One registry holding several workers' readings combined: counters and histograms summed per
+   * series, gauges summed or taken once (the highest reading) by their `across`.
+   */
+  static combine(snapshots: readonly MetricsSnapshot[]): Metrics {
+    const out = new Metrics();
+    for (const snap of snapshots) {
+      for (const c of snap.counters) for (const s of c.series) out.inc(c.name, c.help, s.labels, s.value);
+      for (const h of snap.histograms) {
+        for (const s of h.series) {
+          const cell = out.#histogramCell(h.name, h.help, s.labels);
+          s.buckets.forEach((b, i) => { cell.buckets[i] = (cell.buckets[i] ?? 0) + b; });
+          cell.sum += s.sum;
+          cell.count += s.count;
+        }
+      }
+    }
+    const gauges = new Map<string, { help: string; across: GaugeAcross; values: Map<string, [Labels, number]> }>();
+    for (const snap of snapshots) {
+      for (const g of snap.gauges) {
+        let acc = gauges.get(g.name);
+        if (!acc) gauges.set(g.name, (acc = { help: g.help, across: g.across, values: new Map() }));
+        for (const s of g.series) {
+          const k = key(s.labels);
+          const had = acc.values.get(k);
+          if (had === undefined) acc.values.set(k, [s.labels, s.value]);
+          else had[1] = acc.across === 'sum' ? had[1] + s.value : Math.max(had[1], s.value);
+        }
+      }
+    }
+    for (const [name, g] of gauges) {
+      const readings = [...g.values.values()];
+      out.gauge(name, g.help, () => readings, g.across);
+    }
+    return out;
   }
 
   counterValue(name: string, labels: Labels = {}): number {

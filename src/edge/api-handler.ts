@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { Realm } from '../core/api-call.ts';
+import type { ApiCall, Realm } from '../core/api-call.ts';
 import type { CallPipeline } from '../execution/pipeline.ts';
 import type { RawRequestBody } from '../execution/raw-request-body.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
@@ -20,7 +20,7 @@ import { requestIdOf } from '../core/request-id.ts';
 /** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
 export interface SoapFront {
   handles(path: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, ctx: { realm: Realm; clientIp: string; requestId: string }): Promise<{ status: number; service: string; method: string; plan: string; systems: string[] }>;
+  handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, ctx: { realm: Realm; clientIp: string; requestId: string }): Promise<{ status: number; service: string; method: string; plan: string; systems: string[]; login?: string | undefined; faultcode?: string | undefined }>;
 }
 
 export interface ApiHandlerDeps {
@@ -120,6 +120,11 @@ interface CallRecord {
   systems: string[];
   status: number;
   faultcode: string | undefined;
+  clientIp: string;
+  /** The decoded call, once there is one: its login (credentials or session) goes into the log line. */
+  call: ApiCall | undefined;
+  /** A SOAP call's login, as the SOAP front reports it. */
+  login?: string | undefined;
 }
 
 /** The two HTTP faces of one API listener: node:http for everything, the lean server for REST calls. */
@@ -166,17 +171,30 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     series.latency.observe(seconds);
     if (failed) series.faults.inc();
   };
-  const record = (requestId: string): CallRecord => ({ started: performance.now(), requestId, service: '', method: '', plan: '', systems: [], status: 500, faultcode: undefined });
+  const faultSeries = new Map<string, CounterSeries>();
+  const countFault = (code: string): void => {
+    let series = faultSeries.get(code);
+    if (series === undefined) {
+      series = deps.metrics.counter('webdispatcher_faults_total', 'Calls answered with a fault, by listener and fault code', { listener, faultcode: code });
+      faultSeries.set(code, series);
+    }
+    series.inc();
+  };
+  const record = (requestId: string): CallRecord => ({ started: performance.now(), requestId, service: '', method: '', plan: '', systems: [], status: 500, faultcode: undefined, clientIp: '', call: undefined });
   const finish = (r: CallRecord): void => {
     const ms = performance.now() - r.started;
     countCall(r.plan, r.status);
     const failed = r.status !== 200;
     for (let i = 0; i < r.systems.length; i++) countSystem(r.systems[i]!, ms / 1000, failed);
     latency.observe(ms / 1000);
+    if (failed) countFault(r.faultcode ?? `HTTP ${r.status}`);
     if (failed && deps.onFault !== undefined) {
       deps.onFault({ at: Date.now(), requestId: r.requestId, listener, ...(r.service ? { method: `${r.service}/${r.method}` } : {}), status: r.status, ...(r.faultcode === undefined ? {} : { faultcode: r.faultcode }), systems: r.systems });
     }
-    if (logCalls) deps.logger.info('call', { requestId: r.requestId, realm: listener, method: r.service ? `${r.service}/${r.method}` : undefined, plan: r.plan, systems: r.systems, status: r.status, faultcode: r.faultcode, ms: Math.round(ms * 100) / 100 });
+    if (logCalls) {
+      const login = r.call?.login ?? r.call?.credentials.login ?? r.login;
+      deps.logger.info('call', { requestId: r.requestId, realm: listener, client: r.clientIp || undefined, login, method: r.service ? `${r.service}/${r.method}` : undefined, plan: r.plan, systems: r.systems, status: r.status, faultcode: r.faultcode, ms: Math.round(ms * 100) / 100 });
+    }
   };
   const refuseAddress = (clientIp: string): void => {
     if (!deps.allow.allows(realm, clientIp)) {
@@ -193,6 +211,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
   /** A REST call, whichever server read it; the reply is the client's, not yet written. */
   const restCall = async (method: string, url: string, headers: RestRequest['headers'], body: Buffer, clientIp: string, r: CallRecord): Promise<Reply> => {
     const { call, rawParams, multipart } = decodeRestRequest({ method, url, headers, body, clientIp, requestId: r.requestId }, realm, portasip);
+    r.call = call;
     r.service = call.service;
     r.method = call.method;
     const raw: RawRequestBody = call.style === 'json' && Object.keys(call.authInfo).length === 0 ? { rawJsonBody: body } : rawParams === undefined ? {} : { rawParams };
@@ -212,6 +231,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
   /** An ESPF call: any verb, routed like REST, forwarded to the backend's ESPF API. */
   const espfCall = async (req: IncomingMessage, url: string, body: Buffer, clientIp: string, r: CallRecord): Promise<Reply> => {
     const { call, raw } = decodeEspfRequest({ method: req.method ?? 'GET', url, headers: req.headers, body, clientIp, requestId: r.requestId }, realm);
+    r.call = call;
     r.service = call.service;
     r.method = call.method;
     const reply = await deps.pipeline.execute(call, raw);
@@ -233,6 +253,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
       const r = record(requestId);
       try {
         const clientIp = clientAddress.ofPeer(req.remoteAddress, req.headers['x-forwarded-for']);
+        r.clientIp = clientIp;
         refuseAddress(clientIp);
         const reply = await restCall(req.method, req.url, req.headers, req.body, clientIp, r);
         const headers = reply.headers;
@@ -251,6 +272,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     const requestId = requestIdOf(req.headers);
     const r = record(requestId);
     const clientIp = clientAddress.of(req);
+    r.clientIp = clientIp;
     const url = req.url ?? '/';
     const path = pathOf(url);
     const soap = isSoap(path);
@@ -263,7 +285,7 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
       }
       if (soap) {
         const body = req.method === 'POST' ? await readBody(req, deps.bodyLimit) : undefined;
-        ({ status: r.status, service: r.service, method: r.method, plan: r.plan, systems: r.systems } = await deps.soap!.handle(req, res, body, { realm, clientIp, requestId }));
+        ({ status: r.status, service: r.service, method: r.method, plan: r.plan, systems: r.systems, login: r.login, faultcode: r.faultcode } = await deps.soap!.handle(req, res, body, { realm, clientIp, requestId }));
         return;
       }
       if (isDocs(req.method ?? 'GET', path)) {

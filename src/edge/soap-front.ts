@@ -148,6 +148,7 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
       const path = q >= 0 ? url.slice(0, q) : url;
       let service = '';
       let method = '';
+      let call: ApiCall | undefined;
       try {
         if (req.method === 'GET' && path.startsWith('/wsdl/')) return wsdl(req, res, path.slice('/wsdl/'.length), ctx.realm, ctx.requestId);
         if (req.method === 'GET' && q >= 0 && new URLSearchParams(url.slice(q + 1)).has('wsdl')) {
@@ -162,7 +163,7 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
         service = decoded.service;
         method = decoded.method;
         const authInfo = normaliseAuthInfo(decoded.authInfo);
-        const call: ApiCall = {
+        call = {
           realm: ctx.realm, service, method, params: decoded.params, authInfo, credentials: credentialsOf(authInfo),
           style: 'soap', portasip: false, clientIp: ctx.clientIp, requestId: ctx.requestId,
         };
@@ -172,7 +173,7 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
         for (const [k, v] of Object.entries(reply.headers)) if (k.toLowerCase().startsWith(KEPT_HEADER_PREFIX)) kept[k] = v;
         const soap = await encodeReply(reply, method, namespace, decoded.positionalLogin === true);
         send(res, soap, ctx.requestId, kept);
-        return { status: soap.status, service, method, plan: reply.plan, systems: reply.systems };
+        return { status: soap.status, service, method, plan: reply.plan, systems: reply.systems, login: call.login ?? call.credentials.login };
       } catch (err) {
         let fault: ApiFault;
         if (isApiFault(err)) fault = err;
@@ -187,7 +188,7 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
           // SOAP 1.1 sends faults with 500; a missing WSDL or a wrong HTTP method keeps its own status.
           send(res, { ...reply, status: fault.httpStatus === 404 || fault.httpStatus === 405 ? fault.httpStatus : reply.status }, ctx.requestId);
         }
-        return { status: res.statusCode, service, method, plan: '', systems: [] };
+        return { status: res.statusCode, service, method, plan: '', systems: [], login: call?.login ?? call?.credentials.login, faultcode: fault.faultcode };
       }
     },
   };

@@ -80,6 +80,7 @@ export class SessionOps {
   /** Logs in and stores a new dispatcher session (also used for one-shot auth_info credentials). */
   async login(call: ApiCall, credentials: LoginCredentials): Promise<{ session: DispatcherSession; reply: Reply }> {
     const { config, throttle, metrics, logger } = this.#d;
+    call.login = credentials.login;
     if (!this.#d.allow.allows(`${call.realm}:${credentials.login}`, call.clientIp)) {
       throw dispatcherFault('ipNotAllowed', `Client address ${call.clientIp} is not allowed for ${call.realm} user ${JSON.stringify(credentials.login)}`, { httpStatus: 403 });
     }

@@ -16,6 +16,8 @@ export interface TrafficHistoryOptions {
   stepMs?: number;
   /** Steps kept (default 360: one hour of 10 s steps). */
   points?: number;
+  /** Where each step reads (every worker's metrics combined); default: the registry given. */
+  view?: () => Promise<Metrics>;
 }
 
 /** Where a group of series comes from in the metrics registry. */
@@ -66,9 +68,11 @@ export class TrafficHistory {
   #last = new Map<string, Totals>();
   #lastAt: number | undefined;
   #timer: NodeJS.Timeout | undefined;
+  readonly #view: (() => Promise<Metrics>) | undefined;
 
   constructor(metrics: Metrics, options: TrafficHistoryOptions = {}) {
     this.#metrics = metrics;
+    this.#view = options.view;
     this.stepMs = options.stepMs ?? 10_000;
     this.#points = options.points ?? 360;
   }
@@ -76,8 +80,12 @@ export class TrafficHistory {
   /** Samples now and then every step; a step of 0 keeps the history off. */
   start(): void {
     if (this.stepMs <= 0) return;
-    this.sample();
-    this.#timer = setInterval(() => this.sample(), this.stepMs);
+    const step = () => {
+      if (this.#view === undefined) this.sample();
+      else void this.#view().then((m) => this.sample(Date.now(), m), () => undefined);
+    };
+    step();
+    this.#timer = setInterval(step, this.stepMs);
     this.#timer.unref();
   }
 
@@ -85,20 +93,20 @@ export class TrafficHistory {
     clearInterval(this.#timer);
   }
 
-  #totals(source: Source): Map<string, Totals> {
+  #totals(source: Source, metrics: Metrics): Map<string, Totals> {
     const out = new Map<string, Totals>();
     const at = (name: string): Totals => {
       let t = out.get(name);
       if (t === undefined) out.set(name, (t = { calls: 0, faults: 0, buckets: HISTOGRAM_BUCKETS.map(() => 0), count: 0 }));
       return t;
     };
-    for (const s of this.#metrics.counterSeries(source.calls)) {
+    for (const s of metrics.counterSeries(source.calls)) {
       const t = at(`${source.label}:${s.labels[source.label] ?? ''}`);
       t.calls += s.value;
       if (source.faults === undefined && s.labels.status !== undefined && s.labels.status !== '200') t.faults += s.value;
     }
-    if (source.faults !== undefined) for (const s of this.#metrics.counterSeries(source.faults)) at(`${source.label}:${s.labels[source.label] ?? ''}`).faults += s.value;
-    for (const h of this.#metrics.histogramSeries(source.latency) as HistogramReading[]) {
+    if (source.faults !== undefined) for (const s of metrics.counterSeries(source.faults)) at(`${source.label}:${s.labels[source.label] ?? ''}`).faults += s.value;
+    for (const h of metrics.histogramSeries(source.latency) as HistogramReading[]) {
       const t = at(`${source.label}:${h.labels[source.label] ?? ''}`);
       h.buckets.forEach((b, i) => { t.buckets[i]! += b; });
       t.count += h.count;
@@ -107,8 +115,8 @@ export class TrafficHistory {
   }
 
   /** Takes one step now (the timer calls it; tests may too). */
-  sample(now = Date.now()): void {
-    const current = new Map([...this.#totals(BY_LISTENER), ...this.#totals(BY_SYSTEM)]);
+  sample(now = Date.now(), metrics: Metrics = this.#metrics): void {
+    const current = new Map([...this.#totals(BY_LISTENER, metrics), ...this.#totals(BY_SYSTEM, metrics)]);
     if (this.#lastAt !== undefined) {
       const seconds = Math.max(0.001, (now - this.#lastAt) / 1000);
       for (const [name, t] of current) {

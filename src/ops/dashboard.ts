@@ -13,6 +13,8 @@ export interface DashboardDeps {
   backends: BackendClient;
   holds: CutoverHolds;
   metrics: Metrics;
+  /** Every worker's metrics combined (with `workers` > 1); default: `metrics`. */
+  metricsView?: () => Promise<Metrics>;
 }
 
 /**
@@ -30,11 +32,12 @@ export function createDashboard(deps: DashboardDeps) {
       return true;
     }
     const moving = await deps.directory.listMoving();
+    const metrics = deps.metricsView === undefined ? deps.metrics : await deps.metricsView();
     const body = JSON.stringify({
-      cutovers: deps.metrics.sumBy('webdispatcher_cutovers_total', 'outcome'),
+      cutovers: metrics.sumBy('webdispatcher_cutovers_total', 'outcome'),
       moving: moving.map((m) => ({ i_customer: m.iCustomer, system: m.system, updated_at: m.updatedAt })),
       heldCalls: deps.holds.heldCalls(),
-      traffic: deps.metrics.sumBy('webdispatcher_system_calls_total', 'system'),
+      traffic: metrics.sumBy('webdispatcher_system_calls_total', 'system'),
       backends: deps.backends.health(),
       sessions: await deps.sessions.count(),
     });

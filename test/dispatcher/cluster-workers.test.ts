@@ -76,3 +76,57 @@ test('with workers: 2 any worker serves any session, and a killed worker loses n
   }
   assert.ok(ok >= 10, `calls after a worker died: ${ok}/12 succeeded`);
 });
+
+test('with workers: 2, /metrics and the dashboard count every worker\'s calls, not the one that answers the scrape', { timeout: 60_000 }, async (t) => {
+  if (!(await requireService(t, 'redis'))) return;
+  const source = await createSimulator({ role: 'source', env: 3, customers: 20, seed: 1 });
+  t.after(() => source.close());
+  const target = await createSimulator({ role: 'target', env: 8, customers: 5, seed: 1 });
+  t.after(() => target.close());
+  const dir = mkdtempSync(join(tmpdir(), 'wd-workers-'));
+  const config = join(dir, 'dispatcher.yaml');
+  const opsToken = randomBytes(12).toString('hex');
+  const urls = (u: typeof source.urls) => JSON.stringify({ admin: u.admin, reseller: u.reseller, customer: u.customer, account: u.account, portasip: u.portasip });
+  writeFileSync(config, [
+    `systems:`,
+    `  source: { env: 3, urls: ${urls(source.urls)} }`,
+    `  target: { env: 8, urls: ${urls(target.urls)} }`,
+    `listen: { host: 127.0.0.1, admin: 0, ops: 0 }`,
+    `sessions: { store: redis, redisUrl: "${REDIS_URL}", secret: "${randomBytes(16).toString('hex')}" }`,
+    `directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }`,
+    `ops: { token: "${opsToken}" }`,
+    `envCheck: { atStart: false }`,
+    `workers: 2`,
+    `log: { level: warn }`,
+  ].join('\n'));
+  const bin = new URL('../../bin/webdispatcher.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEBDISPATCHER_FROM_SOURCE: '1' } });
+  t.after(async () => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const lines = createInterface({ input: child.stdout });
+  const [line] = (await Promise.race([once(lines, 'line'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no ready line: ${stderr}`)), 30_000))])) as [string];
+  const ready = JSON.parse(line) as { dispatcher: { admin: string; ops: string } };
+  const token = await login(ready.dispatcher.admin, 'admin', { token: 'demo-admin-token' });
+  const CALLS = 20;
+  for (let i = 0; i < CALLS; i++) {
+    // A new connection per call: the primary spreads connections over the workers.
+    const res = await fetch(`${ready.dispatcher.admin}/rest/Customer/get_customer_info`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' }, body: '{"params":{"i_customer":3}}',
+    });
+    assert.equal(res.status, 200, await res.text());
+  }
+  const sumOf = (text: string, re: RegExp) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  for (let scrape = 0; scrape < 4; scrape++) {
+    const text = await (await fetch(`${ready.dispatcher.ops}/metrics`, { headers: { authorization: `Bearer ${opsToken}`, connection: 'close' } })).text();
+    const calls = sumOf(text, /^webdispatcher_calls_total\{listener="admin",plan="single",status="200"\} (\d+)$/gm);
+    assert.equal(calls, CALLS, `scrape ${scrape}: ${text.split('\n').filter((l) => l.startsWith('webdispatcher_calls_total')).join(' | ')}`);
+    assert.equal(sumOf(text, /^webdispatcher_calls_total\{listener="admin",plan="session-op",status="200"\} (\d+)$/gm), 1, 'the login, once');
+    assert.match(text, /^webdispatcher_build_info\{[^}]*\} 1$/m, 'a shared view is not summed over workers');
+    const dashboard = await (await fetch(`${ready.dispatcher.ops}/v1/dashboard.json`, { headers: { authorization: `Bearer ${opsToken}`, connection: 'close' } })).json() as { traffic: Record<string, number> };
+    assert.equal(dashboard.traffic.source, CALLS + 1, `dashboard, scrape ${scrape}: ${JSON.stringify(dashboard.traffic)}`);
+  }
+});

@@ -29,9 +29,13 @@ export function authenticator(sessions: SessionStore, tokens: SessionTokens): Au
 /** Puts the caller's session on the context (a one-shot login before it may have set one already). */
 export function authenticateStage(authenticate: Authenticator): CallStage {
   return (ctx, next) => {
-    if (ctx.session !== undefined) return next();
+    if (ctx.session !== undefined) {
+      ctx.call.login = ctx.session.login;
+      return next();
+    }
     return authenticate(ctx.call).then((session) => {
       ctx.session = session;
+      ctx.call.login = session.login;
       return next();
     });
   };

@@ -18,6 +18,8 @@ export interface ConsoleDeps {
   sessions: SessionStore;
   holds: CutoverHolds;
   metrics: Metrics;
+  /** Every worker's metrics combined (with `workers` > 1); default: `metrics`. */
+  metricsView?: () => Promise<Metrics>;
   checks: BackendChecks;
   totals: SystemTotals;
   traffic: TrafficHistory;
@@ -106,16 +108,17 @@ export function createConsole(deps: ConsoleDeps): OpsRoute {
       return sendJson(res, 401, { faultcode: 'Server.Dispatcher.forbidden', faultstring: 'The console needs a sign-in (POST /v1/console/login) or Authorization: Bearer <ops token>' }), true;
     }
     const moving = await deps.directory.listMoving();
+    const metrics = deps.metricsView === undefined ? deps.metrics : await deps.metricsView();
     sendJson(res, 200, {
       now: Date.now(),
       migration: deps.totals.status(),
       moving: moving.slice(0, MOVING_SHOWN).map((m) => ({ i_customer: m.iCustomer, system: m.system, updated_at: m.updatedAt })),
       movingCount: moving.length,
       heldCalls: deps.holds.heldCalls(),
-      cutovers: deps.metrics.sumBy('webdispatcher_cutovers_total', 'outcome'),
+      cutovers: metrics.sumBy('webdispatcher_cutovers_total', 'outcome'),
       backends: deps.checks.status(),
       sessions: await deps.sessions.count(),
-      degradedLogins: deps.metrics.sumBy('webdispatcher_degraded_logins_total', 'missing'),
+      degradedLogins: metrics.sumBy('webdispatcher_degraded_logins_total', 'missing'),
       traffic: deps.traffic.series(),
       recent: deps.events.snapshot(),
     });
