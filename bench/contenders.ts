@@ -152,7 +152,7 @@ workers: ${opts.workers}
 sessions: { store: ${opts.workers > 1 ? `redis, redisUrl: "${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}"` : 'memory'}, secret: "bench-secret-0123456789abcdef" }
 directory: { store: sqlite, sqlitePath: "${opts.sqlitePath ?? join(dir, 'directory.sqlite')}"${opts.directoryCacheSize !== undefined ? `, cacheSize: ${opts.directoryCacheSize}` : ''}${opts.routingIndex !== undefined ? `, routingIndex: ${opts.routingIndex}` : ''} }
 log: { level: ${opts.logLevel ?? 'warn'} }
-${opts.extraYaml ?? ''}`);
+${/^ops:/m.test(opts.extraYaml ?? '') ? '' : 'ops: { token: "bench-ops-token-0123456789" }\n'}${opts.extraYaml ?? ''}`);
   const nodeFlags = opts.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
   const args = [...nodeFlags, join(repoRoot, 'bin', 'webdispatcher.js'), 'start', '--config', config];
   // From source: a stale dist/ must not be what we measure.

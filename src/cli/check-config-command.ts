@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfigFile, ConfigError } from '../config/load-config.ts';
+import { readConfigFile, ConfigError } from '../config/load-config.ts';
 import type { DispatcherConfig } from '../config/config.ts';
 import { BackendClient } from '../backends/backend-client.ts';
 import { ServiceClient } from '../backends/service-client.ts';
@@ -8,7 +8,9 @@ import { SYSTEMS } from '../core/api-call.ts';
 import { createLogger } from '../core/logger.ts';
 
 const USAGE = `usage: webdispatcher check-config <file.yaml> [--probe]
-  Validates the config and lists every problem at once (exit 1 if any).
+  Validates the config and lists every problem at once (exit 1 if any); settings that have no
+  effect as the rest of the file stands are printed as warnings (exit 0). Every setting and its
+  default: docs/configuration.md.
   --probe also asks each configured system its i_env (Env/get_env_info with ops.serviceLogin) and
   compares it with the configured env: exit 1 when one answers another env or both answer the
   same one, 2 when a system could not be asked (or there is no ops.serviceLogin), 0 when verified.
@@ -51,8 +53,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   let config: DispatcherConfig;
+  let warnings: string[];
   try {
-    config = loadConfigFile(file);
+    ({ config, warnings } = readConfigFile(file));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -60,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  process.stdout.write(`${file}: configuration is valid\n`);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stdout.write(`${file}: configuration is valid${warnings.length > 0 ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''}\n`);
   return values.probe === true ? probe(config) : 0;
 }

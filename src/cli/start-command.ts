@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfigFile, ConfigError } from '../config/load-config.ts';
+import { readConfigFile, ConfigError } from '../config/load-config.ts';
+import { createLogger } from '../core/logger.ts';
 import { startDispatcher } from '../app/create-dispatcher.ts';
 import { StartupAborted, StartupError } from '../app/open-with-retries.ts';
 
@@ -17,8 +18,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   let config;
+  let warnings: string[];
   try {
-    config = loadConfigFile(values.config);
+    ({ config, warnings } = readConfigFile(values.config));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -26,6 +28,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // Before the workers fork, so a cluster warns once.
+  const logger = createLogger(config.log.level);
+  for (const warning of warnings) logger.warn('config setting has no effect', { setting: warning });
   if (config.workers > 1) {
     const { runCluster } = await import('../app/cluster.ts');
     return runCluster(config, values.config);

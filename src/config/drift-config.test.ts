@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { validateConfig, ConfigError } from './load-config.ts';
 
 const urls = (p: number) => ({ admin: `http://127.0.0.1:${p}`, reseller: `http://127.0.0.1:${p + 1}`, customer: `http://127.0.0.1:${p + 2}`, account: `http://127.0.0.1:${p + 3}`, portasip: `http://127.0.0.1:${p + 4}` });
-const withDrift = (extra: Record<string, unknown>) => ({ systems: { source: { env: 3, urls: urls(9000) }, target: { env: 8, urls: urls(9100) } }, ...extra });
+const withDrift = (extra: Record<string, unknown>) => ({ systems: { source: { env: 3, urls: urls(9000) }, target: { env: 8, urls: urls(9100) } }, ops: { token: 'ops-token-for-tests' }, sessions: { secret: 'a-session-secret-for-tests' }, ...extra });
 
 function problemsOf(input: unknown): string {
   try {

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { validateConfig, ConfigError, loadConfigFile } from './load-config.ts';
 
 const urls = (p: number) => ({ admin: `http://127.0.0.1:${p}`, reseller: `http://127.0.0.1:${p + 1}`, customer: `http://127.0.0.1:${p + 2}`, account: `http://127.0.0.1:${p + 3}`, portasip: `http://127.0.0.1:${p + 4}` });
-const minimal = () => ({ systems: { source: { env: 3, urls: urls(9000) }, target: { env: 8, urls: urls(9100) } } });
+const SECRETS = { ops: { token: 'ops-token-for-tests' }, sessions: { secret: 'a-session-secret-for-tests' } };
+const minimal = () => ({ systems: { source: { env: 3, urls: urls(9000) }, target: { env: 8, urls: urls(9100) } }, ...SECRETS });
 
 test('a minimal config gets documented defaults and is frozen', () => {
   const c = validateConfig(minimal());
@@ -46,7 +47,7 @@ test('check-config exits 1 and lists the problems of a bad file, 0 for a good on
   const dir = mkdtempSync(join(tmpdir(), 'wd-config-'));
   const good = join(dir, 'good.yaml');
   const bad = join(dir, 'bad.yaml');
-  writeFileSync(good, `systems:\n  source: { env: 3, urls: ${JSON.stringify(urls(9000))} }\n  target: { env: 8, urls: ${JSON.stringify(urls(9100))} }\n`);
+  writeFileSync(good, `systems:\n  source: { env: 3, urls: ${JSON.stringify(urls(9000))} }\n  target: { env: 8, urls: ${JSON.stringify(urls(9100))} }\nops: { token: ops-token-for-tests }\nsessions: { secret: a-session-secret-for-tests }\n`);
   writeFileSync(bad, 'systems:\n  source: { env: 0 }\nlisten: { admin: 70000 }\n');
   assert.doesNotThrow(() => loadConfigFile(good));
   const bin = new URL('../../bin/webdispatcher.js', import.meta.url).pathname;
@@ -68,8 +69,8 @@ test('the documented example config is valid', () => {
 test('console watchers: documented periods by default, 0 turns one off, a tiny period is refused', () => {
   const d = validateConfig(minimal());
   assert.deepEqual([d.ops.checkIntervalMs, d.ops.totalsIntervalMs, d.ops.trafficStepMs], [10_000, 60_000, 10_000]);
-  const off = validateConfig({ ...minimal(), ops: { checkIntervalMs: 0, totalsIntervalMs: 0, trafficStepMs: 0 } });
+  const off = validateConfig({ ...minimal(), ops: { ...SECRETS.ops, checkIntervalMs: 0, totalsIntervalMs: 0, trafficStepMs: 0 } });
   assert.deepEqual([off.ops.checkIntervalMs, off.ops.totalsIntervalMs, off.ops.trafficStepMs], [0, 0, 0]);
-  assert.throws(() => validateConfig({ ...minimal(), ops: { checkIntervalMs: 5 } }),
+  assert.throws(() => validateConfig({ ...minimal(), ops: { ...SECRETS.ops, checkIntervalMs: 5 } }),
     (e: unknown) => e instanceof ConfigError && e.message.includes('ops.checkIntervalMs: must be 0 (off) or at least 100, got 5'));
 });

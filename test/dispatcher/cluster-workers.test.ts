@@ -27,6 +27,7 @@ test('with workers: 2 any worker serves any session, and a killed worker loses n
     `listen: { host: 127.0.0.1, admin: 0, reseller: 0, customer: 0, account: 0, portasip: 0, ops: 0 }`,
     `sessions: { store: redis, redisUrl: "${REDIS_URL}", secret: "${randomBytes(16).toString('hex')}" }`,
     `directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }`,
+    `ops: { token: "${randomBytes(12).toString('hex')}" }`,
     `workers: 2`,
     `log: { level: warn }`,
   ].join('\n'));
