@@ -118,6 +118,15 @@ export async function run(argv: string[]): Promise<number> {
   const values = args.values as Values;
   const name = args.positionals[0];
   if (command !== 'list' && name === undefined) return fail(where, `${command} needs a campaign NAME`);
+  let body: Record<string, unknown> | undefined;
+  // A mistake in what to create is reported before the operator API is looked for.
+  if (command === 'create') {
+    try {
+      body = createBody(name!, values);
+    } catch (err) {
+      return fail(where, (err as Error).message);
+    }
+  }
   const { opsUrl, opsToken: token } = resolveOps(where, values as Record<string, string | undefined>);
   const api = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(new URL(path, opsUrl), {
@@ -144,12 +153,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     const path = `/v1/campaigns/${encodeURIComponent(name!)}`;
     if (command === 'create') {
-      let body;
-      try {
-        body = createBody(name!, values);
-      } catch (err) {
-        return fail(where, (err as Error).message);
-      }
       const r = await api('POST', '/v1/campaigns', body);
       if (r.status !== 201) return refused(r);
       process.stdout.write(`${progressLine(r.json as unknown as ProgressView)}\n`);

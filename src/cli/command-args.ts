@@ -79,7 +79,7 @@ export function describeParseError(err: unknown, options: ParseArgsOptionsConfig
     const given = /'([^']+)'/.exec(message)?.[1] ?? '?';
     const bare = given.replace(/^-+/, '').replace(/=.*$/, '');
     const hint = given.startsWith('--') ? closest(bare, longNames) : undefined;
-    return `unknown option ${given}${hint === undefined ? '' : ` (did you mean --${hint}?)`}`;
+    return `unknown option ${given}${hint === undefined || hint === bare ? '' : ` (did you mean --${hint}?)`}`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /'(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? 'an option';
@@ -100,7 +100,8 @@ export function parseCommand<const O extends ParseArgsOptionsConfig>(spec: Comma
   }
   let parsed: Parsed<O>;
   try {
-    parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: true, strict: true });
+    // `help` is known, so `--help=yes` is told it takes no value rather than being unknown.
+    parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed<O>;
   } catch (err) {
     throw new UsageError(spec.name, describeParseError(err, spec.options));
   }
