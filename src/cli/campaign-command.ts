@@ -1,27 +1,45 @@
-import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readDemoState } from '../app/demo-state.ts';
+import { closest, oneLine, parseCommand, UsageError, wantsHelp } from './command-args.ts';
+import { OPS_OPTIONS, OPS_USAGE, resolveOps } from './ops-target.ts';
 import { progressBar, progressLine, type ProgressView } from './campaign-progress.ts';
 
-const USAGE = `usage: webdispatcher campaign <command> [NAME] [options]
-  create NAME  (--all | --reseller N | --class N | --range FROM-TO | --ids 1,2,3 | --ids-file FILE)
+const CREATE = `  create NAME  (--all | --reseller N | --class N | --range FROM-TO | --ids 1,2,3 | --ids-file FILE)
                [--batch N] [--concurrency N] [--rate PER_MINUTE] [--window HH:MM-HH:MM]
                [--budget LAST:MAX_FAILURES] [--from source|target]
                [--copy sim | --copy command --command PATH [--arg A]... | --copy http --url URL]
                [--timeout-ms N]
-  start|pause|resume|abort|rollback NAME
-  status NAME [--watch]    (--watch: follow until the campaign stops; a progress bar on a terminal)
-  list
-  --ops-url and --token default to $WEBDISPATCHER_OPS_URL / $WEBDISPATCHER_OPS_TOKEN, then a running demo.
-  An ids file holds i_customer ids separated by newlines, commas or spaces (# starts a comment).
+`;
+const ACTION = '  start|pause|resume|abort|rollback NAME\n';
+const STATUS = '  status NAME [--watch]    (--watch: follow until the campaign stops; a progress bar on a terminal)\n';
+const LIST = '  list\n';
+
+const USAGE = `usage: webdispatcher campaign <command> [NAME] [options]      (campaign <command> --help: one command)
+${CREATE}${ACTION}${STATUS}${LIST}${OPS_USAGE}  An ids file holds i_customer ids separated by newlines, commas or spaces (# starts a comment).
 `;
 
 const ACTIONS = new Set(['start', 'pause', 'resume', 'abort', 'rollback']);
 
-function fail(message: string): number {
-  process.stderr.write(`webdispatcher campaign: ${message}\n${USAGE}`);
-  return 2;
+const CREATE_OPTIONS = {
+  all: { type: 'boolean' }, reseller: { type: 'string' }, class: { type: 'string' }, range: { type: 'string' }, ids: { type: 'string' }, 'ids-file': { type: 'string' },
+  batch: { type: 'string' }, concurrency: { type: 'string' }, rate: { type: 'string' }, window: { type: 'string' }, budget: { type: 'string' }, from: { type: 'string' },
+  copy: { type: 'string' }, command: { type: 'string' }, arg: { type: 'string', multiple: true }, url: { type: 'string' }, 'timeout-ms': { type: 'string' },
+} as const;
+
+/** Each subcommand's own usage and options. */
+function subcommand(command: string): { usage: string; options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> } | undefined {
+  const head = (lines: string) => `usage: webdispatcher campaign ${lines.trimStart()}${OPS_USAGE}`;
+  if (command === 'create') return { usage: head(CREATE), options: { ...OPS_OPTIONS, ...CREATE_OPTIONS } };
+  if (ACTIONS.has(command)) return { usage: head(`  ${command} NAME\n`), options: { ...OPS_OPTIONS } };
+  if (command === 'status') return { usage: head(STATUS), options: { ...OPS_OPTIONS, watch: { type: 'boolean' } } };
+  if (command === 'list') return { usage: head(LIST), options: { ...OPS_OPTIONS } };
+  return undefined;
+}
+
+const COMMANDS = ['create', ...ACTIONS, 'status', 'list'];
+
+function fail(command: string, message: string): never {
+  throw new UsageError(command, message);
 }
 
 /** The ids of an ids file (newlines, commas or spaces; `#` comments); throws naming a bad entry. */
@@ -86,33 +104,30 @@ function createBody(name: string, v: Values): Record<string, unknown> {
 
 /** `webdispatcher campaign …`: a thin client of the ops API's `/v1/campaigns`. */
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        'ops-url': { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-        all: { type: 'boolean' }, reseller: { type: 'string' }, class: { type: 'string' }, range: { type: 'string' }, ids: { type: 'string' }, 'ids-file': { type: 'string' },
-        batch: { type: 'string' }, concurrency: { type: 'string' }, rate: { type: 'string' }, window: { type: 'string' }, budget: { type: 'string' }, from: { type: 'string' },
-        copy: { type: 'string' }, command: { type: 'string' }, arg: { type: 'string', multiple: true }, url: { type: 'string' }, 'timeout-ms': { type: 'string' },
-        watch: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    return fail((err as Error).message);
+  const [command, ...rest] = argv;
+  if (command === undefined) return fail('campaign', `a command is required (${COMMANDS.join(', ')})`);
+  if (command.startsWith('-') && wantsHelp([command])) { process.stdout.write(USAGE); return 0; }
+  const sub = subcommand(command);
+  if (sub === undefined) {
+    const hint = closest(command, COMMANDS);
+    return fail('campaign', `unknown command ${JSON.stringify(command)}${hint === undefined ? '' : ` (did you mean ${hint}?)`}; known: ${COMMANDS.join(', ')}`);
   }
-  const { values, positionals } = parsed;
-  if (values.help === true) { process.stdout.write(USAGE); return 0; }
-  const [command, name, ...extra] = positionals;
-  if (command === undefined) return fail('a command is required');
-  if (extra.length > 0) return fail(`unexpected argument(s): ${extra.join(' ')}`);
-  const demo = readDemoState();
-  const opsUrl = values['ops-url'] ?? process.env.WEBDISPATCHER_OPS_URL ?? demo?.opsUrl;
-  const token = values.token ?? process.env.WEBDISPATCHER_OPS_TOKEN ?? demo?.opsToken;
-  if (opsUrl === undefined || token === undefined) return fail('no --ops-url/--token (nor $WEBDISPATCHER_OPS_URL/$WEBDISPATCHER_OPS_TOKEN, nor a running demo)');
-  const needsName = command !== 'list';
-  if (needsName && name === undefined) return fail(`${command} needs a campaign NAME`);
-  if (!needsName && name !== undefined) return fail('list takes no NAME');
+  const where = `campaign ${command}`;
+  const args = parseCommand({ name: where, usage: sub.usage, options: sub.options, maxPositionals: command === 'list' ? 0 : 1, allowEmpty: ['arg'] }, rest);
+  if (args === undefined) return 0;
+  const values = args.values as Values;
+  const name = args.positionals[0];
+  if (command !== 'list' && name === undefined) return fail(where, `${command} needs a campaign NAME`);
+  let body: Record<string, unknown> | undefined;
+  // A mistake in what to create is reported before the operator API is looked for.
+  if (command === 'create') {
+    try {
+      body = createBody(name!, values);
+    } catch (err) {
+      return fail(where, (err as Error).message);
+    }
+  }
+  const { opsUrl, opsToken: token } = resolveOps(where, values as Record<string, string | undefined>);
   const api = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(new URL(path, opsUrl), {
       method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(60_000),
@@ -126,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   };
   const refused = (r: { status: number; json: Record<string, unknown> }) => {
-    process.stderr.write(`webdispatcher campaign: HTTP ${r.status}: ${String(r.json.faultstring ?? JSON.stringify(r.json))}\n`);
+    process.stderr.write(`webdispatcher ${where}: HTTP ${r.status}: ${String(r.json.faultstring ?? JSON.stringify(r.json))}\n`);
     return 1;
   };
   try {
@@ -138,12 +153,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     const path = `/v1/campaigns/${encodeURIComponent(name!)}`;
     if (command === 'create') {
-      let body;
-      try {
-        body = createBody(name!, values);
-      } catch (err) {
-        return fail((err as Error).message);
-      }
       const r = await api('POST', '/v1/campaigns', body);
       if (r.status !== 201) return refused(r);
       process.stdout.write(`${progressLine(r.json as unknown as ProgressView)}\n`);
@@ -155,7 +164,6 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${progressLine(r.json as unknown as ProgressView)}\n`);
       return 0;
     }
-    if (command !== 'status') return fail(`unknown command ${JSON.stringify(command)}`);
     const tty = process.stdout.isTTY === true;
     for (let last = ''; ;) {
       const r = await api('GET', path);
@@ -174,7 +182,8 @@ export async function run(argv: string[]): Promise<number> {
       await sleep(tty ? 500 : 2000);
     }
   } catch (err) {
-    process.stderr.write(`webdispatcher campaign: cannot reach ${opsUrl}: ${(err as Error).message}\n`);
+    if (err instanceof UsageError) throw err;
+    process.stderr.write(`webdispatcher ${where}: cannot reach ${opsUrl}: ${oneLine(err)}\n`);
     return 1;
   }
 }

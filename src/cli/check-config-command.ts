@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { readConfigFile, ConfigError } from '../config/load-config.ts';
 import type { DispatcherConfig } from '../config/config.ts';
 import { BackendClient } from '../backends/backend-client.ts';
@@ -6,8 +5,9 @@ import { ServiceClient } from '../backends/service-client.ts';
 import { EnvCheck } from '../backends/env-check.ts';
 import { SYSTEMS } from '../core/api-call.ts';
 import { createLogger } from '../core/logger.ts';
+import { parseCommand, UsageError } from './command-args.ts';
 
-const USAGE = `usage: webdispatcher check-config <file.yaml> [--probe]
+const USAGE = `usage: webdispatcher check-config <file.yaml> [--probe]      (or --config <file.yaml>)
   Validates the config and lists every problem at once (exit 1 if any); settings that have no
   effect as the rest of the file stands are printed as warnings (exit 0). Every setting and its
   default: docs/configuration.md.
@@ -38,20 +38,12 @@ async function probe(config: DispatcherConfig): Promise<number> {
 
 /** `webdispatcher check-config FILE [--probe]`: validates and prints every problem at once. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { config: { type: 'string' }, probe: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`webdispatcher check-config: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) { process.stdout.write(USAGE); return 0; }
+  const args = parseCommand({ name: 'check-config', usage: USAGE, maxPositionals: 1, options: { config: { type: 'string', short: 'c' }, probe: { type: 'boolean' } } }, argv);
+  if (args === undefined) return 0;
+  const { values, positionals } = args;
+  if (positionals[0] !== undefined && values.config !== undefined) throw new UsageError('check-config', 'give the file once: check-config FILE or check-config --config FILE');
   const file = positionals[0] ?? values.config;
-  if (file === undefined) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (file === undefined) throw new UsageError('check-config', 'missing <file.yaml>');
   let config: DispatcherConfig;
   let warnings: string[];
   try {

@@ -1,20 +1,18 @@
-import { parseArgs } from 'node:util';
-import { readDemoState } from '../app/demo-state.ts';
 import { differencesOf, driftRows, type DriftReport } from '../consistency/drift-report.ts';
+import { oneLine, parseCommand, UsageError } from './command-args.ts';
+import { OPS_OPTIONS, OPS_USAGE, resolveOps } from './ops-target.ts';
 
-const USAGE = `usage: webdispatcher drift [--entity product,customer_class,…] [--format table|json] [--last] [--ops-url URL] [--token T]
+const USAGE = `usage: webdispatcher drift [--entity product,customer_class,…] [--format table|json] [--last] [--ops-url URL --ops-token T | --demo PORT]
   Compares the configuration entities of the two systems by ID (through the running dispatcher's
   operator API, POST /v1/drift) and prints what is missing on the target, missing on the source,
   or present on both with different fields. --entity limits the types (repeat it or separate
   with commas; default: the configured drift.entities). --last prints the last report instead
-  of running one. --ops-url and --token default to $WEBDISPATCHER_OPS_URL / $WEBDISPATCHER_OPS_TOKEN,
-  then a running demo.
-  Exit status: 0 no drift, 1 drift found, 2 could not compare (a type, or the whole run, failed).
+  of running one.
+${OPS_USAGE}  Exit status: 0 no drift, 1 drift found, 2 could not compare (a type, or the whole run, failed).
 `;
 
-function fail(message: string): number {
-  process.stderr.write(`webdispatcher drift: ${message}\n${USAGE}`);
-  return 2;
+function fail(message: string): never {
+  throw new UsageError('drift', message);
 }
 
 const MAX_CELL = 60;
@@ -56,27 +54,17 @@ export function driftTable(report: DriftReport): string {
 
 /** `webdispatcher drift`: a thin client of the ops API's `/v1/drift`. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: {
-        entity: { type: 'string', multiple: true }, format: { type: 'string' }, last: { type: 'boolean' },
-        'ops-url': { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    return fail((err as Error).message);
-  }
-  if (values.help === true) { process.stdout.write(USAGE); return 0; }
+  const args = parseCommand({
+    name: 'drift', usage: USAGE,
+    options: { entity: { type: 'string', multiple: true }, format: { type: 'string' }, last: { type: 'boolean' }, ...OPS_OPTIONS },
+  }, argv);
+  if (args === undefined) return 0;
+  const { values } = args;
   const format = values.format ?? 'table';
   if (format !== 'table' && format !== 'json') return fail(`--format must be table or json, got ${JSON.stringify(format)}`);
   const entities = (values.entity ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '');
   if (values.last === true && entities.length > 0) return fail('--last prints the last report as it is; it takes no --entity');
-  const demo = readDemoState();
-  const opsUrl = values['ops-url'] ?? process.env.WEBDISPATCHER_OPS_URL ?? demo?.opsUrl;
-  const token = values.token ?? process.env.WEBDISPATCHER_OPS_TOKEN ?? demo?.opsToken;
-  if (opsUrl === undefined || token === undefined) return fail('no --ops-url/--token (nor $WEBDISPATCHER_OPS_URL/$WEBDISPATCHER_OPS_TOKEN, nor a running demo)');
+  const { opsUrl, opsToken: token } = resolveOps('drift', values);
   let status: number;
   let json: Record<string, unknown>;
   try {
@@ -95,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       json = { faultstring: text.slice(0, 300) };
     }
   } catch (err) {
-    process.stderr.write(`webdispatcher drift: cannot reach ${opsUrl}: ${(err as Error).message}\n`);
+    process.stderr.write(`webdispatcher drift: cannot reach ${opsUrl}: ${oneLine(err)}\n`);
     return 2;
   }
   if (status !== 200) {

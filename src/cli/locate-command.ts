@@ -1,11 +1,12 @@
-import { parseArgs } from 'node:util';
 import { OWNED_KIND_NAMES, isOwnedKind } from '../directory/owned-record.ts';
+import { oneLine, parseCommand, UsageError } from './command-args.ts';
+import { OPS_OPTIONS, OPS_USAGE, resolveOps } from './ops-target.ts';
 
-const USAGE = `usage: webdispatcher locate --customer N | --account N | --owned KIND:ID [--ops-url URL] [--token T]
+const USAGE = `usage: webdispatcher locate --customer N | --account N | --owned KIND:ID [--ops-url URL --ops-token T | --demo PORT]
   Asks the dispatcher's operator API where a customer or account lives (system, state, and how
   it was resolved), or who owns an owned record and where (--owned invoice:5; kinds:
-  ${OWNED_KIND_NAMES.join(', ')}). --ops-url and --token default to $WEBDISPATCHER_OPS_URL and
-  $WEBDISPATCHER_OPS_TOKEN.
+  ${OWNED_KIND_NAMES.join(', ')}).
+${OPS_USAGE}  Exit status: 0 found, 1 refused or failed, 2 usage.
 `;
 
 /** The operator API path for the one record asked about, or the problems with the options. */
@@ -29,30 +30,18 @@ function targetPath(values: { customer?: string; account?: string; owned?: strin
 
 /** `webdispatcher locate`: prints the location JSON; exit 0 found, 1 refused/failed, 2 usage. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { customer?: string; account?: string; owned?: string; 'ops-url'?: string; token?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { customer: { type: 'string' }, account: { type: 'string' }, owned: { type: 'string' }, 'ops-url': { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`webdispatcher locate: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) { process.stdout.write(USAGE); return 0; }
-  const opsUrl = values['ops-url'] ?? process.env.WEBDISPATCHER_OPS_URL;
-  const token = values.token ?? process.env.WEBDISPATCHER_OPS_TOKEN;
+  const args = parseCommand({ name: 'locate', usage: USAGE, options: { customer: { type: 'string' }, account: { type: 'string' }, owned: { type: 'string' }, ...OPS_OPTIONS } }, argv);
+  if (args === undefined) return 0;
+  const { values } = args;
   const path = targetPath(values);
-  const problems: string[] = typeof path === 'string' ? [] : [...path];
-  if (opsUrl === undefined) problems.push('no --ops-url (or $WEBDISPATCHER_OPS_URL)');
-  if (token === undefined) problems.push('no --token (or $WEBDISPATCHER_OPS_TOKEN)');
-  if (problems.length > 0) {
-    process.stderr.write(problems.map((p) => `webdispatcher locate: ${p}\n`).join('') + USAGE);
-    return 2;
-  }
-  const url = new URL(path as string, opsUrl);
+  if (typeof path !== 'string') throw new UsageError('locate', path.join('; '));
+  const { opsUrl, opsToken: token } = resolveOps('locate', values);
+  const url = new URL(path, opsUrl);
   let res: Response;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token!}` }, signal: AbortSignal.timeout(30_000) });
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    process.stderr.write(`webdispatcher locate: cannot reach ${url.origin}: ${(err as Error).message}\n`);
+    process.stderr.write(`webdispatcher locate: cannot reach ${url.origin}: ${oneLine(err)}\n`);
     return 1;
   }
   const text = await res.text();

@@ -1,21 +1,19 @@
-import { parseArgs } from 'node:util';
-import { readDemoState } from '../app/demo-state.ts';
 import { FINDING_KINDS, findingsTotal, type ReconcileReport } from '../consistency/reconcile-report.ts';
+import { oneLine, parseCommand, UsageError } from './command-args.ts';
+import { OPS_OPTIONS, OPS_USAGE, resolveOps } from './ops-target.ts';
 
-const USAGE = `usage: webdispatcher directory reconcile [--fix] [--format table|json] [--last] [--ops-url URL] [--token T]
+const USAGE = `usage: webdispatcher directory reconcile [--fix] [--format table|json] [--last] [--ops-url URL --ops-token T | --demo PORT]
   Pages through both systems' customer lists (skip_exported; moved copies left out) and compares
   them with the location directory (through the running dispatcher's POST /v1/directory/reconcile):
   entries placing a customer on a system that does not hold it active (misplaced, or absent from
   both), customers with no entry active where ID parity would not send them (unlisted), customers
   active on both. --fix points each misplaced or unlisted entry at the system holding the customer
-  (never one in a cutover or a campaign). --last prints the last report. --ops-url and --token
-  default to $WEBDISPATCHER_OPS_URL / $WEBDISPATCHER_OPS_TOKEN, then a running demo.
-  Exit status: 0 clean, 1 findings (fixed or not), 2 could not compare.
+  (never one in a cutover or a campaign). --last prints the last report.
+${OPS_USAGE}  Exit status: 0 clean, 1 findings (fixed or not), 2 could not compare.
 `;
 
-function fail(message: string): number {
-  process.stderr.write(`webdispatcher directory reconcile: ${message}\n${USAGE}`);
-  return 2;
+function fail(message: string): never {
+  throw new UsageError('directory reconcile', message);
 }
 
 /** The report as one line per finding (and fix), then the counts and the verdict. */
@@ -42,23 +40,16 @@ export function reconcileTable(r: ReconcileReport): string {
 
 /** `webdispatcher directory reconcile`: a thin client of the ops API's `/v1/directory/reconcile`. */
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
-      options: { fix: { type: 'boolean' }, format: { type: 'string' }, last: { type: 'boolean' }, 'ops-url': { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    return fail((err as Error).message);
-  }
-  if (values.help === true) { process.stdout.write(USAGE); return 0; }
+  const args = parseCommand({
+    name: 'directory reconcile', usage: USAGE,
+    options: { fix: { type: 'boolean' }, format: { type: 'string' }, last: { type: 'boolean' }, ...OPS_OPTIONS },
+  }, argv);
+  if (args === undefined) return 0;
+  const { values } = args;
   const format = values.format ?? 'table';
   if (format !== 'table' && format !== 'json') return fail(`--format must be table or json, got ${JSON.stringify(format)}`);
   if (values.last === true && values.fix === true) return fail('--last prints the last report; it cannot --fix');
-  const demo = readDemoState();
-  const opsUrl = values['ops-url'] ?? process.env.WEBDISPATCHER_OPS_URL ?? demo?.opsUrl;
-  const token = values.token ?? process.env.WEBDISPATCHER_OPS_TOKEN ?? demo?.opsToken;
-  if (opsUrl === undefined || token === undefined) return fail('no --ops-url/--token (nor $WEBDISPATCHER_OPS_URL/$WEBDISPATCHER_OPS_TOKEN, nor a running demo)');
+  const { opsUrl, opsToken: token } = resolveOps('directory reconcile', values);
   let status: number;
   let json: Record<string, unknown>;
   try {
@@ -77,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       json = { faultstring: text.slice(0, 300) };
     }
   } catch (err) {
-    process.stderr.write(`webdispatcher directory reconcile: cannot reach ${opsUrl}: ${(err as Error).message}\n`);
+    process.stderr.write(`webdispatcher directory reconcile: cannot reach ${opsUrl}: ${oneLine(err)}\n`);
     return 2;
   }
   if (status !== 200) {

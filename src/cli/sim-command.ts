@@ -1,10 +1,14 @@
-import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import { isIP } from 'node:net';
 import { createSimulator } from '../sim/simulator.ts';
 import type { SystemName } from '../core/api-call.ts';
+import { parseCommand, UsageError } from './command-args.ts';
 
-const USAGE = 'usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--config-entities N] [--seed S] [--port-base P] [--host ADDR]\n';
+const USAGE = `usage: webdispatcher sim --role source|target --env <i_env> [--customers N] [--config-entities N] [--seed S] [--port-base P] [--host ADDR]
+  One simulated PortaBilling system (REST and SOAP on one port per realm, plus its admin port);
+  prints one ready line of JSON when every listener is up, stops on SIGINT or SIGTERM.
+  --port-base P   listen on P, P+1, … instead of ephemeral ports;  --host ADDR  an IP to bind (default 127.0.0.1)
+`;
 
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | string | undefined {
   if (raw === undefined) return undefined;
@@ -19,31 +23,12 @@ function intOption(name: string, raw: string | undefined, min: number, max: numb
  * when every listener is up, and shuts down on SIGINT/SIGTERM. Bad arguments: exit code 2.
  */
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        role: { type: 'string' },
-        env: { type: 'string' },
-        customers: { type: 'string' },
-        'config-entities': { type: 'string' },
-        seed: { type: 'string' },
-        'port-base': { type: 'string' },
-        host: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`webdispatcher sim: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = parseCommand({
+    name: 'sim', usage: USAGE,
+    options: { role: { type: 'string' }, env: { type: 'string' }, customers: { type: 'string' }, 'config-entities': { type: 'string' }, seed: { type: 'string' }, 'port-base': { type: 'string' }, host: { type: 'string' } },
+  }, argv);
+  if (args === undefined) return 0;
+  const values: Record<string, string | boolean | undefined> = args.values;
   const problems: string[] = [];
   const role = values.role;
   if (role !== 'source' && role !== 'target') problems.push(`--role must be "source" or "target", got ${role === undefined ? 'nothing' : `"${String(role)}"`}`);
@@ -58,8 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   // An address to bind, not a name: a typo must not make the simulator listen somewhere unexpected.
   if (host !== undefined && isIP(host) === 0) problems.push(`--host must be an IP address, got "${host}"`);
   if (problems.length > 0 || typeof env !== 'number') {
-    process.stderr.write(`webdispatcher sim: ${problems.join('; ')}\n${USAGE}`);
-    return 2;
+    throw new UsageError('sim', problems.join('; '));
   }
   const sim = await createSimulator({
     role: role as SystemName,

@@ -1,22 +1,23 @@
-import { parseArgs } from 'node:util';
 import { readConfigFile, ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../core/logger.ts';
 import { startDispatcher } from '../app/create-dispatcher.ts';
 import { StartupAborted, StartupError } from '../app/open-with-retries.ts';
+import { parseCommand, UsageError } from './command-args.ts';
+
+const USAGE = `usage: webdispatcher start --config <file.yaml>
+  Starts the dispatcher on every listener the config names and prints one ready line of JSON
+  ({"ready":true,"pid":…,"dispatcher":{…}}). With workers > 1, that many processes (node:cluster).
+  SIGTERM stops gracefully (not ready, drain, close); SIGINT, or a second signal, at once.
+  A store that cannot be opened (after bounded retries) ends it with one line and exit 1.
+  -c, --config FILE   the configuration (see config/example.yaml; webdispatcher check-config FILE)
+`;
 
 /** `webdispatcher start --config FILE`: listens on every configured listener and prints one ready line. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { config?: string | undefined };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true }));
-  } catch (err) {
-    process.stderr.write(`webdispatcher start: ${(err as Error).message}\nusage: webdispatcher start --config <file.yaml>\n`);
-    return 2;
-  }
-  if (values.config === undefined) {
-    process.stderr.write('usage: webdispatcher start --config <file.yaml>\n');
-    return 2;
-  }
+  const args = parseCommand({ name: 'start', usage: USAGE, options: { config: { type: 'string', short: 'c' } } }, argv);
+  if (args === undefined) return 0;
+  const { values } = args;
+  if (values.config === undefined) throw new UsageError('start', 'missing --config <file.yaml>');
   let config;
   let warnings: string[];
   try {
