@@ -2,7 +2,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
-  LocationCounts,
+  LocationCounts, CutoverOutcomeCount,
 } from './location-directory.ts';
 import { LruMap } from '../core/lru-map.ts';
 import type { OwnedKind, OwnedRecordOwner } from '../core/owned-kinds.ts';
@@ -262,6 +262,10 @@ export class CachedDirectory implements LocationDirectory {
 
   abortMove(iCustomer: number): Promise<CustomerLocation> {
     return this.#inner.abortMove(iCustomer);
+  }
+
+  cutoverOutcomes(): Promise<CutoverOutcomeCount[]> {
+    return this.#inner.cutoverOutcomes();
   }
 
   countLocations(): Promise<LocationCounts> {

@@ -224,6 +224,22 @@ export function locationDirectorySuite(name: string, make: () => Promise<Directo
       assert.equal((await other.getCustomer(81))?.version, 2);
     }));
 
+    it('ended cutovers are counted by outcome and system for every client of the store; a refused end counts nothing', withFixture(async ({ directory: d, peer }) => {
+      const other = await peer();
+      assert.deepEqual(await d.cutoverOutcomes(), []);
+      for (const c of [61, 62, 63]) await d.putCustomer({ iCustomer: c, system: 'source' });
+      for (const c of [61, 62, 63]) await d.beginMove(c, 'source');
+      await d.commitMove(61, 'target');
+      await other.commitMove(62, 'target');
+      await other.abortMove(63);
+      await assert.rejects(d.commitMove(63, 'target'));
+      await assert.rejects(d.abortMove(61));
+      const sorted = (rows: Awaited<ReturnType<typeof d.cutoverOutcomes>>) => [...rows].sort((a, b) => `${a.outcome}${a.system}`.localeCompare(`${b.outcome}${b.system}`));
+      const expected = [{ outcome: 'abort', system: 'source', n: 1 }, { outcome: 'commit', system: 'target', n: 2 }];
+      assert.deepEqual(sorted(await d.cutoverOutcomes()), expected);
+      assert.deepEqual(sorted(await other.cutoverOutcomes()), expected);
+    }));
+
     it('a change made through one client is read by another client of the same store', withFixture(async ({ directory: d, peer }) => {
       const other = await peer();
       await d.putCustomer({ iCustomer: 85, system: 'source', login: 'c85' });

@@ -16,6 +16,12 @@ export interface LocationCounts {
 
 /** Where a customer record (and all its accounts) lives now. */
 
+export interface CutoverOutcomeCount {
+  outcome: 'commit' | 'abort';
+  system: SystemName;
+  n: number;
+}
+
 export interface CustomerLocation {
   iCustomer: number;
   system: SystemName;
@@ -136,6 +142,12 @@ export interface LocationDirectory {
   /** moving → active on the system it was on; throws ApiFault (conflict) if not moving. */
   abortMove(iCustomer: number): Promise<CustomerLocation>;
   listMoving(): Promise<CustomerLocation[]>;
+  /**
+   * Cutovers ended since the store was created, by outcome and the system the customer is on after
+   * it: counted in the same transaction as the commit or abort, so every node of a cluster reads
+   * the same figures (not its own memory's).
+   */
+  cutoverOutcomes(): Promise<CutoverOutcomeCount[]>;
   /** How many customers the directory places on each system (active) and how many are moving. */
   countLocations(): Promise<LocationCounts>;
   /** Customers with `i_customer > afterId` in id order, at most `limit` (the routing index's load). */

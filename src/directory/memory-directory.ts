@@ -2,7 +2,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
-  LocationCounts,
+  LocationCounts, CutoverOutcomeCount,
 } from './location-directory.ts';
 import { moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches, splitBatch } from './import-batches.ts';
@@ -30,6 +30,7 @@ export class MemoryDirectory implements LocationDirectory {
   readonly #accounts = new Map<number, number>();
   readonly #keys = new Map<string, KeyTarget>();
   readonly #owned = new Map<string, OwnedRecordOwner>();
+  readonly #outcomes = new Map<string, number>();
   readonly #listeners = new Set<DirectoryChangeListener>();
   #closed = false;
 
@@ -166,6 +167,7 @@ export class MemoryDirectory implements LocationDirectory {
     this.#open();
     const cur = this.#customers.get(iCustomer);
     if (cur?.state !== 'moving') throw moveConflict('commit', iCustomer, cur);
+    this.#countOutcome('commit', system);
     return this.#setState({ ...cur, system, state: 'active', version: cur.version + 1, updatedAt: new Date().toISOString() });
   }
 
@@ -173,7 +175,21 @@ export class MemoryDirectory implements LocationDirectory {
     this.#open();
     const cur = this.#customers.get(iCustomer);
     if (cur?.state !== 'moving') throw moveConflict('abort', iCustomer, cur);
+    this.#countOutcome('abort', cur.system);
     return this.#setState({ ...cur, state: 'active', version: cur.version + 1, updatedAt: new Date().toISOString() });
+  }
+
+  #countOutcome(outcome: CutoverOutcomeCount['outcome'], system: SystemName): void {
+    const key = `${outcome}:${system}`;
+    this.#outcomes.set(key, (this.#outcomes.get(key) ?? 0) + 1);
+  }
+
+  async cutoverOutcomes(): Promise<CutoverOutcomeCount[]> {
+    this.#open();
+    return [...this.#outcomes].map(([key, n]) => {
+      const [outcome, system] = key.split(':') as [CutoverOutcomeCount['outcome'], SystemName];
+      return { outcome, system, n };
+    });
   }
 
   async countLocations(): Promise<LocationCounts> {

@@ -5,7 +5,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, CustomerState, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
-  LocationCounts,
+  LocationCounts, CutoverOutcomeCount,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches, splitBatch } from './import-batches.ts';
@@ -45,7 +45,7 @@ export interface PostgresDirectoryOptions {
 }
 
 /** The schema this code writes; older schemas are migrated forward, newer ones refused. */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 const migrations = (s: string): Record<number, string> => ({
   1: `
@@ -71,6 +71,12 @@ const migrations = (s: string): Record<number, string> => ({
     CREATE TABLE ${s}.owned_records (
       kind text NOT NULL, id bigint NOT NULL, i_customer bigint NOT NULL, i_account bigint,
       PRIMARY KEY (kind, id)
+    );
+  `,
+  3: `
+    CREATE TABLE ${s}.cutover_outcomes (
+      outcome text NOT NULL, system text NOT NULL, n bigint NOT NULL,
+      PRIMARY KEY (outcome, system)
     );
   `,
 });
@@ -330,6 +336,10 @@ export class PostgresDirectory implements LocationDirectory {
         const cur = (await c.query(`SELECT * FROM ${this.#s}.customers WHERE i_customer = $1`, [iCustomer])).rows[0] as CustomerRow | undefined;
         throw moveConflict(op, iCustomer, cur === undefined ? undefined : toLocation(cur), from);
       }
+      if (op !== 'begin') {
+        await c.query(`INSERT INTO ${this.#s}.cutover_outcomes (outcome, system, n) VALUES ($1, $2, 1)
+          ON CONFLICT (outcome, system) DO UPDATE SET n = ${this.#s}.cutover_outcomes.n + 1`, [op, row.system]);
+      }
       const location = toLocation(row);
       return { result: location, change: { iCustomer, location } };
     });
@@ -374,6 +384,12 @@ export class PostgresDirectory implements LocationDirectory {
   async abortMove(iCustomer: number): Promise<CustomerLocation> {
     return this.#move('abort', iCustomer, `UPDATE ${this.#s}.customers SET state = 'active', version = version + 1, updated_at = now()
       WHERE i_customer = $1 AND state = 'moving' RETURNING *`, [iCustomer]);
+  }
+
+  async cutoverOutcomes(): Promise<CutoverOutcomeCount[]> {
+    const rows = await this.#query<{ outcome: CutoverOutcomeCount['outcome']; system: SystemName; n: string }>('counting cutovers',
+      `SELECT outcome, system, n FROM ${this.#s}.cutover_outcomes ORDER BY outcome, system`, []);
+    return rows.map((r) => ({ outcome: r.outcome, system: r.system, n: Number(r.n) }));
   }
 
   async countLocations(): Promise<LocationCounts> {

@@ -4,7 +4,7 @@ import type { SystemName } from '../core/api-call.ts';
 import type {
   CustomerLocation, CustomerRouteRow, DirectoryChange, DirectoryChangeListener, DirectoryRecord, ImportReport, ImportRow, KeyTarget,
   LocationDirectory, LookupKeyKind,
-  LocationCounts,
+  LocationCounts, CutoverOutcomeCount,
 } from './location-directory.ts';
 import { directoryUnavailable, moveConflict, movingSystemConflict } from './directory-faults.ts';
 import { DEFAULT_IMPORT_BATCH, importInBatches } from './import-batches.ts';
@@ -33,7 +33,7 @@ export interface SqliteDirectoryOptions {
 }
 
 /** The schema this code writes; older files are migrated forward, newer ones refused. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -56,6 +56,12 @@ const MIGRATIONS: Record<number, string> = {
     CREATE TABLE owned_records (
       kind TEXT NOT NULL, id INTEGER NOT NULL, i_customer INTEGER NOT NULL, i_account INTEGER,
       PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+  `,
+  3: `
+    CREATE TABLE cutover_outcomes (
+      outcome TEXT NOT NULL, system TEXT NOT NULL, n INTEGER NOT NULL,
+      PRIMARY KEY (outcome, system)
     ) WITHOUT ROWID;
   `,
 };
@@ -119,7 +125,7 @@ export class SqliteDirectory implements LocationDirectory {
   readonly #s: {
     dataVersion: Statement; getCustomer: Statement; scanRoutes: Statement; getOwner: Statement; findKey: Statement;
     upsertCustomer: Statement; upsertCustomerReturning: Statement; upsertAccount: Statement; upsertKey: Statement;
-    accountsOf: Statement; begin: Statement; commit: Statement; abort: Statement; listMoving: Statement;
+    accountsOf: Statement; begin: Statement; commit: Statement; abort: Statement; countOutcome: Statement; listMoving: Statement;
     listMovingSystems: Statement; syncNormal: Statement; syncFull: Statement; touch: Statement;
     getOwned: Statement; upsertOwned: Statement;
   };
@@ -144,6 +150,8 @@ export class SqliteDirectory implements LocationDirectory {
       begin: db.prepare(`INSERT INTO customers (i_customer, system, state, version, updated_at) VALUES (?, ?, 'moving', 1, ?)
         ON CONFLICT (i_customer) DO UPDATE SET state = 'moving', version = version + 1, updated_at = excluded.updated_at
         WHERE state = 'active' AND system = excluded.system RETURNING *`),
+      countOutcome: db.prepare(`INSERT INTO cutover_outcomes (outcome, system, n) VALUES (?, ?, 1)
+        ON CONFLICT (outcome, system) DO UPDATE SET n = n + 1`),
       commit: db.prepare(`UPDATE customers SET system = ?, state = 'active', version = version + 1, updated_at = ?
         WHERE i_customer = ? AND state = 'moving' RETURNING *`),
       abort: db.prepare(`UPDATE customers SET state = 'active', version = version + 1, updated_at = ?
@@ -286,6 +294,7 @@ export class SqliteDirectory implements LocationDirectory {
         const cur = this.#s.getCustomer.get(iCustomer) as CustomerRow | undefined;
         throw moveConflict(op, iCustomer, cur === undefined ? undefined : toLocation(cur), from);
       }
+      if (op !== 'begin') this.#s.countOutcome.run(op, row.system);
       return toLocation(row);
     }).immediate());
     this.#emit({ iCustomer, location: loc });
@@ -302,6 +311,10 @@ export class SqliteDirectory implements LocationDirectory {
 
   async abortMove(iCustomer: number): Promise<CustomerLocation> {
     return this.#move('abort', iCustomer, () => this.#s.abort.get(new Date().toISOString(), iCustomer) as CustomerRow | undefined);
+  }
+
+  async cutoverOutcomes(): Promise<CutoverOutcomeCount[]> {
+    return this.#guard('counting cutovers', () => this.#db.prepare('SELECT outcome, system, n FROM cutover_outcomes ORDER BY outcome, system').all() as CutoverOutcomeCount[]);
   }
 
   async countLocations(): Promise<LocationCounts> {

@@ -1,3 +1,4 @@
+import { clusterCutovers } from './cutover-counts.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasOpsToken } from './ops-token.ts';
 import type { LocationDirectory } from '../directory/location-directory.ts';
@@ -34,7 +35,7 @@ export function createDashboard(deps: DashboardDeps) {
     const moving = await deps.directory.listMoving();
     const metrics = deps.metricsView === undefined ? deps.metrics : await deps.metricsView();
     const body = JSON.stringify({
-      cutovers: metrics.sumBy('webdispatcher_cutovers_total', 'outcome'),
+      cutovers: await clusterCutovers(deps.directory),
       moving: moving.map((m) => ({ i_customer: m.iCustomer, system: m.system, updated_at: m.updatedAt })),
       heldCalls: deps.holds.heldCalls(),
       traffic: metrics.sumBy('webdispatcher_system_calls_total', 'system'),

@@ -98,3 +98,21 @@ test('locations survive a dispatcher restart on the same SQLite file', async (t)
   const info = await call(again.urls.admin!, 'Customer/get_customer_info', { i_customer: 1 }, token);
   assert.equal((info.json.customer_info as { i_env: number }).i_env, 8);
 });
+
+test('two nodes on one directory store: each dashboard counts the cutovers the other ran', async (t) => {
+  const sqlitePath = join(mkdtempSync(join(tmpdir(), 'wd-shared-counts-')), 'directory.sqlite');
+  const shared = { directory: { store: 'sqlite', sqlitePath } };
+  const a = await startStack(t, { config: shared });
+  const b = await startDispatcher(testConfig(a.source, a.target, shared));
+  t.after(() => b.close());
+  await migrate(a, DEMO_CUSTOMER.iCustomer, 'target');
+  const begin = await fetch(`${b.urls.ops}/v1/migrations/7/begin`, { method: 'POST', headers: auth });
+  assert.equal(begin.status, 200, await begin.text());
+  assert.equal((await fetch(`${b.urls.ops}/v1/migrations/7/abort`, { method: 'POST', headers: auth })).status, 200);
+  for (const ops of [a.url('ops'), b.urls.ops!]) {
+    const d = (await (await fetch(`${ops}/v1/dashboard.json`, { headers: auth })).json()) as { cutovers: Record<string, number> };
+    assert.deepEqual(d.cutovers, { commit: 1, abort: 1 }, `dashboard of ${ops}`);
+    const c = (await (await fetch(`${ops}/v1/console.json`, { headers: auth })).json()) as { cutovers: Record<string, number> };
+    assert.deepEqual(c.cutovers, { commit: 1, abort: 1 }, `console of ${ops}`);
+  }
+});

@@ -1,3 +1,4 @@
+import { clusterCutovers } from '../cutover-counts.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpsRoute } from '../ops-route.ts';
 import { CONSOLE_COOKIE, consoleCookieValue, hasOpsToken, isOpsToken } from '../ops-token.ts';
@@ -115,7 +116,7 @@ export function createConsole(deps: ConsoleDeps): OpsRoute {
       moving: moving.slice(0, MOVING_SHOWN).map((m) => ({ i_customer: m.iCustomer, system: m.system, updated_at: m.updatedAt })),
       movingCount: moving.length,
       heldCalls: deps.holds.heldCalls(),
-      cutovers: metrics.sumBy('webdispatcher_cutovers_total', 'outcome'),
+      cutovers: await clusterCutovers(deps.directory),
       backends: deps.checks.status(),
       sessions: await deps.sessions.count(),
       degradedLogins: metrics.sumBy('webdispatcher_degraded_logins_total', 'missing'),
