@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import { isFieldValue } from './field-value.ts';
 import { isToken } from './token.ts';
 
@@ -18,6 +19,16 @@ export interface RequestHead {
 
 const REQUEST_LINE = /^([A-Z]{1,16}) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
 const DIGITS = /^[0-9]{1,15}$/;
+/**
+ * The methods llhttp parses as an ordinary request. It refuses any other (400), and CONNECT is
+ * not a request to node:http (a 'connect' event, or the socket closed): both go to node:http.
+ */
+const REQUEST_METHODS = new Set(METHODS.filter((m) => m !== 'CONNECT'));
+/**
+ * More header lines than this go to node:http, which keeps only the first 1000 in req.headers:
+ * served here, such a request would carry headers the node:http path never sees.
+ */
+const MAX_LINES = 100;
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
@@ -33,9 +44,13 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefi
   if (eol < 0) eol = text.length;
   const start = REQUEST_LINE.exec(text.slice(0, eol));
   if (start === null) return undefined;
+  const method = start[1]!;
+  if (method !== 'POST' && method !== 'GET' && !REQUEST_METHODS.has(method)) return undefined;
   const headers: Record<string, string> = {};
   let pos = eol + 2;
+  let lines = 0;
   while (pos < text.length) {
+    if (++lines > MAX_LINES) return undefined;
     let next = text.indexOf('\r\n', pos);
     if (next < 0) next = text.length;
     const colon = text.indexOf(':', pos);
@@ -44,7 +59,11 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefi
     let from = colon + 1;
     let to = next;
     while (from < to && isBlank(text.charCodeAt(from))) from++;
-    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) {
+      // llhttp ends a Content-Length or Connection value at spaces only: "5\t" is refused,
+      // "close\t" is no close. node:http decides what a trailing tab means.
+      if (text.charCodeAt(--to) === 9) return undefined;
+    }
     if (!isFieldValue(text, from, to)) return undefined;
     const name = text.slice(pos, colon).toLowerCase();
     if (headers[name] !== undefined) return undefined;
@@ -61,7 +80,7 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | undefi
   const connection = headers['connection'];
   const close = connection !== undefined && connection.toLowerCase().split(',').some((t) => t.trim() === 'close');
   const bodyStart = end + 4;
-  return { method: start[1]!, url: start[2]!, headers, contentLength, bodyStart, total: bodyStart + contentLength, close };
+  return { method, url: start[2]!, headers, contentLength, bodyStart, total: bodyStart + contentLength, close };
 }
 
 /**
