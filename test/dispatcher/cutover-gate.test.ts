@@ -57,22 +57,29 @@ async function begin(stack: Stack): Promise<void> {
   assert.equal(res.status, 200, await res.text());
 }
 
-test('a write located just before its customer\'s cutover began is held at the gate and runs where the customer lives after the commit', async (t) => {
+/**
+ * A write for customer ID that reads "active on the source" from the directory, then waits while
+ * the cutover begins, so it reaches the cutover gate after the move started.
+ */
+async function writeCaughtByBegin(t: Parameters<typeof startStack>[0], tag: string) {
   const directory = new PausingDirectory({ records: [{ iCustomer: ID, system: 'source', accounts: [DEMO_ACCOUNT.iAccount] }] });
   const stack = await stackWith(t, directory);
   const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
-
   let resume!: () => void;
   const reached = directory.pauseNextRead(ID, new Promise<void>((r) => { resume = r; }));
   let answered = false;
-  const writing = call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: ID, notes: 'gate-commit' } }, token)
+  const writing = call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: ID, notes: tag } }, token)
     .finally(() => { answered = true; });
   await reached;
-  // The call has read "active on the source"; the cutover begins before it reaches the backend.
   await begin(stack);
   resume();
   await heldOrAnswered(stack, () => answered);
   assert.equal(answered, false, 'the write was not answered while its customer was moving');
+  return { stack, writing };
+}
+
+test('a write located just before its customer\'s cutover began is held at the gate and runs where the customer lives after the commit', async (t) => {
+  const { stack, writing } = await writeCaughtByBegin(t, 'gate-commit');
   assert.equal(stack.dispatcher.dispatcher.holds.heldCalls(), 1, 'the write waits for the move to end');
   assert.equal(notesApplied(await writeLog(stack.source, ID), 'gate-commit'), 0, 'nothing reached the source during the move');
 
@@ -89,20 +96,7 @@ test('a write located just before its customer\'s cutover began is held at the g
 });
 
 test('a write held at the gate runs on the old system when the cutover is aborted', async (t) => {
-  const directory = new PausingDirectory({ records: [{ iCustomer: ID, system: 'source', accounts: [DEMO_ACCOUNT.iAccount] }] });
-  const stack = await stackWith(t, directory);
-  const token = await login(stack.url('admin'), DEMO_ADMIN.login, { token: DEMO_ADMIN.token });
-
-  let resume!: () => void;
-  const reached = directory.pauseNextRead(ID, new Promise<void>((r) => { resume = r; }));
-  let answered = false;
-  const writing = call(stack.url('admin'), 'Customer/update_customer', { customer_info: { i_customer: ID, notes: 'gate-abort' } }, token)
-    .finally(() => { answered = true; });
-  await reached;
-  await begin(stack);
-  resume();
-  await heldOrAnswered(stack, () => answered);
-  assert.equal(answered, false, 'the write was not answered while its customer was moving');
+  const { stack, writing } = await writeCaughtByBegin(t, 'gate-abort');
 
   const abort = await fetch(`${stack.url('ops')}/v1/migrations/${ID}/abort`, { method: 'POST', headers: ops });
   assert.equal(abort.status, 200, await abort.text());
