@@ -141,6 +141,7 @@ test('check-config --probe: exit 0 when verified, 1 naming the system when swapp
     writeFileSync(file, JSON.stringify({
       systems: { source: { env: sourceEnv, urls: env3.urls }, target: { env: targetEnv, urls: env8.urls } },
       ops: { token: 'x'.repeat(24), ...(serviceLogin ? { serviceLogin: SERVICE } : {}) },
+      sessions: { secret: 's'.repeat(24) },
     }));
     try {
       const r = await exec(process.execPath, [bin, 'check-config', file, '--probe'], { env: { ...process.env, WEBDISPATCHER_FROM_SOURCE: '1' }, timeout: 60_000 });
