@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closest, oneLine, parseCommand, UsageError, wantsHelp } from './command-args.ts';
+import { closest } from '../core/did-you-mean.ts';
+import { oneLine, parseCommand, UsageError, wantsHelp } from './command-args.ts';
 import { OPS_OPTIONS, OPS_USAGE, resolveOps } from './ops-target.ts';
 import { progressBar, progressLine, type ProgressView } from './campaign-progress.ts';
 

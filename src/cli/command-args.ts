@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest } from '../core/did-you-mean.ts';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -28,26 +29,6 @@ export interface CommandSpec<O extends ParseArgsOptionsConfig> {
 }
 
 type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
-}
-
-/** The known word closest to `given`, when it is close enough to be a typo of it. */
-export function closest(given: string, known: readonly string[]): string | undefined {
-  let best: { word: string; d: number } | undefined;
-  for (const word of known) {
-    const d = word.startsWith(given) || given.startsWith(word) ? 1 : editDistance(given, word);
-    if (d <= Math.max(2, Math.floor(word.length / 3)) && (best === undefined || d < best.d)) best = { word, d };
-  }
-  return best?.word;
-}
 
 /** An error's message with its causes (`fetch failed: connect ECONNREFUSED …`), on one line. */
 export function oneLine(err: unknown): string {

@@ -5,7 +5,8 @@ import { parseImport } from '../directory/import-parser.ts';
 import type { ImportFormat } from '../directory/import-parser.ts';
 import { SqliteDirectory } from '../directory/sqlite-directory.ts';
 import { isApiFault } from '../core/faults.ts';
-import { closest, oneLine, parseCommand, UsageError, wantsHelp } from './command-args.ts';
+import { closest } from '../core/did-you-mean.ts';
+import { oneLine, parseCommand, UsageError, wantsHelp } from './command-args.ts';
 import { OPS_OPTIONS, OPS_USAGE, resolveOps } from './ops-target.ts';
 
 const IMPORT_USAGE = `usage: webdispatcher directory import FILE [--format csv|ndjson] [--ops-url URL --ops-token T | --demo PORT | --sqlite PATH]

@@ -1,4 +1,5 @@
-import { closest, oneLine, UsageError } from './command-args.ts';
+import { closest } from '../core/did-you-mean.ts';
+import { oneLine, UsageError } from './command-args.ts';
 
 /**
  * `webdispatcher <command> [options]`. Each command lives in its own file and exports

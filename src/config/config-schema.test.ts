@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { checkConfig, ConfigError, readConfigFile, validateConfig } from './load-config.ts';
 import { configReference, configSchemaText } from './config-reference.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { closest } from '../core/did-you-mean.ts';
 
 const urls = (p: number) => ({ admin: `http://127.0.0.1:${p}`, reseller: `http://127.0.0.1:${p + 1}`, customer: `http://127.0.0.1:${p + 2}`, account: `http://127.0.0.1:${p + 3}`, portasip: `http://127.0.0.1:${p + 4}` });
 const base = () => ({
@@ -142,8 +142,8 @@ test('config/example.yaml is valid, warns about nothing, and says where the defa
 });
 
 test('did you mean: close typos and case slips, nothing for a word far from all', () => {
-  assert.equal(didYouMean('cachesize', ['cacheSize', 'schema']), 'cacheSize');
-  assert.equal(didYouMean('defaultContex', ['defaultContext', 'paging']), 'defaultContext');
-  assert.equal(didYouMean('admn', ['admin', 'account']), 'admin');
-  assert.equal(didYouMean('ipaddr', ['admin', 'account']), undefined);
+  assert.equal(closest('cachesize', ['cacheSize', 'schema']), 'cacheSize');
+  assert.equal(closest('defaultContex', ['defaultContext', 'paging']), 'defaultContext');
+  assert.equal(closest('admn', ['admin', 'account']), 'admin');
+  assert.equal(closest('ipaddr', ['admin', 'account']), undefined);
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isIP } from 'node:net';
 import { REALMS } from '../core/api-call.ts';
+import { isIpOrCidr } from '../core/ip-allow.ts';
 
 /**
  * The configuration's one description: its keys (unknown ones are refused at every depth), types,
@@ -25,7 +25,7 @@ const section = <S extends z.core.$ZodLooseShape>(shape: S, description: string)
   // prefault: an absent section is parsed as {} so every key inside gets its default.
   z.strictObject(shape, { error: 'must be a mapping' }).prefault({} as never).describe(description);
 
-export function isHttpUrl(v: string): boolean {
+function isHttpUrl(v: string): boolean {
   try {
     const u = new URL(v);
     return u.protocol === 'http:' || u.protocol === 'https:';
@@ -35,16 +35,6 @@ export function isHttpUrl(v: string): boolean {
 }
 const httpUrl = () => z.string({ error: 'must be an http(s) URL' }).refine(isHttpUrl, { error: 'is not an http(s) URL' });
 
-/** An IPv4/IPv6 address or CIDR as node:net's BlockList takes it (what the allow-lists are built with). */
-export function isIpOrCidr(s: string): boolean {
-  const slash = s.indexOf('/');
-  const addr = slash === -1 ? s : s.slice(0, slash);
-  const family = isIP(addr);
-  if (family === 0) return false;
-  if (slash === -1) return true;
-  const bits = s.slice(slash + 1);
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
-}
 const ipOrCidrs = () => z.array(z.string({ error: 'must be a string' }).refine(isIpOrCidr, { error: 'is not an IP address or CIDR' }), { error: 'must be a list of IP addresses or CIDRs' });
 
 const systemSchema = z.strictObject({

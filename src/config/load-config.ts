@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { DispatcherConfig, SystemConfig } from './config.ts';
 import { configSchema, knownKeys, ALLOW_REALMS, type ParsedConfig } from './config-schema.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { closest } from '../core/did-you-mean.ts';
 import { SYSTEMS } from '../core/api-call.ts';
 import { BUILT_IN_CONFIG_ENTITY_TYPES, ENTITY_NAME, ID_FIELD, SERVICE_NAME } from '../core/config-entity-types.ts';
 
@@ -54,7 +54,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(issue.path.filter((s): s is string | number => typeof s !== 'symbol')) ?? [];
     return issue.keys.map((key) => {
-      const near = didYouMean(key, known);
+      const near = closest(key, known);
       return `${where === '' ? key : `${where}.${key}`}: unknown setting${near === undefined ? '' : ` (did you mean ${near}?)`}`;
     });
   }
@@ -88,7 +88,7 @@ function crossChecks(raw: Raw): string[] {
     for (const key of Object.keys(allow)) {
       const realm = key.includes(':') ? key.slice(0, key.indexOf(':')) : key;
       if (ALLOW_REALMS.includes(realm) && !key.endsWith(':')) continue;
-      const near = didYouMean(realm, ALLOW_REALMS);
+      const near = closest(realm, ALLOW_REALMS);
       problems.push(`security.allow.${key}: unknown realm ${JSON.stringify(realm)}: a key is a realm (${ALLOW_REALMS.join(', ')}) or realm:login${near === undefined ? '' : ` (did you mean ${near}?)`}`);
     }
   }
@@ -124,7 +124,7 @@ function driftChecks(d: Raw): string[] {
   if (twice.length > 0) problems.push(`drift.extraEntities: ${[...new Set(twice)].join(', ')} named twice (or a built-in type)`);
   for (const name of Array.isArray(d.entities) ? d.entities : []) {
     if (typeof name === 'string' && !known.includes(name)) {
-      const near = didYouMean(name, known);
+      const near = closest(name, known);
       problems.push(`drift.entities: unknown type ${JSON.stringify(name)} (known: ${known.join(', ')})${near === undefined ? '' : ` (did you mean ${near}?)`}`);
     }
   }

@@ -1,4 +1,15 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
+
+/** An IPv4/IPv6 address or `address/bits` CIDR, as IpAllowList takes it (the config is checked with this). */
+export function isIpOrCidr(s: string): boolean {
+  const slash = s.indexOf('/');
+  const addr = slash === -1 ? s : s.slice(0, slash);
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (slash === -1) return true;
+  const bits = s.slice(slash + 1);
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /** Per-realm (`admin`) and per-user (`admin:alice`) client IP allow-lists (SPEC §4.8). */
 export class IpAllowList {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closest, httpUrl, oneLine, parseCommand, positiveInt, UsageError, wantsHelp } from '../../src/cli/command-args.ts';
+import { closest } from '../../src/core/did-you-mean.ts';
+import { httpUrl, oneLine, parseCommand, positiveInt, UsageError, wantsHelp } from '../../src/cli/command-args.ts';
 
 const spec = { name: 'x', usage: 'usage: webdispatcher x\n', maxPositionals: 1, options: { customer: { type: 'string' }, fix: { type: 'boolean' }, arg: { type: 'string', multiple: true } }, allowEmpty: ['arg'] } as const;
 const refused = (argv: string[]) => {
