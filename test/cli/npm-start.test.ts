@@ -27,8 +27,8 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
     assert.notEqual(demo.ready.pid, demo.child.pid, 'the demo runs under npm, not as npm');
     demo.child.kill(signal);
     // SIGKILL forwards nothing: the demo notices that its parent is gone.
-    assert.equal(await goneWithin(demo.ready.pid, 30_000), true, 'the demo process ended');
-    for (const url of urls) assert.equal(await listening(url), false, `${url} is free`);
-    assert.equal(existsSync(demo.ready.state), false, 'a stopped demo leaves no state behind');
+    assert.equal(await goneWithin(demo.ready.pid, 60_000), true, `the demo process ended; it printed: ${demo.stderr()}`);
+    for (const url of urls) assert.equal(await listening(url), false, `${url} is free; the demo printed: ${demo.stderr()}`);
+    assert.equal(existsSync(demo.ready.state), false, `a stopped demo leaves no state behind; the demo printed: ${demo.stderr()}`);
   });
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,6 +38,8 @@ export interface DemoProcess {
   child: ChildProcess;
   ready: { pid: number; dispatcher: Record<string, string>; ops: { url: string; token: string; port: number }; source: { urls: Record<string, string> }; target: { urls: Record<string, string> }; state: string };
   stop(): Promise<number | null>;
+  /** What the demo (and npm, when it runs under npm) printed on stderr so far. */
+  stderr(): string;
 }
 
 /** Starts `webdispatcher demo` (or `npm start` with `npm: true`) and waits for its ready line. */
@@ -66,6 +68,7 @@ export async function startDemo(t: AfterHook, env: NodeJS.ProcessEnv, options: {
   demo.pid = ready.pid;
   return {
     child, ready,
+    stderr: () => stderr,
     stop: async () => {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
@@ -74,10 +77,19 @@ export async function startDemo(t: AfterHook, env: NodeJS.ProcessEnv, options: {
   };
 }
 
+/**
+ * An ended process whose parent has not reaped it yet: kill(pid, 0) still finds it. An orphan
+ * waits for PID 1 to reap it, which a container's PID 1 may never do.
+ */
+function zombie(pid: number): boolean {
+  try { return /^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+}
+
 /** Whether a process is still there (bounded wait for it to go: `waitMs`). */
 export async function goneWithin(pid: number, waitMs: number): Promise<boolean> {
   for (let waited = 0; waited <= waitMs; waited += 100) {
     try { process.kill(pid, 0); } catch { return true; }
+    if (zombie(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
