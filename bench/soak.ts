@@ -8,7 +8,8 @@
  * Topology: a source and a target simulator, each in its own process (bench/sim-backend.ts), and
  * `webdispatcher start` in its own process (one worker, SQLite directory, memory sessions, every
  * listener including the portal and provisioning). This process is the load: `--clients` closed
- * loops, each picking the next call from a weighted mix — admin logins, routed reads and writes of
+ * loops, each picking the next call from a weighted mix — admin logins (the old session logged
+ * out first, so live sessions stay bounded as with real clients), routed reads and writes of
  * customers on both systems, merged customer lists, PortaSIP broadcasts, SOAP calls, portal pages,
  * provisioning files — plus a cutover (begin → the simulator's transfer → commit) every
  * `--cutover-every` seconds, and a backend fault window (one system answers 30 % of API calls
@@ -163,7 +164,9 @@ class Client {
     this.customers = customers;
   }
 
+  /** Logs in again; the session it had is logged out first, as a well-behaved client does. */
   async login(): Promise<boolean> {
+    if (this.bearer !== '') await postJson(`${this.urls.admin}/rest/Session/logout`, { params: {} }, this.auth()).catch(() => undefined);
     this.bearerAt = performance.now() - started;
     const r = await postJson(`${this.urls.admin}/rest/Session/login`, { params: { login: DEMO_ADMIN.login, token: DEMO_ADMIN.token } });
     if (typeof r.json.access_token === 'string') this.bearer = r.json.access_token;
