@@ -107,6 +107,9 @@ export function createProvisioningFront(o: { config: DispatcherConfig; logger: L
         let size = 0;
         const it = reply.body[Symbol.asyncIterator]();
         let next: IteratorResult<unknown>;
+        // Read whole, it has one deadline (undici's bodyTimeout only bounds silence).
+        const { bodyMs } = config.timeouts;
+        const timer = setTimeout(() => reply.body.destroy(new Error(`the file did not arrive within ${bodyMs} ms`)), bodyMs);
         try {
           next = await it.next();
           while (!next.done && size <= MAX_BUFFERED_FILE_BYTES) {
@@ -119,6 +122,8 @@ export function createProvisioningFront(o: { config: DispatcherConfig; logger: L
           logger.error('provisioning backend failed', { system, file: target.file, mac: target.mac, requestId, error: err instanceof Error ? err.message : String(err) });
           plain(res, 502, `The ${system} system's provisioning server broke off the file`);
           return;
+        } finally {
+          clearTimeout(timer);
         }
         if (next.done) {
           res.writeHead(reply.statusCode, { ...headers, 'content-length': String(size) });

@@ -22,10 +22,11 @@ import { setFaults, loginFull, type Creds } from './support.ts';
  * behind, and that the next normal call is served.
  */
 
-const KINDS = ['refused', 'reset_head', 'reset_body', 'stall_head', 'stall_body', 'trickle', 'html_5xx', 'truncated_chunked', 'garbage', 'oversize_head'] as const;
+const KINDS = ['refused', 'reset_head', 'reset_body', 'stall_head', 'stall_body', 'trickle', 'trickle_body', 'html_5xx', 'truncated_chunked', 'garbage', 'oversize_head'] as const;
 type Kind = (typeof KINDS)[number];
 
-const TIMEOUTS = { connectMs: 500, headersMs: 1000, bodyMs: 1000 };
+/** bodyMs over the trickle's one second: a body dripping one byte a second is never silent that long. */
+const TIMEOUTS = { connectMs: 500, headersMs: 1000, bodyMs: 1500 };
 /** The latest a faulted call may answer: the backend deadlines (a login or provisioning may run two in a row) plus a margin. */
 const DEADLINE_MS = 2 * (TIMEOUTS.headersMs + TIMEOUTS.bodyMs) + 3000;
 const MISSING = 'x-webdispatcher-missing-system';

@@ -5,12 +5,12 @@ import type { Socket } from 'node:net';
  * written straight on the socket so a dispatcher can be tested against broken backends:
  * `reset_head` resets the connection before any byte of a reply; `reset_body` sends a head and
  * part of the body, then resets; `stall_head` never answers; `stall_body` sends a head and part of
- * the body, then goes silent; `trickle` sends the whole reply, head first, one byte per second;
+ * the body, then goes silent; `trickle` sends the whole reply, head first, one byte per second; `trickle_body` sends the head at once, then the body one byte per second;
  * `html_5xx` answers 502 with an HTML page (a broken proxy in front of the system); `truncated_chunked`
  * ends the connection in the middle of a chunked body; `garbage` answers bytes that are not HTTP;
  * `oversize_head` answers a reply head of 80 KiB (over any client's head limit).
  */
-export const REPLY_FAULTS = ['none', 'reset_head', 'reset_body', 'stall_head', 'stall_body', 'trickle', 'html_5xx', 'truncated_chunked', 'garbage', 'oversize_head'] as const;
+export const REPLY_FAULTS = ['none', 'reset_head', 'reset_body', 'stall_head', 'stall_body', 'trickle', 'trickle_body', 'html_5xx', 'truncated_chunked', 'garbage', 'oversize_head'] as const;
 export type ReplyFault = (typeof REPLY_FAULTS)[number];
 
 /** What a broken reply starts to carry: a JSON API reply, or a web page (portal, CPE files). */
@@ -58,8 +58,10 @@ export function writeReplyFault(kind: Exclude<ReplyFault, 'none'>, socket: Socke
       socket.write(head('200 OK', json) + BODY.slice(0, 40));
       hold(socket);
       return;
-    case 'trickle': {
-      const whole = head('200 OK', json) + BODY;
+    case 'trickle':
+    case 'trickle_body': {
+      if (kind === 'trickle_body') socket.write(head('200 OK', json));
+      const whole = kind === 'trickle' ? head('200 OK', json) + BODY : BODY;
       socket.write(whole.charAt(0));
       let i = 1;
       const timer = setInterval(() => {
