@@ -30,7 +30,9 @@ const MUTATE = [
  */
 const TEST_FILES = [
   'src/routing/router.test.ts',
+  'src/execution/cutover-holds.test.ts',
   'src/execution/merge-rows.test.ts',
+  'src/core/ip-allow.test.ts',
   'test/dispatcher/backend-renewal.test.ts',
   'test/dispatcher/cutover-gate.test.ts',
   'test/dispatcher/refusals.test.ts',

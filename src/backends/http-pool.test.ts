@@ -322,6 +322,34 @@ test('a server that stalls before the head or within the body fails with HEADERS
   await rejectsWith(res.body.text(), 'BODY_TIMEOUT');
 });
 
+test('a buffered body dripped a byte at a time fails with BODY_TIMEOUT; a streamed one is bounded by silence only', async (t) => {
+  const drip = (socket: Socket, head: string, pieces: number, piece = 'x') => {
+    socket.write(head);
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (socket.destroyed || sent >= pieces) return clearInterval(timer);
+      socket.write(piece);
+      sent++;
+    }, 40);
+    socket.once('close', () => clearInterval(timer));
+  };
+  const { origin } = await rawServer(t, (socket, req) => {
+    if (req.path === '/length') drip(socket, 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', 100);
+    if (req.path === '/chunked') drip(socket, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 100, '1\r\nx\r\n');
+    if (req.path === '/stream') {
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${2000 + 10}\r\n\r\n${'y'.repeat(2000)}`);
+      drip(socket, '', 10);
+    }
+  });
+  // Every piece comes within the 200 ms deadline, the whole far later: 100 bytes at 40 ms each.
+  const p = pool(t, origin, { headersTimeoutMs: 1000, bodyTimeoutMs: 200, maxBufferedBytes: 1000 });
+  await rejectsWith(post(p, '/length'), 'BODY_TIMEOUT');
+  await rejectsWith(post(p, '/chunked'), 'BODY_TIMEOUT');
+  const res = await post(p, '/stream');
+  assert.equal(res.body.buffered, undefined, 'larger than maxBufferedBytes: streamed');
+  assert.equal((await res.body.text()).length, 2010, 'a streamed body that never falls silent arrives');
+});
+
 test('an abort signal fails a request in flight, one waiting in the queue, and one aborted before it started', async (t) => {
   const { origin } = await rawServer(t, () => undefined);
   const p = pool(t, origin, { connections: 1 });

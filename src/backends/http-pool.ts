@@ -12,7 +12,10 @@ export interface HttpPoolOptions {
   connectTimeoutMs: number;
   /** From writing a request to the end of the response head. */
   headersTimeoutMs: number;
-  /** Longest silence between two pieces of a response body (not counted while the reader applies backpressure). */
+  /**
+   * A body delivered whole (up to maxBufferedBytes) must arrive within this after its head; a
+   * streamed one may not fall silent longer than this (not counted while the reader applies backpressure).
+   */
   bodyTimeoutMs: number;
   /** How long an idle socket is kept when the server sends no `Keep-Alive: timeout=N` hint. */
   keepAliveTimeoutMs: number;
@@ -340,7 +343,6 @@ class Conn {
         this.fail(new HttpPoolError('BAD_RESPONSE', 'the server sent data after the response'));
         return true;
       }
-      this.deadline = this.core.tick + this.core.bodyTicks;
       this.size += nread;
       this.remaining -= nread;
       if (this.remaining <= 0) {
@@ -525,7 +527,9 @@ class Conn {
   }
 
   onBody(buf: Buffer, offset: number): void {
-    if (!this.paused) this.deadline = this.core.tick + this.core.bodyTicks;
+    // A buffered body has one deadline from its head (set in startBody): a server dripping it a
+    // byte at a time cannot hold the call. A streamed one may take long, but not fall silent.
+    if (!this.paused && this.phase === PHASE_STREAM) this.deadline = this.core.tick + this.core.bodyTicks;
     if (this.framing === FRAME_LENGTH) {
       const n = Math.min(this.remaining, buf.length - offset);
       this.remaining -= n;
@@ -616,6 +620,8 @@ class Conn {
         this.parts = [];
         const stream = this.deliverStream();
         for (let i = 0; i < parts.length; i++) stream.push(parts[i]);
+        // Streamed from here on: silence is what counts now.
+        this.deadline = this.core.tick + this.core.bodyTicks;
         this.checkBackpressure(stream);
       }
       return;

@@ -88,7 +88,7 @@ export const configSchema = z.strictObject({
   timeouts: section({
     connectMs: int(1, 3_600_000).default(2000).describe('Connecting to a backend.'),
     headersMs: int(1, 3_600_000).default(30_000).describe("A backend's reply head."),
-    bodyMs: int(1, 3_600_000).default(60_000).describe("A backend's reply body."),
+    bodyMs: int(1, 3_600_000).default(60_000).describe("A backend's reply body: one read whole (API replies up to 1 MiB, portal pages, CPE files) must arrive within this after its head; a streamed one may not fall silent longer."),
   }, 'Backend deadlines.'),
   limits: section({
     bodyBytes: int(1024, 2 ** 31 - 1).default(1024 * 1024).describe('Largest request body accepted.'),

@@ -4,7 +4,7 @@ import type { BackendClient, BackendListener, BackendResponse } from '../backend
 import type { Reply } from '../core/reply.ts';
 import { isReadCall } from '../core/method-kinds.ts';
 import type { BackendPayload } from './raw-request-body.ts';
-import { ApiFault, PortaFaultCode } from '../core/faults.ts';
+import { ApiFault, PortaFaultCode, dispatcherFault } from '../core/faults.ts';
 import { compose, type Stage } from './compose.ts';
 
 /** One call sent to one system on behalf of a dispatcher session (single forward, each side of a merge or broadcast). */
@@ -77,6 +77,11 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
     if (res.status !== 200) {
       const code = faultcodeOf(text);
       if (code !== undefined) ctx.faultcode = code;
+      // An error page of something in front of the system (a proxy's 502 in HTML, say) is no
+      // PortaBilling reply: the client gets a fault saying so, not the page.
+      else if (!/json|xml/i.test(headers['content-type'] ?? '')) {
+        throw dispatcherFault('backendUnavailable', `The ${system} system answered HTTP ${res.status} with ${headers['content-type'] ?? 'no content type'} instead of a PortaBilling reply`, { retryable: true });
+      }
       delete headers['content-length'];
     }
     return { status: res.status, headers, body: text, plan: ctx.plan, systems: [system] };

@@ -181,12 +181,26 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
       const chunks: Buffer[] = [];
       let size = 0;
       const it = reply.body[Symbol.asyncIterator]();
-      let next = await it.next();
-      while (!next.done && size <= MAX_REWRITE_BYTES) {
-        const chunk = next.value as Buffer;
-        chunks.push(chunk);
-        size += chunk.length;
+      let next: IteratorResult<unknown>;
+      // The page read whole has one deadline (undici's bodyTimeout only bounds silence).
+      const { bodyMs } = config.timeouts;
+      const timer = setTimeout(() => reply.body.destroy(new Error(`the page did not arrive within ${bodyMs} ms`)), bodyMs);
+      try {
         next = await it.next();
+        while (!next.done && size <= MAX_REWRITE_BYTES) {
+          const chunk = next.value as Buffer;
+          chunks.push(chunk);
+          size += chunk.length;
+          next = await it.next();
+        }
+      } catch (err) {
+        // The page broke off before anything was sent: the browser gets the unavailable page, not a cut connection.
+        reply.body.destroy();
+        logger.error('portal backend failed', { system, requestId: c.requestId, error: err instanceof Error ? err.message : String(err) });
+        loginPage(c, 502, 'unavailable');
+        return;
+      } finally {
+        clearTimeout(timer);
       }
       if (next.done) {
         send(c, reply.statusCode, out, rewriteBody(Buffer.concat(chunks).toString('utf8'), origins));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
 import type { DispatcherConfig } from '../config/config.ts';
 import type { SystemName } from '../core/api-call.ts';
@@ -10,6 +11,8 @@ import { ClientAddress } from '../core/client-address.ts';
 import { validateProvisioningTarget } from './provisioning-path.ts';
 
 /** Request headers a phone's fetch carries to the backend (conditional requests, identity). */
+/** Files up to this size are read whole before they are passed on. */
+const MAX_BUFFERED_FILE_BYTES = 1024 * 1024;
 const FORWARDED_REQUEST = ['accept', 'accept-language', 'user-agent', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'authorization', 'range', 'if-range'];
 /** Reply headers passed back: the file's type and validators; never a backend's cookies. */
 const FORWARDED_REPLY = ['content-type', 'content-length', 'content-encoding', 'content-disposition', 'content-range', 'accept-ranges', 'etag', 'last-modified', 'cache-control', 'expires', 'vary'];
@@ -92,13 +95,46 @@ export function createProvisioningFront(o: { config: DispatcherConfig; logger: L
           const v = reply.headers[name];
           if (typeof v === 'string') headers[name] = v;
         }
-        res.writeHead(reply.statusCode, headers);
         if (req.method === 'HEAD' || reply.statusCode === 304) {
+          res.writeHead(reply.statusCode, headers);
           await reply.body.dump();
           res.end();
           return;
         }
-        await pipeline(reply.body, res);
+        // A configuration file is small: it is read whole before the phone gets a byte, so a
+        // file that breaks off on the way is a 502, never a truncated file with a 200.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const it = reply.body[Symbol.asyncIterator]();
+        let next: IteratorResult<unknown>;
+        // Read whole, it has one deadline (undici's bodyTimeout only bounds silence).
+        const { bodyMs } = config.timeouts;
+        const timer = setTimeout(() => reply.body.destroy(new Error(`the file did not arrive within ${bodyMs} ms`)), bodyMs);
+        try {
+          next = await it.next();
+          while (!next.done && size <= MAX_BUFFERED_FILE_BYTES) {
+            chunks.push(next.value as Buffer);
+            size += (next.value as Buffer).length;
+            next = await it.next();
+          }
+        } catch (err) {
+          reply.body.destroy();
+          logger.error('provisioning backend failed', { system, file: target.file, mac: target.mac, requestId, error: err instanceof Error ? err.message : String(err) });
+          plain(res, 502, `The ${system} system's provisioning server broke off the file`);
+          return;
+        } finally {
+          clearTimeout(timer);
+        }
+        if (next.done) {
+          res.writeHead(reply.statusCode, { ...headers, 'content-length': String(size) });
+          res.end(Buffer.concat(chunks, size));
+          return;
+        }
+        // Larger than any configuration file (firmware, say): streamed on.
+        res.writeHead(reply.statusCode, headers);
+        for (const chunk of chunks) res.write(chunk);
+        res.write(next.value as Buffer);
+        await pipeline(Readable.from(it), res);
         return;
       }
       logger.info('provisioning fetch', { mac: target.mac, file: target.file, system: 'none', status: 404, method: req.method, requestId });

@@ -245,3 +245,192 @@ describe('findEnv() reads the i_env a call names', () => {
     assert.equal(findEnv(apiCall('Env/get_env_info', { i_env: 'eight' })), undefined);
   });
 });
+
+describe('route(): the edges of each rule (mutation testing, issue 19)', () => {
+  const run = (r: Omit<Row, 'name' | 'expect'>): Plan => {
+    const input: RouteInput = { call: r.call, session: r.session, locations: r.locations ?? [], env: r.env, config: { ...CONFIG, ...r.config } };
+    if (r.retailLocation !== undefined) input.retailLocation = r.retailLocation;
+    return route(input);
+  };
+  const faultOf = (plan: Plan): ApiFault => {
+    assert.equal(plan.kind, 'refuse', JSON.stringify(plan));
+    return (plan as { fault: ApiFault }).fault;
+  };
+
+  test('a Session call on the PortaSIP listener is broadcast, not answered by the dispatcher', () => {
+    assert.deepEqual(run({ call: apiCall('Session/login', {}, { portasip: true }), session: ADMIN }), { kind: 'broadcast', systems: ['source', 'target'] });
+  });
+
+  test('retail: without its customer\'s location the call still goes to the pinned system', () => {
+    assert.deepEqual(run({ call: apiCall('Customer/get_customer_info', {}, { realm: 'customer' }), session: RETAIL }), { kind: 'single', system: 'source', rule: 'retail', iCustomer: 1 });
+  });
+
+  test('retail: a session that does not know its customer is neither held nor refused by a location', () => {
+    const call = apiCall('Account/get_account_info', {}, { realm: 'account' });
+    assert.deepEqual(run({ call, session: RETAIL_NO_ID, retailLocation: at('target', 4, 'moving') }), { kind: 'single', system: 'target', rule: 'retail' });
+    assert.deepEqual(run({ call, session: RETAIL_NO_ID, retailLocation: at('source', 4) }), { kind: 'single', system: 'target', rule: 'retail' });
+  });
+
+  test('retail: the moved-away refusal tells the user to log in again', () => {
+    const fault = faultOf(run({ call: apiCall('Customer/get_customer_info', {}, { realm: 'customer' }), session: RETAIL, retailLocation: at('target', 1) }));
+    assert.match(fault.faultstring, /moved to another system.*log in again/);
+  });
+
+  test('broadcast and merge without a session reach no system', () => {
+    assert.deepEqual(run({ call: apiCall('Voicemail/get_settings', {}, { portasip: true }) }), { kind: 'broadcast', systems: [] });
+    assert.deepEqual(run({ call: apiCall('Customer/get_customer_list') }), { kind: 'merge', systems: [], paging: 'per-system' });
+  });
+
+  test('broadcast: the owner is the first location that knows its customer', () => {
+    const plan = run({
+      call: apiCall('Voicemail/update_settings', { i_account: 2, i_customer: 5 }, { portasip: true }), session: ADMIN,
+      locations: [{ locator: acct(2), location: at('target') }, { locator: cust(5), location: at('target', 5) }],
+    });
+    assert.deepEqual(plan, { kind: 'broadcast', systems: ['source', 'target'], iCustomer: 5 });
+  });
+
+  test('locator: a moving location that knows no customer cannot be held on: it is routed', () => {
+    const plan = run({ call: apiCall('Account/get_account_info', { i_account: 8 }), session: ADMIN, locations: [{ locator: acct(8), location: at('target', undefined, 'moving') }] });
+    assert.deepEqual(plan, { kind: 'single', system: 'target', rule: 'locator' });
+  });
+
+  test('locator: only AccessControl/create_otp moves the context', () => {
+    const locations = [{ locator: acct(5), location: at('target', 4) }];
+    assert.deepEqual(run({ call: apiCall('AccessControl/get_otp_info', { send_to: 'account', id: 5 }), session: ADMIN, locations }), { kind: 'single', system: 'target', rule: 'locator', iCustomer: 4 });
+    assert.deepEqual(run({ call: apiCall('Account/create_otp', { i_account: 5 }), session: ADMIN, locations }), { kind: 'single', system: 'target', rule: 'locator', iCustomer: 4 });
+  });
+
+  test('strict: the refusal names the unplaced records and both systems\' i_env', () => {
+    const strict = { unroutableWrites: 'refuse' as const };
+    const named = faultOf(run({
+      call: apiCall('Invoice/void_invoice', { i_invoice: 5, i_customer: 9 }), session: ADMIN, config: strict,
+      locations: [{ locator: { kind: 'owned', owned: 'invoice', id: 5 }, location: undefined }, { locator: cust(9), location: undefined }],
+    }));
+    assert.match(named.faultstring, /^Cannot route the write Invoice\/void_invoice: neither system holds invoice 5, i_customer 9\. /);
+    assert.match(named.faultstring, /i_env 3 \(source\) or 8 \(target\) to choose the system$/);
+    const nothing = faultOf(run({ call: apiCall('Account/update_account', {}), session: ADMIN, config: strict }));
+    assert.match(nothing.faultstring, /: its params name no customer or account\. Send the i_customer or i_account it acts on/);
+  });
+
+  test('strict: without a session, or for a session of another realm, a write runs in the context', () => {
+    const strict = { unroutableWrites: 'refuse' as const };
+    assert.deepEqual(run({ call: apiCall('Account/update_account', {}), config: strict }), { kind: 'single', system: 'source', rule: 'context' });
+    const unpinnedRetail: RouteSession = { realm: 'account', context: 'target', available: ['target'] };
+    assert.deepEqual(run({ call: apiCall('Account/update_account', {}, { realm: 'account' }), session: unpinnedRetail, config: strict }), { kind: 'single', system: 'target', rule: 'context' });
+  });
+
+  test('strict: an ESPF read (GET) runs in the context, an ESPF write is refused', () => {
+    const strict = { unroutableWrites: 'refuse' as const };
+    assert.deepEqual(run({ call: apiCall('espf/GET /v1/things', {}, { style: 'espf' }), session: ADMIN_IN_TARGET, config: strict }), { kind: 'single', system: 'target', rule: 'context' });
+    assert.equal(run({ call: apiCall('espf/POST /v1/things', {}, { style: 'espf' }), session: ADMIN_IN_TARGET, config: strict }).kind, 'refuse');
+  });
+});
+
+describe('findLocators(): bounds, dedup and the forms of ids and keys (mutation testing, issue 19)', () => {
+  const find = (serviceMethod: string, params: JsonObject): Locator[] => findLocators(apiCall(serviceMethod, params));
+  const nest = (levels: number, inner: JsonObject): JsonObject => {
+    let v = inner;
+    for (let i = 0; i < levels; i++) v = { s: v };
+    return v;
+  };
+
+  test('params are searched six structs deep, not deeper', () => {
+    assert.deepEqual(find('Customer/get_customer_info', nest(6, { i_customer: 3 })), [cust(3)]);
+    assert.deepEqual(find('Customer/get_customer_info', nest(7, { i_customer: 3 })), []);
+  });
+
+  test('at most 2000 params fields are looked at', () => {
+    const params = (fillers: number): JsonObject => {
+      const p: JsonObject = {};
+      for (let i = 0; i < fillers; i++) p[`f${i}`] = i;
+      p.i_customer = 3;
+      return p;
+    };
+    assert.deepEqual(find('Customer/get_customer_info', params(1999)), [cust(3)]);
+    assert.deepEqual(find('Customer/get_customer_info', params(2000)), []);
+    // The bound counts nested fields too, and stops the walk of an array.
+    const deep: JsonObject = { a: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`f${i}`, i])), list: [{ i_account: 4 }] };
+    assert.deepEqual(find('Account/get_account_info', deep), []);
+  });
+
+  test('only structs inside arrays are searched', () => {
+    assert.deepEqual(find('Account/update_accounts', { accounts: [[{ i_account: 3 }], 'x', 5, null, { i_account: 6 }] }), [acct(6)]);
+  });
+
+  test('the same key or owned record twice is one locator, different values are two', () => {
+    assert.deepEqual(find('Customer/get_customer_info', { login: 'x', customer_info: { login: 'x' } }), [{ kind: 'key', key: 'customer-login', value: 'x' }]);
+    assert.deepEqual(find('Customer/get_customer_info', { login: 'x', customer_info: { login: 'y' } }), [{ kind: 'key', key: 'customer-login', value: 'x' }, { kind: 'key', key: 'customer-login', value: 'y' }]);
+    assert.deepEqual(find('Customer/get_customer_info', { login: 'x', customer_info: { name: 'x' } }), [{ kind: 'key', key: 'customer-login', value: 'x' }, { kind: 'key', key: 'customer-name', value: 'x' }]);
+    assert.deepEqual(find('Invoice/get_invoice_info', { i_invoice: 2, x: { i_invoice: 2 } }), [{ kind: 'owned', owned: 'invoice', id: 2 }]);
+    assert.deepEqual(find('Invoice/get_invoice_info', { i_invoice: 2, x: { i_invoice: 3 } }), [{ kind: 'owned', owned: 'invoice', id: 2 }, { kind: 'owned', owned: 'invoice', id: 3 }]);
+    assert.deepEqual(find('Invoice/get_invoice_info', { i_invoice: 2, x: { i_did_number: 2 } }), [{ kind: 'owned', owned: 'invoice', id: 2 }, { kind: 'owned', owned: 'did', id: 2 }]);
+    assert.deepEqual(find('Account/get_account_info', { i_account: 3, account_info: { i_account: 3 }, i_customer: 3 }), [acct(3), cust(3)]);
+  });
+
+  test('owned ids come before keys, each kind in the order found', () => {
+    assert.deepEqual(find('Customer/get_customer_info', { login: 'a', i_invoice: 1, name: 'b', i_did_number: 2 }), [
+      { kind: 'owned', owned: 'invoice', id: 1 }, { kind: 'owned', owned: 'did', id: 2 },
+      { kind: 'key', key: 'customer-login', value: 'a' }, { kind: 'key', key: 'customer-name', value: 'b' },
+    ]);
+  });
+
+  test('a key is a non-empty string of at most 256 characters without %, or a safe integer', () => {
+    const login = (v: JsonObject['x']) => find('Customer/get_customer_info', { login: v! });
+    assert.deepEqual(login('a'.repeat(256)), [{ kind: 'key', key: 'customer-login', value: 'a'.repeat(256) }]);
+    assert.deepEqual(login('a'.repeat(257)), []);
+    assert.deepEqual(login('50%'), []);
+    assert.deepEqual(login(12), [{ kind: 'key', key: 'customer-login', value: '12' }]);
+    assert.deepEqual(login(1.5), []);
+    assert.deepEqual(login(2 ** 60), []);
+    assert.deepEqual(login(true), []);
+  });
+
+  test('a string id is 1 to 16 digits without a leading zero, anything else is refused', () => {
+    assert.deepEqual(find('Customer/get_customer_info', { i_customer: '1234567890123456' }), [cust(1234567890123456)]);
+    for (const bad of ['012', '12345678901234567', 'x12', '12x', '', ' 12']) {
+      assert.throws(() => find('Customer/get_customer_info', { i_customer: bad }), (err: unknown) => err instanceof ApiFault && err.faultcode === DispatcherFaultCode.badRequest, bad);
+    }
+    assert.throws(() => find('Customer/get_customer_info', { i_customer: 2 ** 60 }), ApiFault);
+  });
+
+  test('the bad-id fault names the call, the field path and the value', () => {
+    assert.throws(() => find('Customer/update_customer', { customer_info: { i_customer: 'x1' } }), (err: unknown) => {
+      assert.ok(err instanceof ApiFault);
+      assert.equal(err.faultstring, 'Cannot route Customer/update_customer: params.customer_info.i_customer "x1" is not a positive integer');
+      return true;
+    });
+    assert.throws(() => find('Account/update_accounts', { accounts: [{ i_account: 1 }, { i_account: -2 }] }), (err: unknown) => {
+      assert.ok(err instanceof ApiFault);
+      assert.match(err.faultstring, /params\.accounts\[1\]\.i_account -2 /);
+      return true;
+    });
+  });
+
+  test('AccessControl: a send_to that is not a string counts as absent (the account)', () => {
+    assert.deepEqual(find('AccessControl/create_otp', { send_to: 1, id: 11 }), [acct(11)]);
+    assert.deepEqual(find('AccessControl/create_otp', { send_to: 'nobody', id: 11 }), []);
+    assert.deepEqual(find('AccessControl/create_otp', { x: { send_to: 'customer', id: 11 } }), []);
+  });
+
+  test('the rows of a method are the same on every call (cached by service and method)', () => {
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(find('Customer/add_customer', { customer_info: { login: 'n' } }), []);
+      assert.deepEqual(find('Customer/get_customer_info', { customer_info: { login: 'n' } }), [{ kind: 'key', key: 'customer-login', value: 'n' }]);
+    }
+  });
+});
+
+describe('findEnv(): the forms of an i_env', () => {
+  test('an integer or a string of 1 to 9 digits; a bad params i_env falls through to auth_info', () => {
+    const env = (v: JsonObject['x'], authEnv?: JsonObject['x']) => findEnv(apiCall('Env/get_env_info', v === undefined ? {} : { i_env: v }, authEnv === undefined ? {} : { authInfo: { i_env: authEnv } }));
+    assert.equal(env('123456789'), 123456789);
+    assert.equal(env('1234567890'), undefined);
+    assert.equal(env('8x'), undefined);
+    assert.equal(env('x8'), undefined);
+    assert.equal(env(''), undefined);
+    assert.equal(env(8.5), undefined);
+    assert.equal(env(true), undefined);
+    assert.equal(env('eight', 3), 3);
+    assert.equal(env(8.5, '3'), 3);
+  });
+});

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { connect as netConnect } from 'node:net';
 import assert from 'node:assert/strict';
 import { createSimulator } from '../simulator.ts';
 import { login, postJson, send } from '../testing/sim-test-client.ts';
@@ -61,5 +62,57 @@ test('invalid fault settings are refused and change nothing', async (t) => {
   const bad = await setFaults(sim.urls.admin, { outage: 'sometimes' });
   assert.equal(bad.body.faultcode, 'Client.validation_error');
   const now = await send(sim.urls.admin, '/sim/faults', { method: 'GET' });
-  assert.deepEqual(now.body.faults, { latency_ms: 0, jitter_ms: 0, error_rate: 0, refuse_logins: false, outage: 'none' });
+  assert.deepEqual(now.body.faults, { latency_ms: 0, jitter_ms: 0, error_rate: 0, refuse_logins: false, outage: 'none', reply: 'none' });
+});
+
+/** Sends one raw request and collects what comes back until the peer ends, resets, or `quietMs` of silence. */
+function rawExchange(base: string, path: string, quietMs: number): Promise<{ bytes: Buffer; ending: 'end' | 'reset' | 'silent' }> {
+  const u = new URL(base);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = netConnect(Number(u.port), u.hostname);
+    let timer = setTimeout(() => done('silent'), quietMs);
+    const done = (ending: 'end' | 'reset' | 'silent') => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ bytes: Buffer.concat(chunks), ending });
+    };
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      clearTimeout(timer);
+      timer = setTimeout(() => done('silent'), quietMs);
+    });
+    socket.on('end', () => done('end'));
+    socket.on('error', () => done('reset'));
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"params":{}}`);
+  });
+}
+
+test('reply faults break every API reply in the way asked, control routes stay exempt, and none restores', async (t) => {
+  const sim = await createSimulator({ role: 'source', env: 3, customers: 5 });
+  t.after(() => sim.close());
+  const path = '/rest/Session/ping';
+  const expect: Record<string, (r: { bytes: Buffer; ending: string }) => void> = {
+    reset_head: (r) => { assert.equal(r.bytes.length, 0); assert.equal(r.ending, 'reset'); },
+    reset_body: (r) => { assert.match(r.bytes.toString('latin1'), /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\{/); assert.equal(r.ending, 'reset'); },
+    stall_head: (r) => { assert.equal(r.bytes.length, 0); assert.equal(r.ending, 'silent'); },
+    stall_body: (r) => { assert.match(r.bytes.toString('latin1'), /Content-Type: application\/json[^]*Content-Length: \d+\r\n\r\n\{"customer_info"/); assert.equal(r.ending, 'silent'); },
+    trickle: (r) => { assert.equal(r.bytes.toString('latin1'), 'H'); assert.equal(r.ending, 'silent'); },
+    html_5xx: (r) => { assert.match(r.bytes.toString('latin1'), /^HTTP\/1\.1 502 Bad Gateway\r\n[^]*text\/html[^]*<html>/); assert.equal(r.ending, 'end'); },
+    truncated_chunked: (r) => { assert.match(r.bytes.toString('latin1'), /Transfer-Encoding: chunked\r\n\r\n28\r\n/); assert.doesNotMatch(r.bytes.toString('latin1'), /0\r\n\r\n$/); assert.equal(r.ending, 'end'); },
+    garbage: (r) => { assert.doesNotMatch(r.bytes.toString('latin1'), /^HTTP\//); assert.equal(r.ending, 'end'); },
+    oversize_head: (r) => { assert.ok(r.bytes.indexOf('\r\n\r\n') > 80 * 1024); assert.equal(r.ending, 'end'); },
+  };
+  for (const [kind, check] of Object.entries(expect)) {
+    assert.equal((await setFaults(sim.urls.admin, { reply: kind })).status, 200, kind);
+    check(await rawExchange(sim.urls.admin, path, 400));
+    assert.equal((await send(sim.urls.admin, '/sim/info', { method: 'GET' })).status, 200, `${kind}: control routes are exempt`);
+  }
+  assert.equal((await setFaults(sim.urls.admin, { reply: 'stall_head' })).status, 200);
+  assert.equal((await rawExchange(sim.urls.portal!, '/login', 300)).ending, 'silent', 'the portal face stalls too');
+  assert.equal((await setFaults(sim.urls.admin, { reply: 'stall_body' })).status, 200);
+  assert.match((await rawExchange(sim.urls.portal!, '/login', 300)).bytes.toString('latin1'), /Content-Type: text\/html[^]*\r\n\r\n<!DOCTYPE html>/, 'a web face breaks a page');
+  assert.equal((await setFaults(sim.urls.admin, { reply: 'sometimes' })).body.faultcode, 'Client.validation_error');
+  await setFaults(sim.urls.admin, { reply: 'none' });
+  assert.equal((await postJson(sim.urls.admin, path, {})).status, 200);
 });

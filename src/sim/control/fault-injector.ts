@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../core/api-call.ts';
 import { optFlag, optNumber, optString } from '../api/params.ts';
 import { simFault } from '../api/sim-faults.ts';
+import { REPLY_FAULTS, type ReplyFault } from './reply-faults.ts';
 
 export type OutageMode = 'none' | 'refuse' | 'reset';
 
@@ -16,9 +17,11 @@ export interface FaultSettings {
    * request. `reset`: every API request's connection is destroyed on every listener.
    */
   outage: OutageMode;
+  /** How every API, portal and CPE request is answered: a broken reply of this kind (see reply-faults.ts), or `none`. */
+  reply: ReplyFault;
 }
 
-export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({ latency_ms: 0, jitter_ms: 0, error_rate: 0, refuse_logins: false, outage: 'none' });
+export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({ latency_ms: 0, jitter_ms: 0, error_rate: 0, refuse_logins: false, outage: 'none', reply: 'none' });
 
 /** Validates a `POST /sim/faults` body; fields not given keep their current value. */
 export function parseFaultSettings(body: JsonObject, current: FaultSettings): FaultSettings {
@@ -28,6 +31,7 @@ export function parseFaultSettings(body: JsonObject, current: FaultSettings): Fa
   const rate = optNumber(body, 'error_rate');
   const refuse = optFlag(body, 'refuse_logins');
   const outage = optString(body, 'outage');
+  const reply = optString(body, 'reply');
   if (latency !== undefined) {
     if (latency < 0 || latency > 600_000) throw simFault('validation', `latency_ms must be 0..600000, got ${latency}`);
     next.latency_ms = latency;
@@ -46,6 +50,10 @@ export function parseFaultSettings(body: JsonObject, current: FaultSettings): Fa
       throw simFault('validation', `outage must be "refuse", "reset" or "none", got ${JSON.stringify(outage)}`);
     }
     next.outage = outage;
+  }
+  if (reply !== undefined) {
+    if (!(REPLY_FAULTS as readonly string[]).includes(reply)) throw simFault('validation', `reply must be one of ${REPLY_FAULTS.join(', ')}, got ${JSON.stringify(reply)}`);
+    next.reply = reply as ReplyFault;
   }
   return next;
 }

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimListener } from '../contract.ts';
 import type { FaultSettings } from '../control/fault-injector.ts';
+import { writeReplyFault } from '../control/reply-faults.ts';
 import { simFault } from '../api/sim-faults.ts';
 import { jsonFault, type SimHttpResponse, type SimHttpRoute } from './sim-http.ts';
 
@@ -118,6 +119,10 @@ export class SimHttpListener {
     if (!route.control) {
       const delay = faults.latency_ms + (faults.jitter_ms > 0 ? Math.random() * faults.jitter_ms : 0);
       if (delay > 0) await sleep(delay);
+      if (faults.reply !== 'none') {
+        writeReplyFault(faults.reply, req.socket);
+        return;
+      }
       if (faults.error_rate > 0 && Math.random() < faults.error_rate) {
         this.#send(res, route.fault(simFault('injected', 'Injected error (fault injection error_rate)')));
         return;

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import type { FaultSettings } from '../control/fault-injector.ts';
+import { writeReplyFault } from '../control/reply-faults.ts';
 
 /** A browser or phone request as a simulator web route sees it (body read within a cap). */
 export interface WebRequest {
@@ -100,6 +101,10 @@ export class WebListener {
     }
     const delay = faults.latency_ms + (faults.jitter_ms > 0 ? Math.random() * faults.jitter_ms : 0);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (faults.reply !== 'none') {
+      writeReplyFault(faults.reply, req.socket, 'html');
+      return;
+    }
     const ip = req.socket.remoteAddress ?? '';
     const reply = await this.#handler({
       method: req.method ?? 'GET',
