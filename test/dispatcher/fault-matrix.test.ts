@@ -41,8 +41,10 @@ interface Answer {
 interface Topology {
   dispatcher: RunningDispatcher;
   sims: Record<SystemName, SimulatorInstance>;
-  /** Open sockets from the dispatcher to each system (through the relays). */
+  /** Open sockets from the dispatcher to both systems (through the relays). */
   open(): number;
+  /** Open sockets to the faulted system that carried a request while it was faulted. */
+  faultedOpen(): number;
   fault(system: SystemName, kind: Kind): Promise<void>;
   clear(system: SystemName): Promise<void>;
 }
@@ -64,11 +66,14 @@ async function topology(t: TestContext, config: Record<string, unknown> = {}): P
   return {
     dispatcher, sims,
     open: () => relays.source.open() + relays.target.open(),
+    faultedOpen: () => relays.source.markedOpen() + relays.target.markedOpen(),
     async fault(system, kind) {
+      relays[system].mark(true);
       if (kind === 'refused') await relays[system].refuse();
       else await setFaults(sims[system], { reply: kind });
     },
     async clear(system) {
+      relays[system].mark(false);
       await relays[system].restore();
       await setFaults(sims[system], { reply: 'none' });
     },
@@ -100,14 +105,18 @@ function assertOk(a: Answer, what: string): Record<string, unknown> {
   return JSON.parse(a.text) as Record<string, unknown>;
 }
 
-/** Waits (bounded) until the dispatcher holds no more backend sockets than it did before the cell. */
-async function settledSockets(top: Topology, before: number): Promise<number> {
-  let now = top.open();
-  for (let i = 0; i < 40 && now > before; i++) {
+/**
+ * Waits (bounded) until the dispatcher holds no socket that was used while the system was
+ * faulted, and no more backend sockets than before the cell; returns both counts.
+ */
+async function settledSockets(top: Topology, before: number): Promise<{ faulted: number; open: number }> {
+  const now = () => ({ faulted: top.faultedOpen(), open: top.open() });
+  let n = now();
+  for (let i = 0; i < 40 && (n.faulted > 0 || n.open > before); i++) {
     await sleep(100);
-    now = top.open();
+    n = now();
   }
-  return now;
+  return n;
 }
 
 interface Plan {
@@ -275,7 +284,8 @@ describe('fault matrix: every backend fault kind × every plan', { concurrency: 
           }
           await plan.normalCall(top, ctx);
           const after = await settledSockets(top, before);
-          assert.ok(after <= before, `${kind}: backend sockets ${before} before, ${after} after`);
+          assert.equal(after.faulted, 0, `${kind}: sockets used while faulted still open`);
+          assert.ok(after.open <= before, `${kind}: backend sockets ${before} before, ${after.open} after`);
         });
       }
     });
