@@ -20,6 +20,15 @@ import { setFaults, loginFull, type Creds } from './support.ts';
  * the client gets a clear fault (or the other system's answer, with the partial marker where the
  * plan has one) before the configured deadlines have run out, that no socket to a backend is left
  * behind, and that the next normal call is served.
+ *
+ * Kinds: `refused` (relay closed), then the simulator's reply faults: reset before the head, reset
+ * mid body, stalled head, stalled body, the whole reply one byte a second, the head at once and the
+ * body one byte a second, a 502 HTML page, a truncated chunked body, bytes that are not HTTP, and a
+ * reply head over the 64 KiB head limit (the limit a reply has: bodies stream and have none).
+ * Plans and what their client gets: a single forward, SOAP: a backend_unavailable/backend_timeout
+ * fault (REST JSON, SOAP Fault); merge (partialMerge: partial) and login: the other system's
+ * answer with x-webdispatcher-missing-system; broadcast: the other system's answer; portal and
+ * provisioning: a 502/503/504 page from the dispatcher (the system's own 5xx page passes through).
  */
 
 const KINDS = ['refused', 'reset_head', 'reset_body', 'stall_head', 'stall_body', 'trickle', 'trickle_body', 'html_5xx', 'truncated_chunked', 'garbage', 'oversize_head'] as const;
