@@ -20,6 +20,15 @@ import { setFaults, loginFull, type Creds } from './support.ts';
  * the client gets a clear fault (or the other system's answer, with the partial marker where the
  * plan has one) before the configured deadlines have run out, that no socket to a backend is left
  * behind, and that the next normal call is served.
+ *
+ * Kinds: `refused` (relay closed), then the simulator's reply faults: reset before the head, reset
+ * mid body, stalled head, stalled body, the whole reply one byte a second, the head at once and the
+ * body one byte a second, a 502 HTML page, a truncated chunked body, bytes that are not HTTP, and a
+ * reply head over the 64 KiB head limit (the limit a reply has: bodies stream and have none).
+ * Plans and what their client gets: a single forward, SOAP: a backend_unavailable/backend_timeout
+ * fault (REST JSON, SOAP Fault); merge (partialMerge: partial) and login: the other system's
+ * answer with x-webdispatcher-missing-system; broadcast: the other system's answer; portal and
+ * provisioning: a 502/503/504 page from the dispatcher (the system's own 5xx page passes through).
  */
 
 const KINDS = ['refused', 'reset_head', 'reset_body', 'stall_head', 'stall_body', 'trickle', 'trickle_body', 'html_5xx', 'truncated_chunked', 'garbage', 'oversize_head'] as const;
@@ -41,8 +50,10 @@ interface Answer {
 interface Topology {
   dispatcher: RunningDispatcher;
   sims: Record<SystemName, SimulatorInstance>;
-  /** Open sockets from the dispatcher to each system (through the relays). */
+  /** Open sockets from the dispatcher to both systems (through the relays). */
   open(): number;
+  /** Open sockets to the faulted system that carried a request while it was faulted. */
+  faultedOpen(): number;
   fault(system: SystemName, kind: Kind): Promise<void>;
   clear(system: SystemName): Promise<void>;
 }
@@ -64,11 +75,14 @@ async function topology(t: TestContext, config: Record<string, unknown> = {}): P
   return {
     dispatcher, sims,
     open: () => relays.source.open() + relays.target.open(),
+    faultedOpen: () => relays.source.markedOpen() + relays.target.markedOpen(),
     async fault(system, kind) {
+      relays[system].mark(true);
       if (kind === 'refused') await relays[system].refuse();
       else await setFaults(sims[system], { reply: kind });
     },
     async clear(system) {
+      relays[system].mark(false);
       await relays[system].restore();
       await setFaults(sims[system], { reply: 'none' });
     },
@@ -100,14 +114,18 @@ function assertOk(a: Answer, what: string): Record<string, unknown> {
   return JSON.parse(a.text) as Record<string, unknown>;
 }
 
-/** Waits (bounded) until the dispatcher holds no more backend sockets than it did before the cell. */
-async function settledSockets(top: Topology, before: number): Promise<number> {
-  let now = top.open();
-  for (let i = 0; i < 40 && now > before; i++) {
+/**
+ * Waits (bounded) until the dispatcher holds no socket that was used while the system was
+ * faulted, and no more backend sockets than before the cell; returns both counts.
+ */
+async function settledSockets(top: Topology, before: number): Promise<{ faulted: number; open: number }> {
+  const now = () => ({ faulted: top.faultedOpen(), open: top.open() });
+  let n = now();
+  for (let i = 0; i < 40 && (n.faulted > 0 || n.open > before); i++) {
     await sleep(100);
-    now = top.open();
+    n = now();
   }
-  return now;
+  return n;
 }
 
 interface Plan {
@@ -275,7 +293,8 @@ describe('fault matrix: every backend fault kind × every plan', { concurrency: 
           }
           await plan.normalCall(top, ctx);
           const after = await settledSockets(top, before);
-          assert.ok(after <= before, `${kind}: backend sockets ${before} before, ${after} after`);
+          assert.equal(after.faulted, 0, `${kind}: sockets used while faulted still open`);
+          assert.ok(after.open <= before, `${kind}: backend sockets ${before} before, ${after.open} after`);
         });
       }
     });

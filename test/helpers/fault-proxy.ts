@@ -10,6 +10,9 @@ import { once } from 'node:events';
 export class FaultProxy {
   readonly #upstream: URL;
   readonly #conns = new Set<Socket>();
+  /** Connections that carried a request while marking was on. */
+  readonly #marked = new WeakSet<Socket>();
+  #marking = false;
   #server: Server | undefined;
   #port = 0;
 
@@ -24,6 +27,21 @@ export class FaultProxy {
   /** Connections from the client side open now. */
   get open(): number {
     return this.#conns.size;
+  }
+
+  /**
+   * While on, every connection that carries request bytes is marked: a connection used while its
+   * backend is faulted got a broken reply, so the client must have closed it once the fault is over.
+   */
+  mark(on: boolean): void {
+    this.#marking = on;
+  }
+
+  /** Marked connections still open. */
+  get markedOpen(): number {
+    let n = 0;
+    for (const s of this.#conns) if (this.#marked.has(s)) n++;
+    return n;
   }
 
   async listen(): Promise<void> {
@@ -60,6 +78,9 @@ export class FaultProxy {
 
   #relay(down: Socket): void {
     this.#conns.add(down);
+    down.on('data', () => {
+      if (this.#marking) this.#marked.add(down);
+    });
     const up = connect(Number(this.#upstream.port), this.#upstream.hostname);
     const resetBoth = () => {
       for (const s of [down, up]) if (!s.destroyed) s.resetAndDestroy();
@@ -79,7 +100,18 @@ export class FaultProxy {
 }
 
 /** Relays in front of every listener in `urls`; the returned urls point at the relays. */
-export async function proxyAll<K extends string>(urls: Partial<Record<K, string>>): Promise<{ urls: Record<K, string>; proxies: FaultProxy[]; open(): number; refuse(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+export interface RelaySet<K extends string> {
+  urls: Record<K, string>;
+  proxies: FaultProxy[];
+  open(): number;
+  markedOpen(): number;
+  mark(on: boolean): void;
+  refuse(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function proxyAll<K extends string>(urls: Partial<Record<K, string>>): Promise<RelaySet<K>> {
   const out = {} as Record<K, string>;
   const proxies: FaultProxy[] = [];
   for (const [name, url] of Object.entries(urls) as Array<[K, string | undefined]>) {
@@ -93,6 +125,8 @@ export async function proxyAll<K extends string>(urls: Partial<Record<K, string>
     urls: out,
     proxies,
     open: () => proxies.reduce((n, p) => n + p.open, 0),
+    markedOpen: () => proxies.reduce((n, p) => n + p.markedOpen, 0),
+    mark: (on) => { for (const p of proxies) p.mark(on); },
     refuse: async () => { await Promise.all(proxies.map((p) => p.refuse())); },
     restore: async () => { await Promise.all(proxies.map((p) => p.restore())); },
     close: async () => { await Promise.all(proxies.map((p) => p.close())); },
