@@ -1,8 +1,9 @@
 // Long differential fuzzing runs of the hand-written parsers, the same generators and comparisons
 // as their differential suites in `npm test`:
 //   json  the merge scanner (src/execution/merge-scan.ts) against JSON.parse
+//   xml   the SOAP XML parser (src/soap/safe-xml.ts) against fast-xml-parser
 //
-//   node --import tsx scripts/fuzz-parsers.ts --suite json [--cases 1000000] [--seed N] [--minutes 20]
+//   node --import tsx scripts/fuzz-parsers.ts --suite json|xml [--cases 1000000] [--seed N] [--minutes 20]
 //
 // Cases are drawn in batches of 1000; batch b is fc.sample(<suite's case>, { seed: seed + b }), so
 // a disagreement is reproduced from the seed and batch printed with it (or from the case's JSON,
@@ -11,6 +12,7 @@
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
 import { jsonCase, runJsonCase } from '../test/helpers/parser-fuzz/json.ts';
+import { runXmlCase, xmlCase } from '../test/helpers/parser-fuzz/xml.ts';
 
 interface Verdict {
   /** A short word for the outcome, counted in the summary ('scanned', 'refused', …). */
@@ -37,8 +39,14 @@ async function suiteOf(name: string): Promise<Suite> {
           return Promise.resolve({ outcome: v.scanned ? 'scanned' : 'refused', disagreement: v.disagreement });
         },
       };
+    case 'xml':
+      return {
+        arbitrary: xmlCase,
+        parallel: 1,
+        run: (c) => Promise.resolve(runXmlCase(c as Parameters<typeof runXmlCase>[0])),
+      };
     default:
-      throw new Error(`unknown suite ${name}: json`);
+      throw new Error(`unknown suite ${name}: json, xml`);
   }
 }
 
