@@ -169,3 +169,12 @@ test('names are XML 1.0 names: non-ASCII letters pass, ×, ÷, NBSP, C1 controls
   assertRefused('<\u0085a/>', /expected element name/);
   assertRefused('<a></a\u00d7>', /expected ">"/);
 });
+
+test('the xml and xmlns prefixes keep their namespaces (Namespaces in XML 3; found by differential fuzzing)', () => {
+  assert.equal(parseXml('<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en"/>').attributes[0]!.namespace, 'http://www.w3.org/XML/1998/namespace');
+  assertRefused('<a xmlns:xml="\t"><b xml:lang="en"/></a>', /reserved namespace prefix/);
+  assertRefused('<a xmlns:xml="urn:x"/>', /reserved namespace prefix/);
+  assertRefused('<a xmlns:xmlns="urn:x"/>', /reserved namespace prefix/);
+  assertRefused('<a xmlns:p="http://www.w3.org/XML/1998/namespace"/>', /reserved namespace prefix/);
+  assertRefused('<a xmlns="http://www.w3.org/2000/xmlns/"/>', /reserved namespace prefix/);
+});

@@ -68,6 +68,7 @@ const DEFAULT_LIMITS: Required<XmlLimits> = {
 
 /** XML namespace of the `xml:` prefix, bound by definition. */
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', XML_NS]]);
 
 const LT = 0x3c;
@@ -448,6 +449,8 @@ class Parser {
         if (attrName === 'xmlns' || attrName.startsWith('xmlns:')) {
           const declared = attrName === 'xmlns' ? '' : attrName.slice(6);
           if (attrName !== 'xmlns' && (declared === '' || value === '')) throw this.fail(`malformed namespace declaration ${attrName}="${value}"`, attrAt);
+          // Namespaces in XML 3: xml is bound to its namespace only, xmlns to none, and no other prefix to either.
+          if ((declared === 'xml') !== (value === XML_NS) || declared === 'xmlns' || value === XMLNS_NS) throw this.fail(`reserved namespace prefix or name in ${attrName}="${value}"`, attrAt);
           declarations ??= new Map();
           if (declarations.has(declared)) throw this.fail(`duplicate attribute ${attrName}`, attrAt);
           declarations.set(declared, value);

@@ -84,7 +84,7 @@ const attribute = memo('attribute', (bend: number) => fc.record({
 
 /** Namespace declarations: the prefixes the generated names use, most of the time. */
 const declarations = memo('declarations', (bend: number) => fc.uniqueArray(
-  fc.tuple(fc.constantFrom('', 'soap', 'SOAP-ENV', 'xsi', 'ns1', 'xsd'), fc.constantFrom(...NAMESPACES), fc.constantFrom('"', "'"))
+  fc.tuple(fc.constantFrom('', 'soap', 'SOAP-ENV', 'xsi', 'ns1', 'xsd', ...(bend > 0 ? ['xml', 'xmlns'] : [])), fc.constantFrom(...NAMESPACES, ...(bend > 0 ? ['http://www.w3.org/XML/1998/namespace', 'http://www.w3.org/2000/xmlns/'] : [])), fc.constantFrom('"', "'"))
     .filter(([p, uri]) => p === '' || uri !== '' || bend > 0),
   { maxLength: 3, selector: ([p]) => p },
 ).map((ds) => ds.map(([p, uri, q]) => ` ${p === '' ? 'xmlns' : `xmlns:${p}`}=${q}${uri}${q}`)));
@@ -255,7 +255,7 @@ export function allowedRefusal(bytes: Buffer, fault: string): string | undefined
       return !(cp === 9 || cp === 10 || cp === 13 || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff));
     }), /not allowed in XML|not a valid XML character|"&"/],
     ['"<" in an attribute value (XML 1.0 WFC: No < in Attribute Values)', () => /=\s*("[^"]*<[^"]*"|'[^']*<[^']*')/.test(s), /"<" in an attribute value/],
-    ['namespace rules (Namespaces in XML: undeclared prefix, malformed QName, empty prefix binding)', () => namespaceProblem(s), /namespace|qualified name/],
+    ['namespace rules (Namespaces in XML: undeclared prefix, malformed QName, empty or reserved prefix binding)', () => namespaceProblem(s), /namespace|qualified name/],
     ['more than one root element or text around it (XML 1.0 document)', () => multipleRoots(s), /after the root|before the root|no root/],
   ];
   const hit = checks.find(([, holds, says]) => says.test(fault) && holds());
@@ -276,8 +276,10 @@ function namespaceProblem(s: string): boolean {
     const attrs = n[':@'] ?? {};
     const inner = new Map(scope);
     for (const [k, v] of Object.entries(attrs)) {
+      if (k === 'xmlns' && (v === 'http://www.w3.org/XML/1998/namespace' || v === 'http://www.w3.org/2000/xmlns/')) return true;
       if (k.startsWith('xmlns:')) {
         if (v === '' || k === 'xmlns:') return true;
+        if ((k === 'xmlns:xml') !== (v === 'http://www.w3.org/XML/1998/namespace') || k === 'xmlns:xmlns' || v === 'http://www.w3.org/2000/xmlns/') return true;
         inner.set(k.slice(6), v);
       }
     }
@@ -350,7 +352,7 @@ export function runXmlCase(c: XmlCase): XmlVerdict {
 
 function firstDifference(e: Node, a: Node, path: string): string | undefined {
   if (e.name !== a.name) return `${path}: name ${JSON.stringify(e.name)} vs safe-xml ${JSON.stringify(a.name)}`;
-  if (e.namespace !== a.namespace && e.namespace !== '?') return `${path}: namespace ${JSON.stringify(e.namespace)} vs safe-xml ${JSON.stringify(a.namespace)}`;
+  if (attrSpace(e.namespace) !== attrSpace(a.namespace) && e.namespace !== '?') return `${path}: namespace ${JSON.stringify(e.namespace)} vs safe-xml ${JSON.stringify(a.namespace)}`;
   if (JSON.stringify(e.attributes) !== JSON.stringify(a.attributes)) return `${path}: attributes ${JSON.stringify(e.attributes)} vs safe-xml ${JSON.stringify(a.attributes)}`;
   if (e.text !== a.text) return `${path}: text ${JSON.stringify(e.text)} vs safe-xml ${JSON.stringify(a.text)}`;
   if (e.children.length !== a.children.length) return `${path}: ${e.children.length} children vs safe-xml ${a.children.length}`;
