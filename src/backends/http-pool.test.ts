@@ -377,6 +377,9 @@ test('what differential fuzzing against undici found: a bad reason phrase, heade
     '/trailer-control': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: \u0001\r\n\r\n',
   };
   const good: Record<string, string> = {
+    // "chunked" then an empty Transfer-Encoding line: the list is "chunked, " and still chunked (was read to the close).
+    '/te-empty-after': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    '/te-comma-after': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n3\r\nabc\r\n0\r\n\r\n',
     '/ext-bws': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 ; a = b ;c="d \\" e"\r\nabc\r\n0;last\r\nX-T: 1\r\n\r\n',
     '/reason-obs': 'HTTP/1.1 200 caf\u00e9\tok\r\nContent-Length: 3\r\n\r\nabc',
   };

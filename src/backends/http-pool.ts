@@ -78,7 +78,8 @@ const CHUNK_EXTENSIONS = /^(?:;[\t ]*[-!#$%&'*+.^_`|~0-9A-Za-z]+(?:[\t ]*=[\t ]*
 const KEEP_ALIVE_TIMEOUT = /timeout\s*=\s*(\d+)/i;
 const CONNECTION_CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
 const CONNECTION_KEEP_ALIVE = /(?:^|,)[\t ]*keep-alive[\t ]*(?:,|$)/i;
-const CHUNKED_LAST = /(?:^|,)[\t ]*chunked[\t ]*$/i;
+/** chunked as the last coding; empty list elements after it are ignored (RFC 9110 5.6.1). */
+const CHUNKED_LAST = /(?:^|,)[\t ]*chunked[\t ]*(?:,[\t ]*)*$/i;
 const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
 /** Header names already checked (our callers use a handful of constant names). */
 const checkedNames = new Set<string>();
