@@ -262,8 +262,12 @@ export interface PoolVerdict {
   undici: Side;
 }
 
-/** Transfer-Encoding ending in "chunked" and a tab: llhttp does not trim the tab and reads to the close. */
-const TAB_AFTER_CHUNKED = /\ntransfer-encoding:[^\r\n]*chunked[\t ]*\t[\t ]*\r\n/i;
+/**
+ * Transfer-Encoding ending in "chunked" and then a tab or empty list elements (a trailing comma, an
+ * empty second Transfer-Encoding line): chunked by RFC 9110 5.5 and 5.6.1, but llhttp does not
+ * see "chunked" last and reads to the close.
+ */
+const TAB_AFTER_CHUNKED = { test: (bytes: string): boolean => /\ntransfer-encoding:[^\r\n]*chunked[\t ]*[\t,][\t ,]*\r\n/i.test(bytes) || /\ntransfer-encoding:[^\r\n]*chunked[\t ]*\r\n(?:[^\r\n]+\r\n)*transfer-encoding:[\t ,]*\r\n/i.test(bytes) };
 
 /**
  * Refusals of the pool that undici does not share and RFC 9112 allows (checked on the bytes):
@@ -274,6 +278,9 @@ function allowedRefusal(c: PoolCase, error: string): string | undefined {
   if (/bad status line/.test(error) && /^\r?\n/.test(c.bytes)) return 'an empty line before the status line';
   // A chunk size of more than 12 hex digits (leading zeros included) is over the pool's limit: refused, never misread.
   if (/bad chunk size "[0-9A-Fa-f]{13,}/.test(error)) return 'a chunk size longer than the pool\'s 12 hex digits';
+  // The reply's head never ends in CRLF CRLF (llhttp ends it at a bare LF): the pool waits for it and sees the close.
+  const final = c.bytes.replace(/^(?:HTTP\/1\.1 1\d\d [^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)*/, '');
+  if (/^SOCKET_CLOSED/.test(error) && !final.includes('\r\n\r\n')) return 'a head that never ends in CRLF CRLF';
   // The status line the pool refused (after any 1xx), as its message quotes it.
   const quoted = /^BAD_RESPONSE bad status line ("(?:[^"\\]|\\.)*")/.exec(error);
   const statusLine = quoted === null ? '' : JSON.parse(quoted[1]!) as string;
