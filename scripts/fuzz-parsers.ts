@@ -1,8 +1,10 @@
 // Long differential fuzzing runs of the hand-written parsers, the same generators and comparisons
 // as their differential suites in `npm test`:
 //   json  the merge scanner (src/execution/merge-scan.ts) against JSON.parse
+//   xml   the SOAP XML parser (src/soap/safe-xml.ts) against fast-xml-parser
+//   pool  the backend pool's reply parsing (src/backends/http-pool.ts) against undici, over loopback
 //
-//   node --import tsx scripts/fuzz-parsers.ts --suite json [--cases 1000000] [--seed N] [--minutes 20]
+//   node --import tsx scripts/fuzz-parsers.ts --suite json|xml|pool [--cases 1000000] [--seed N] [--minutes 20]
 //
 // Cases are drawn in batches of 1000; batch b is fc.sample(<suite's case>, { seed: seed + b }), so
 // a disagreement is reproduced from the seed and batch printed with it (or from the case's JSON,
@@ -11,6 +13,8 @@
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
 import { jsonCase, runJsonCase } from '../test/helpers/parser-fuzz/json.ts';
+import { runXmlCase, xmlCase } from '../test/helpers/parser-fuzz/xml.ts';
+import { PoolLane, poolCase, runPoolCase } from '../test/helpers/parser-fuzz/pool.ts';
 
 interface Verdict {
   /** A short word for the outcome, counted in the summary ('scanned', 'refused', …). */
@@ -37,8 +41,31 @@ async function suiteOf(name: string): Promise<Suite> {
           return Promise.resolve({ outcome: v.scanned ? 'scanned' : 'refused', disagreement: v.disagreement });
         },
       };
+    case 'xml':
+      return {
+        arbitrary: xmlCase,
+        parallel: 1,
+        run: (c) => Promise.resolve(runXmlCase(c as Parameters<typeof runXmlCase>[0])),
+      };
+    case 'pool': {
+      // Several lanes (a raw server and an undici client each), cases spread over them.
+      const lanes = Array.from({ length: 8 }, () => new PoolLane());
+      await Promise.all(lanes.map((l) => l.start()));
+      let turn = 0;
+      return {
+        arbitrary: poolCase,
+        parallel: lanes.length,
+        run: async (c) => {
+          const v = await runPoolCase(lanes[turn++ % lanes.length]!, c as Parameters<typeof runPoolCase>[1]);
+          return { outcome: v.outcome, disagreement: v.disagreement };
+        },
+        close: async () => {
+          await Promise.all(lanes.map((l) => l.close()));
+        },
+      };
+    }
     default:
-      throw new Error(`unknown suite ${name}: json`);
+      throw new Error(`unknown suite ${name}: json, xml, pool`);
   }
 }
 

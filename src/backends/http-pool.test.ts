@@ -389,6 +389,39 @@ test('malformed responses fail with BAD_RESPONSE and the socket is closed', asyn
   assert.equal(p.stats().connections, 0);
 });
 
+test('what differential fuzzing against undici found: a bad reason phrase, header name, chunk size, extension or trailer is BAD_RESPONSE; what RFC 9112 allows still parses', async (t) => {
+  const bad: Record<string, string> = {
+    // A bare LF ended the status line at the next CRLF: the line after it was taken as the reason.
+    '/reason-lf': 'HTTP/1.1 200 OK\nSet-Cookie: injected=1\r\nContent-Length: 0\r\n\r\n',
+    '/reason-cr': 'HTTP/1.1 200 \r\r\nContent-Length: 0\r\n\r\n',
+    '/reason-nul': 'HTTP/1.1 200 O\u0000K\r\nContent-Length: 0\r\n\r\n',
+    '/name-space': 'HTTP/1.1 200 OK\r\nSer ver: x\r\nContent-Length: 0\r\n\r\n',
+    '/name-quote': 'HTTP/1.1 200 OK\r\n":x\r\nContent-Length: 0\r\n\r\n',
+    '/size-space': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n',
+    '/ext-control': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\u0001\r\nabc\r\n0\r\n\r\n',
+    '/ext-cr': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;a=\r\r\nabc\r\n0\r\n\r\n',
+    '/ext-empty': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0;\r\n\r\n',
+    '/trailer-no-colon': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nbad trailer\r\n\r\n',
+    '/trailer-control': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: \u0001\r\n\r\n',
+  };
+  const good: Record<string, string> = {
+    // "chunked" then an empty Transfer-Encoding line: the list is "chunked, " and still chunked (was read to the close).
+    '/te-empty-after': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding:\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    '/te-comma-after': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    '/ext-bws': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3 ; a = b ;c="d \\" e"\r\nabc\r\n0;last\r\nX-T: 1\r\n\r\n',
+    '/reason-obs': 'HTTP/1.1 200 caf\u00e9\tok\r\nContent-Length: 3\r\n\r\nabc',
+  };
+  const replies = { ...bad, ...good };
+  const { origin } = await rawServer(t, (socket, req) => socket.write(replies[req.path]!, 'latin1'));
+  const p = pool(t, origin);
+  for (const path of Object.keys(bad)) await rejectsWith(post(p, path), 'BAD_RESPONSE');
+  for (const path of Object.keys(good)) {
+    const res = await post(p, path);
+    assert.equal(res.statusCode, 200, path);
+    assert.equal(await res.body.text(), 'abc', path);
+  }
+});
+
 test('close() fails queued requests with POOL_CLOSED, lets the one in flight finish, and refuses new ones', async (t) => {
   const waiting: Socket[] = [];
   const { origin } = await rawServer(t, (socket) => waiting.push(socket));

@@ -75,10 +75,14 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 const CONTENT_LENGTH = /^\d{1,15}$/;
 const CHUNK_SIZE = /^[0-9A-Fa-f]{1,12}[\t ]*$/;
+const CHUNK_SIZE_ONLY = /^[0-9A-Fa-f]{1,12}$/;
+/** chunk-ext (RFC 9112 7.1.1): `;name` or `;name=token` or `;name="quoted"`, BWS around; no control characters. */
+const CHUNK_EXTENSIONS = /^(?:;[\t ]*[-!#$%&'*+.^_`|~0-9A-Za-z]+(?:[\t ]*=[\t ]*(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?[\t ]*)+$/;
 const KEEP_ALIVE_TIMEOUT = /timeout\s*=\s*(\d+)/i;
 const CONNECTION_CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i;
 const CONNECTION_KEEP_ALIVE = /(?:^|,)[\t ]*keep-alive[\t ]*(?:,|$)/i;
-const CHUNKED_LAST = /(?:^|,)[\t ]*chunked[\t ]*$/i;
+/** chunked as the last coding; empty list elements after it are ignored (RFC 9110 5.6.1). */
+const CHUNKED_LAST = /(?:^|,)[\t ]*chunked[\t ]*(?:,[\t ]*)*$/i;
 const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
 /** Header names already checked (our callers use a handful of constant names). */
 const checkedNames = new Set<string>();
@@ -402,7 +406,9 @@ class Conn {
     const s1 = text.charCodeAt(10);
     const s2 = text.charCodeAt(11);
     if (!text.startsWith('HTTP/1.') || (text.charCodeAt(7) !== 49 && text.charCodeAt(7) !== 48) || text.charCodeAt(8) !== 32
-      || !(s0 >= 49 && s0 <= 57) || !(s1 >= 48 && s1 <= 57) || !(s2 >= 48 && s2 <= 57) || (eol !== 12 && text.charCodeAt(12) !== 32)) {
+      || !(s0 >= 49 && s0 <= 57) || !(s1 >= 48 && s1 <= 57) || !(s2 >= 48 && s2 <= 57) || (eol !== 12 && text.charCodeAt(12) !== 32)
+      // The reason phrase is HTAB, SP, VCHAR and obs-text (RFC 9112 4): a bare LF or CR there would take the next line in.
+      || !isFieldValue(text, 13, eol)) {
       this.fail(new HttpPoolError('BAD_RESPONSE', `bad status line ${JSON.stringify(text.slice(0, Math.min(eol, 100)))}`));
       return false;
     }
@@ -416,7 +422,8 @@ class Conn {
       if (e < 0) e = end;
       const colon = text.indexOf(':', pos);
       const first = text.charCodeAt(pos);
-      if (colon <= pos || colon > e || first === 32 || first === 9 || text.charCodeAt(colon - 1) === 32 || text.charCodeAt(colon - 1) === 9) {
+      // The name is a token (RFC 9110 5.1): no whitespace, quotes, separators or control bytes in it.
+      if (colon <= pos || colon > e || first === 32 || first === 9 || !isToken(text, pos, colon)) {
         this.fail(new HttpPoolError('BAD_RESPONSE', `bad header line ${JSON.stringify(text.slice(pos, Math.min(e, pos + 100)))}`));
         return false;
       }
@@ -593,11 +600,15 @@ class Conn {
             this.finish();
             return;
           }
+          // A trailer is a field line (RFC 9112 7.1.2): token ":" field-value. Dropped, but not unchecked.
+          const colon = line.indexOf(':');
+          if (colon <= 0 || !isToken(line, 0, colon) || !isFieldValue(line, colon + 1, line.length - 1)) return this.fail(new HttpPoolError('BAD_RESPONSE', `bad trailer line ${JSON.stringify(line.slice(0, 100))}`));
           continue;
         }
         const semi = line.indexOf(';');
         const hex = line.slice(0, semi < 0 ? line.length - 1 : semi);
-        if (!CHUNK_SIZE.test(hex)) return this.fail(new HttpPoolError('BAD_RESPONSE', `bad chunk size ${JSON.stringify(hex.slice(0, 40))}`));
+        // Whitespace after the size only before an extension (BWS ";", RFC 9112 7.1.1).
+        if (!(semi < 0 ? CHUNK_SIZE_ONLY : CHUNK_SIZE).test(hex) || (semi >= 0 && !CHUNK_EXTENSIONS.test(line.slice(semi, -1)))) return this.fail(new HttpPoolError('BAD_RESPONSE', `bad chunk size ${JSON.stringify(hex.slice(0, 40))}`));
         const size = parseInt(hex, 16);
         if (size === 0) this.chunkState = CHUNK_TRAILER;
         else {

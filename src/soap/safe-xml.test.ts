@@ -155,3 +155,26 @@ test('invalid UTF-8 (stray, overlong, surrogate, truncated) is refused with its 
   assertRefused(Buffer.from([0x3c, 0x61, 0x3e, 0xed, 0xa0, 0x80, 0x3c, 0x2f, 0x61, 0x3e]), /invalid UTF-8 at byte offset 3/);
   assertRefused(Buffer.from([0x3c, 0x61, 0x2f, 0x3e, 0xe2, 0x82]), /invalid UTF-8 at byte offset 4/);
 });
+
+test('names are XML 1.0 names: non-ASCII letters pass, ×, ÷, NBSP, C1 controls and a leading · do not (found by differential fuzzing)', () => {
+  const tree = parseXml('<été xmlns:日本="urn:x"><日本:名前 a·b="1" ǅ-x="2">x</日本:名前><_\u0300/></été>');
+  assert.equal(tree.children[0]!.localName, '名前');
+  assert.deepEqual(tree.children[0]!.attributes.map((a) => a.name), ['a·b', 'ǅ-x']);
+  assert.equal(parseXml('<a\u{10000}/>').name, 'a\u{10000}');
+  assertRefused('<a×/>', /expected whitespace before an attribute/);
+  assertRefused('<×/>', /expected element name/);
+  assertRefused('<·a/>', /expected element name/);
+  assertRefused('<a b÷="1"/>', /expected "=" after attribute b/);
+  assertRefused('<\u00a0/>', /expected element name/);
+  assertRefused('<\u0085a/>', /expected element name/);
+  assertRefused('<a></a\u00d7>', /expected ">"/);
+});
+
+test('the xml and xmlns prefixes keep their namespaces (Namespaces in XML 3; found by differential fuzzing)', () => {
+  assert.equal(parseXml('<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en"/>').attributes[0]!.namespace, 'http://www.w3.org/XML/1998/namespace');
+  assertRefused('<a xmlns:xml="\t"><b xml:lang="en"/></a>', /reserved namespace prefix/);
+  assertRefused('<a xmlns:xml="urn:x"/>', /reserved namespace prefix/);
+  assertRefused('<a xmlns:xmlns="urn:x"/>', /reserved namespace prefix/);
+  assertRefused('<a xmlns:p="http://www.w3.org/XML/1998/namespace"/>', /reserved namespace prefix/);
+  assertRefused('<a xmlns="http://www.w3.org/2000/xmlns/"/>', /reserved namespace prefix/);
+});

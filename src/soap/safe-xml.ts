@@ -68,6 +68,7 @@ const DEFAULT_LIMITS: Required<XmlLimits> = {
 
 /** XML namespace of the `xml:` prefix, bound by definition. */
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const ROOT_SCOPE: ReadonlyMap<string, string> = new Map([['xml', XML_NS]]);
 
 const LT = 0x3c;
@@ -92,11 +93,22 @@ function isSpace(c: number): boolean {
 }
 
 function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === COLON || c >= 0x80;
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === COLON || (c >= 0x80 && isWideNameStart(c));
 }
 
 function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e
+    || (c >= 0x80 && (c === 0xb7 || (c >= 0x300 && c <= 0x36f) || c === 0x203f || c === 0x2040));
+}
+
+/**
+ * XML 1.0's NameStartChar above ASCII, for one UTF-16 unit (surrogates stand for #x10000-#xEFFFF:
+ * the text is valid UTF-8, so they come in pairs). × ÷, NBSP, C1 controls and the like are no name.
+ */
+function isWideNameStart(c: number): boolean {
+  return (c >= 0xc0 && c <= 0x2ff && c !== 0xd7 && c !== 0xf7) || (c >= 0x370 && c <= 0x1fff && c !== 0x37e)
+    || c === 0x200c || c === 0x200d || (c >= 0x2070 && c <= 0x218f) || (c >= 0x2c00 && c <= 0x2fef)
+    || (c >= 0x3001 && c <= 0xdfff) || (c >= 0xf900 && c <= 0xfdcf) || (c >= 0xfdf0 && c <= 0xfffd);
 }
 
 /** XML 1.0 `Char` for one UTF-16 unit of an already valid UTF-8 text (surrogates come in pairs). */
@@ -437,6 +449,8 @@ class Parser {
         if (attrName === 'xmlns' || attrName.startsWith('xmlns:')) {
           const declared = attrName === 'xmlns' ? '' : attrName.slice(6);
           if (attrName !== 'xmlns' && (declared === '' || value === '')) throw this.fail(`malformed namespace declaration ${attrName}="${value}"`, attrAt);
+          // Namespaces in XML 3: xml is bound to its namespace only, xmlns to none, and no other prefix to either.
+          if ((declared === 'xml') !== (value === XML_NS) || declared === 'xmlns' || value === XMLNS_NS) throw this.fail(`reserved namespace prefix or name in ${attrName}="${value}"`, attrAt);
           declarations ??= new Map();
           if (declarations.has(declared)) throw this.fail(`duplicate attribute ${attrName}`, attrAt);
           declarations.set(declared, value);
