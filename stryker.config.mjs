@@ -63,6 +63,8 @@ export default {
   concurrency: 2,
   timeoutMS: 20000,
   timeoutFactor: 2,
+  // The first run of every test file, to learn which tests reach which mutant, on a loaded machine.
+  dryRunTimeoutMinutes: 15,
   // tsx strips types without checking them, so an ill-typed mutant still runs.
   disableTypeChecks: false,
   ignorePatterns: ['dist', 'bench/results', 'test-output', '.scratch'],
