@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { damaged, memo, or } from './arbitraries.ts';
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { MAX_DEPTH, scanListReply, scannedNumber } from '../../../src/execution/merge-scan.ts';
@@ -18,21 +19,7 @@ import { MAX_DEPTH, scanListReply, scannedNumber } from '../../../src/execution/
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-/** Arbitraries are built once per parameters (building fc.stringMatching is slow). */
-const built = new Map<string, fc.Arbitrary<unknown>>();
-function memo<A extends unknown[], T>(name: string, make: (...args: A) => fc.Arbitrary<T>): (...args: A) => fc.Arbitrary<T> {
-  return (...args: A) => {
-    const key = `${name}:${JSON.stringify(args)}`;
-    let a = built.get(key);
-    if (a === undefined) built.set(key, a = make(...args));
-    return a as fc.Arbitrary<T>;
-  };
-}
-
 /** `plain`, or sometimes (weight `bend` of 10) `bent`. */
-const or = <T>(bend: number, plain: fc.Arbitrary<T>, bent: fc.Arbitrary<T>): fc.Arbitrary<T> =>
-  bend === 0 ? plain : fc.oneof({ weight: 10, arbitrary: plain }, { weight: bend, arbitrary: bent });
-
 const hex4 = (code: number, upper: boolean): string => {
   const h = code.toString(16).padStart(4, '0');
   return `\\u${upper ? h.toUpperCase() : h}`;
@@ -157,20 +144,10 @@ const reply = memo('reply', (g: Gen): fc.Arbitrary<string> => {
 });
 
 /** Byte-level damage: truncation, trailing garbage, a byte inserted, removed or replaced, invalid UTF-8. */
-const damage = (bytes: Buffer): fc.Arbitrary<Buffer> => {
-  const at = fc.integer({ min: 0, max: bytes.length });
-  const junk = fc.oneof(
-    fc.constantFrom(...['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '0', '-', 'e', '.', 'n', 'u', '\n', '\x01', 'é', 'x', '{}', '//', '\x00'].map((s) => Buffer.from(s))),
-    fc.constantFrom(...[[0xff], [0xc0, 0xaf], [0xe6, 0x97], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xc3], [0xef, 0xbb, 0xbf]].map((b) => Buffer.from(b))),
-  );
-  return fc.oneof(
-    at.map((i) => bytes.subarray(0, i)),
-    junk.map((j) => Buffer.concat([bytes, j])),
-    fc.tuple(at, junk).map(([i, j]) => Buffer.concat([bytes.subarray(0, i), j, bytes.subarray(i)])),
-    at.map((i) => Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + 1)])),
-    fc.tuple(at, junk).map(([i, j]) => Buffer.concat([bytes.subarray(0, i), j, bytes.subarray(i + 1)])),
-  );
-};
+const damage = damaged(
+  ['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '0', '-', 'e', '.', 'n', 'u', '\n', '\x01', 'é', 'x', '{}', '//', '\x00'],
+  [[0xff], [0xc0, 0xaf], [0xe6, 0x97], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xc3], [0xef, 0xbb, 0xbf]],
+);
 
 export interface JsonCase {
   /** The reply's bytes, hex (to print a failing case exactly). */

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { memo, or } from './arbitraries.ts';
 import { createServer, type Server, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -14,19 +15,6 @@ import { HttpPool } from '../../../src/backends/http-pool.ts';
  * and conflicting Content-Length / Transfer-Encoding, bare LF, obs-fold, 1xx before the answer,
  * garbage. Every string is Latin-1: one character per byte.
  */
-
-const or = <T>(bend: number, plain: fc.Arbitrary<T>, bent: fc.Arbitrary<T>): fc.Arbitrary<T> =>
-  bend === 0 ? plain : fc.oneof({ weight: 10, arbitrary: plain }, { weight: bend, arbitrary: bent });
-
-const built = new Map<string, fc.Arbitrary<unknown>>();
-function memo<A extends unknown[], T>(name: string, make: (...args: A) => fc.Arbitrary<T>): (...args: A) => fc.Arbitrary<T> {
-  return (...args: A) => {
-    const key = `${name}:${JSON.stringify(args)}`;
-    let a = built.get(key);
-    if (a === undefined) built.set(key, a = make(...args));
-    return a as fc.Arbitrary<T>;
-  };
-}
 
 const byteIn = (lo: number, hi: number): fc.Arbitrary<string> => fc.integer({ min: lo, max: hi }).map((c) => String.fromCharCode(c));
 const byteClass: fc.Arbitrary<string> = fc.oneof(

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { damaged, memo, or } from './arbitraries.ts';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseXml, type XmlElement } from '../../../src/soap/safe-xml.ts';
 
@@ -17,19 +18,6 @@ import { parseXml, type XmlElement } from '../../../src/soap/safe-xml.ts';
  * XML's Char, "<" in an attribute value, more than one root, text around the root).
  * safe-xml accepting what fast-xml-parser refuses is always a disagreement.
  */
-
-const or = <T>(bend: number, plain: fc.Arbitrary<T>, bent: fc.Arbitrary<T>): fc.Arbitrary<T> =>
-  bend === 0 ? plain : fc.oneof({ weight: 10, arbitrary: plain }, { weight: bend, arbitrary: bent });
-
-const built = new Map<string, fc.Arbitrary<unknown>>();
-function memo<A extends unknown[], T>(name: string, make: (...args: A) => fc.Arbitrary<T>): (...args: A) => fc.Arbitrary<T> {
-  return (...args: A) => {
-    const key = `${name}:${JSON.stringify(args)}`;
-    let a = built.get(key);
-    if (a === undefined) built.set(key, a = make(...args));
-    return a as fc.Arbitrary<T>;
-  };
-}
 
 const NAMESPACES = ['http://schemas.xmlsoap.org/soap/envelope/', 'http://www.w3.org/2003/05/soap-envelope', 'http://www.w3.org/2001/XMLSchema-instance', 'http://www.w3.org/2001/XMLSchema', 'urn:porta', 'http://x/&amp;y', ''];
 
@@ -139,20 +127,10 @@ const envelope = memo('envelope', (bend: number) => fc.record({
 }));
 
 /** Byte-level damage: truncation, a second root, a byte inserted, removed or replaced, invalid UTF-8. */
-const damage = (bytes: Buffer): fc.Arbitrary<Buffer> => {
-  const at = fc.integer({ min: 0, max: bytes.length });
-  const junk = fc.oneof(
-    fc.constantFrom(...['<', '>', '/', '&', ';', '"', "'", '=', ' ', ':', '!', '?', '[', ']', '-', 'x', '\x00', '<a/>', '</x>', '<!--', '-->', ']]>', '&lt;'].map((s) => Buffer.from(s))),
-    fc.constantFrom(...[[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x80], [0xfe, 0xff], [0xef, 0xbb, 0xbf]].map((b) => Buffer.from(b))),
-  );
-  return fc.oneof(
-    at.map((i) => bytes.subarray(0, i)),
-    junk.map((j) => Buffer.concat([bytes, j])),
-    fc.tuple(at, junk).map(([i, j]) => Buffer.concat([bytes.subarray(0, i), j, bytes.subarray(i)])),
-    at.map((i) => Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + 1)])),
-    fc.tuple(at, junk).map(([i, j]) => Buffer.concat([bytes.subarray(0, i), j, bytes.subarray(i + 1)])),
-  );
-};
+const damage = damaged(
+  ['<', '>', '/', '&', ';', '"', "'", '=', ' ', ':', '!', '?', '[', ']', '-', 'x', '\x00', '<a/>', '</x>', '<!--', '-->', ']]>', '&lt;'],
+  [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x80], [0xfe, 0xff], [0xef, 0xbb, 0xbf]],
+);
 
 export interface XmlCase {
   /** The document's bytes, hex. */
