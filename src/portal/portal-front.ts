@@ -12,6 +12,7 @@ import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 import { ApiFault, PortaFaultCode, isApiFault } from '../core/faults.ts';
 import { OriginPools } from './origin-pools.ts';
+import { readWithin } from './read-within.ts';
 import { isHopByHop } from './proxy-headers.ts';
 import { requestIdOf } from '../core/request-id.ts';
 import { ClientAddress } from '../core/client-address.ts';
@@ -178,37 +179,22 @@ export function createPortalFront(deps: PortalFrontDeps): PortalFront {
     if (c.req.method !== 'HEAD' && isRewritableType(contentType) && !encoded && declared <= MAX_REWRITE_BYTES) {
       // A chunked page has no declared length: read at most the limit; a larger one is passed on
       // unrewritten rather than buffered whole.
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const it = reply.body[Symbol.asyncIterator]();
-      let next: IteratorResult<unknown>;
-      // The page read whole has one deadline (undici's bodyTimeout only bounds silence).
-      const { bodyMs } = config.timeouts;
-      const timer = setTimeout(() => reply.body.destroy(new Error(`the page did not arrive within ${bodyMs} ms`)), bodyMs);
+      let page;
       try {
-        next = await it.next();
-        while (!next.done && size <= MAX_REWRITE_BYTES) {
-          const chunk = next.value as Buffer;
-          chunks.push(chunk);
-          size += chunk.length;
-          next = await it.next();
-        }
+        page = await readWithin(reply.body, MAX_REWRITE_BYTES, config.timeouts.bodyMs, 'page');
       } catch (err) {
         // The page broke off before anything was sent: the browser gets the unavailable page, not a cut connection.
-        reply.body.destroy();
         logger.error('portal backend failed', { system, requestId: c.requestId, error: err instanceof Error ? err.message : String(err) });
         loginPage(c, 502, 'unavailable');
         return;
-      } finally {
-        clearTimeout(timer);
       }
-      if (next.done) {
-        send(c, reply.statusCode, out, rewriteBody(Buffer.concat(chunks).toString('utf8'), origins));
+      if (page.whole) {
+        send(c, reply.statusCode, out, rewriteBody(Buffer.concat(page.chunks).toString('utf8'), origins));
         return;
       }
       c.res.writeHead(reply.statusCode, out);
-      for (const chunk of chunks) c.res.write(chunk);
-      for (; !next.done; next = await it.next()) c.res.write(next.value as Buffer);
+      for (const chunk of page.chunks) c.res.write(chunk);
+      for await (const chunk of page.rest) c.res.write(chunk as Buffer);
       c.res.end();
     } else {
       if (typeof reply.headers['content-length'] === 'string') out['content-length'] = reply.headers['content-length'];

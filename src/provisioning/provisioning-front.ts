@@ -6,6 +6,7 @@ import type { DispatcherConfig } from '../config/config.ts';
 import type { SystemName } from '../core/api-call.ts';
 import type { Logger } from '../core/logger.ts';
 import { OriginPools } from '../portal/origin-pools.ts';
+import { readWithin } from '../portal/read-within.ts';
 import { requestIdOf } from '../core/request-id.ts';
 import { ClientAddress } from '../core/client-address.ts';
 import { validateProvisioningTarget } from './provisioning-path.ts';
@@ -103,38 +104,23 @@ export function createProvisioningFront(o: { config: DispatcherConfig; logger: L
         }
         // A configuration file is small: it is read whole before the phone gets a byte, so a
         // file that breaks off on the way is a 502, never a truncated file with a 200.
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const it = reply.body[Symbol.asyncIterator]();
-        let next: IteratorResult<unknown>;
-        // Read whole, it has one deadline (undici's bodyTimeout only bounds silence).
-        const { bodyMs } = config.timeouts;
-        const timer = setTimeout(() => reply.body.destroy(new Error(`the file did not arrive within ${bodyMs} ms`)), bodyMs);
+        let file;
         try {
-          next = await it.next();
-          while (!next.done && size <= MAX_BUFFERED_FILE_BYTES) {
-            chunks.push(next.value as Buffer);
-            size += (next.value as Buffer).length;
-            next = await it.next();
-          }
+          file = await readWithin(reply.body, MAX_BUFFERED_FILE_BYTES, config.timeouts.bodyMs, 'file');
         } catch (err) {
-          reply.body.destroy();
           logger.error('provisioning backend failed', { system, file: target.file, mac: target.mac, requestId, error: err instanceof Error ? err.message : String(err) });
           plain(res, 502, `The ${system} system's provisioning server broke off the file`);
           return;
-        } finally {
-          clearTimeout(timer);
         }
-        if (next.done) {
-          res.writeHead(reply.statusCode, { ...headers, 'content-length': String(size) });
-          res.end(Buffer.concat(chunks, size));
+        if (file.whole) {
+          res.writeHead(reply.statusCode, { ...headers, 'content-length': String(file.size) });
+          res.end(Buffer.concat(file.chunks, file.size));
           return;
         }
         // Larger than any configuration file (firmware, say): streamed on.
         res.writeHead(reply.statusCode, headers);
-        for (const chunk of chunks) res.write(chunk);
-        res.write(next.value as Buffer);
-        await pipeline(Readable.from(it), res);
+        for (const chunk of file.chunks) res.write(chunk);
+        await pipeline(Readable.from(file.rest), res);
         return;
       }
       logger.info('provisioning fetch', { mac: target.mac, file: target.file, system: 'none', status: 404, method: req.method, requestId });
