@@ -21,7 +21,7 @@
  * V8 heap, open fds and event-loop delay (p99 since start, as /metrics gives it). The summary
  * compares the first minute after warm-up with the last minute. Bounded: --minutes ≤ 180.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -98,13 +98,16 @@ interface Minute {
   calls: number; expected: number; unexpected: number; cutovers: number; cutoverFailures: number;
   byKind: Record<string, number>;
   rss: number[]; heap: number[]; fds: number[]; lagP99: number[];
+  /** Where the resident memory is: anonymous (V8 heap, malloc, SQLite's page cache), file-backed (code), shared (SQLite's WAL index). */
+  rssAnon: number[]; rssFile: number[]; rssShmem: number[];
+  heapTotal: number[]; external: number[]; directoryBytes: number[];
 }
 const minutes: Minute[] = [];
 const started = performance.now();
 const minuteIndex = () => Math.floor((performance.now() - started) / 60_000);
 function minute(): Minute {
   const i = minuteIndex();
-  while (minutes.length <= i) minutes.push({ calls: 0, expected: 0, unexpected: 0, cutovers: 0, cutoverFailures: 0, byKind: {}, rss: [], heap: [], fds: [], lagP99: [] });
+  while (minutes.length <= i) minutes.push({ calls: 0, expected: 0, unexpected: 0, cutovers: 0, cutoverFailures: 0, byKind: {}, rss: [], heap: [], fds: [], lagP99: [], rssAnon: [], rssFile: [], rssShmem: [], heapTotal: [], external: [], directoryBytes: [] });
   return minutes[i]!;
 }
 const unexpectedSamples: string[] = [];
@@ -297,17 +300,26 @@ function metric(text: string, name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-async function sampler(urls: Urls, pid: number, until: number): Promise<void> {
+async function sampler(urls: Urls, pid: number, dir: string, until: number): Promise<void> {
   while (performance.now() < until) {
     try {
       const text = await (await fetch(`${urls.ops}/metrics`, { headers: { authorization: `Bearer ${DEMO_OPS_TOKEN}` }, signal: AbortSignal.timeout(10_000) })).text();
       const m = minute();
       // RSS and fds straight from /proc (the kernel's figures), heap and loop delay from /metrics.
-      const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-      m.rss.push(rssKb * 1024);
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]) * 1024;
+      m.rss.push(kb('VmRSS'));
+      m.rssAnon.push(kb('RssAnon'));
+      m.rssFile.push(kb('RssFile'));
+      m.rssShmem.push(kb('RssShmem'));
+      m.directoryBytes.push(readdirSync(dir).filter((f) => f.startsWith('directory.sqlite')).reduce((a, f) => a + statSync(join(dir, f)).size, 0));
       m.fds.push(readdirSync(`/proc/${pid}/fd`).length);
       const heap = metric(text, 'nodejs_heap_size_used_bytes');
       if (heap !== undefined) m.heap.push(heap);
+      const heapTotal = metric(text, 'nodejs_heap_size_total_bytes');
+      if (heapTotal !== undefined) m.heapTotal.push(heapTotal);
+      const external = metric(text, 'nodejs_external_memory_bytes');
+      if (external !== undefined) m.external.push(external);
       const lag = metric(text, 'nodejs_eventloop_lag_p99_seconds');
       if (lag !== undefined) m.lagP99.push(lag);
     } catch (err) {
@@ -353,12 +365,12 @@ async function main(): Promise<void> {
         await sleep(1000);
         while (printed < minuteIndex()) {
           const m = minutes[printed];
-          if (m) process.stdout.write(`${JSON.stringify({ bench: 'soak', minute: printed + 1, calls: m.calls, expectedErrors: m.expected, unexpectedErrors: m.unexpected, cutovers: m.cutovers, cutoverFailures: m.cutoverFailures, rssMB: Number(mb(max(m.rss))), heapMB: Number(mb(max(m.heap))), fds: max(m.fds), lagP99ms: Number((max(m.lagP99) * 1000).toFixed(2)) })}\n`);
+          if (m) process.stdout.write(`${JSON.stringify({ bench: 'soak', minute: printed + 1, calls: m.calls, expectedErrors: m.expected, unexpectedErrors: m.unexpected, cutovers: m.cutovers, cutoverFailures: m.cutoverFailures, rssMB: Number(mb(max(m.rss))), rssAnonMB: Number(mb(max(m.rssAnon))), rssFileMB: Number(mb(max(m.rssFile))), rssShmemMB: Number(mb(max(m.rssShmem))), heapMB: Number(mb(max(m.heap))), heapTotalMB: Number(mb(max(m.heapTotal))), externalMB: Number(mb(max(m.external))), directoryMB: Number(mb(max(m.directoryBytes))), fds: max(m.fds), lagP99ms: Number((max(m.lagP99) * 1000).toFixed(2)) })}\n`);
           printed++;
         }
       }
     })();
-    await Promise.all([...loops, cutovers(urls, source.ready.urls.admin, target.ready.urls.admin, pool, odd, until), faults(target.ready.urls.admin, until), sampler(urls, node.ready.pid, until), printer]);
+    await Promise.all([...loops, cutovers(urls, source.ready.urls.admin, target.ready.urls.admin, pool, odd, until), faults(target.ready.urls.admin, until), sampler(urls, node.ready.pid, dir, until), printer]);
 
     const done = minutes.slice(0, MINUTES);
     const firstAfter = done[WARMUP];
@@ -376,6 +388,8 @@ async function main(): Promise<void> {
       rssAfterWarmupMB: Number(mb(rssFirst)), rssLastMB: Number(mb(rssLast)),
       rssGrowthPct: Number((((rssLast - rssFirst) / rssFirst) * 100).toFixed(2)),
       heapAfterWarmupMB: Number(mb(mean(firstAfter?.heap ?? []))), heapLastMB: Number(mb(mean(last?.heap ?? []))),
+      // The same first-after-warm-up and last-minute means for each part of the resident memory.
+      parts: Object.fromEntries((['rssAnon', 'rssFile', 'rssShmem', 'heapTotal', 'external', 'directoryBytes'] as const).map((k) => [k, { afterWarmupMB: Number(mb(mean(firstAfter?.[k] ?? []))), lastMB: Number(mb(mean(last?.[k] ?? []))) }])),
       fdsAfterWarmup: max(firstAfter?.fds ?? []), fdsLast: max(last?.fds ?? []), fdsMax: max(done.flatMap((m) => m.fds)),
       lagP99msAtEnd: Number((max(last?.lagP99 ?? []) * 1000).toFixed(2)),
       unexpectedSamples,

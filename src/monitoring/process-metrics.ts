@@ -21,6 +21,10 @@ export function registerProcessMetrics(metrics: Metrics): { stop(): void } {
   const started = Math.floor(Date.now() / 1000 - process.uptime());
   metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes', () => [[{}, process.memoryUsage.rss()]], 'sum');
   metrics.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use in bytes', () => [[{}, process.memoryUsage().heapUsed]], 'sum');
+  // What V8 holds from the system (used or not) and what lives outside its heap (Buffers): with
+  // the heap in use, they tell which part of the resident memory grows.
+  metrics.gauge('nodejs_heap_size_total_bytes', 'V8 heap reserved from the system in bytes', () => [[{}, process.memoryUsage().heapTotal]], 'sum');
+  metrics.gauge('nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript objects (Buffers included) in bytes', () => [[{}, process.memoryUsage().external]], 'sum');
   metrics.gauge('process_cpu_seconds_total', 'User and system CPU time spent in seconds', () => {
     const u = process.cpuUsage();
     return [[{}, (u.user + u.system) / 1e6]];

@@ -151,6 +151,9 @@ test('call lines carry the client address and the login; faults are counted by c
   assert.match(metrics, /^webdispatcher_faults_total\{faultcode="Server\.Session\.[^"]+",listener="admin"\} [12]$/m);
   assert.match(metrics, /^process_resident_memory_bytes \d+$/m);
   assert.match(metrics, /^process_open_fds \d+$/m);
+  const gauge = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1]);
+  assert.ok(gauge('nodejs_heap_size_total_bytes') >= gauge('nodejs_heap_size_used_bytes'), 'the heap reserved holds the heap in use');
+  assert.ok(gauge('nodejs_external_memory_bytes') > 0);
   assert.match(metrics, /^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m);
   assert.match(metrics, /^webdispatcher_build_info\{node="v\d+[^"]*",version="\d+\.\d+\.\d+[^"]*"\} 1$/m);
   await new Promise((r) => setTimeout(r, 200));
