@@ -420,6 +420,72 @@ describe('findLocators(): bounds, dedup and the forms of ids and keys (mutation 
   });
 });
 
+describe('findLocators() and route(): the survivors of the first scored mutation run (docs/mutation-testing.md)', () => {
+  const find = (serviceMethod: string, params: JsonObject): Locator[] => findLocators(apiCall(serviceMethod, params));
+  const badRequest = (err: unknown) => err instanceof ApiFault && err.faultcode === DispatcherFaultCode.badRequest;
+
+  test('an id in an array, or a string id past 2^53, is refused, not read as a number', () => {
+    assert.throws(() => find('Customer/get_customer_info', { i_customer: [5] }), badRequest);
+    assert.throws(() => find('Customer/get_customer_info', { i_customer: '9007199254740993' }), badRequest);
+    assert.deepEqual(find('Customer/get_customer_info', { i_customer: '9007199254740991' }), [cust(9007199254740991)]);
+  });
+
+  test('a key in an array is no key', () => {
+    assert.deepEqual(find('Customer/get_customer_info', { login: ['alice'] }), []);
+  });
+
+  test('a null account or owned-record id is absent, like a null customer id', () => {
+    assert.deepEqual(find('Account/get_account_info', { i_account: null }), []);
+    assert.deepEqual(find('Invoice/get_invoice_info', { i_invoice: null }), []);
+  });
+
+  test('two different customers, or two different accounts, are two locators', () => {
+    assert.deepEqual(find('Customer/update_customer', { i_customer: 5, customer_info: { i_customer: 7 } }), [cust(5), cust(7)]);
+    assert.deepEqual(find('Account/update_account', { i_account: 5, account_info: { i_account: 7 } }), [acct(5), acct(7)]);
+  });
+
+  test('a long string is one field for the walk bound, in a struct or in an array', () => {
+    assert.deepEqual(find('Customer/update_customer', { note: 'x'.repeat(3000), i_customer: 5 }), [cust(5)]);
+    assert.deepEqual(find('Account/get_account_info', { list: ['x'.repeat(3000), { i_account: 4 }] }), [acct(4)]);
+  });
+
+  test('structs inside arrays count toward the depth bound', () => {
+    const nestInArrays = (levels: number, inner: JsonObject): JsonObject => {
+      let v = inner;
+      for (let i = 0; i < levels; i++) v = { s: [v] };
+      return v;
+    };
+    assert.deepEqual(find('Customer/get_customer_info', nestInArrays(6, { i_customer: 3 })), [cust(3)]);
+    assert.deepEqual(find('Customer/get_customer_info', nestInArrays(7, { i_customer: 3 })), []);
+  });
+
+  test('the validate_*_info methods, like add_*, name no record by their lookup keys', () => {
+    assert.deepEqual(find('Customer/validate_customer_info', { customer_info: { login: 'new' } }), []);
+    assert.deepEqual(find('Account/validate_account_info', { account_info: { id: 'new' } }), []);
+  });
+
+  test('an i_env in an array is no i_env', () => {
+    assert.equal(findEnv(apiCall('Env/get_env_info', { i_env: [3] })), undefined);
+    assert.equal(findEnv(apiCall('Env/get_env_info', {}, { authInfo: { i_env: [3] } })), undefined);
+  });
+
+  test('a broadcast naming a record no system holds is broadcast without an owner', () => {
+    const plan = route({
+      call: apiCall('Voicemail/get_settings', { i_account: 9 }, { portasip: true }), session: ADMIN, env: undefined, config: CONFIG,
+      locations: [{ locator: acct(9), location: undefined }],
+    });
+    assert.deepEqual(plan, { kind: 'broadcast', systems: ['source', 'target'] });
+  });
+
+  test('the ambiguous-location fault lists the records comma-separated', () => {
+    const plan = route({
+      call: apiCall('Account/get_account_info', { i_customer: 2, i_account: 1 }), session: ADMIN, env: undefined, config: CONFIG,
+      locations: [{ locator: cust(2), location: at('target', 2) }, { locator: acct(1), location: at('source', 1) }],
+    });
+    assert.equal((plan as { fault: ApiFault }).fault.faultstring, 'Cannot route: the call names records on different systems (i_customer 2 on target, i_account 1 on source)');
+  });
+});
+
 describe('findEnv(): the forms of an i_env', () => {
   test('an integer or a string of 1 to 9 digits; a bad params i_env falls through to auth_info', () => {
     const env = (v: JsonObject['x'], authEnv?: JsonObject['x']) => findEnv(apiCall('Env/get_env_info', v === undefined ? {} : { i_env: v }, authEnv === undefined ? {} : { authInfo: { i_env: authEnv } }));
