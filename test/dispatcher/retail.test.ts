@@ -92,3 +92,38 @@ test('nothing a retail session sends reaches the other system', async (t) => {
   assert.equal(setCtx.status, 500, 'a retail session cannot change its context');
   assert.equal(stack.target.system.writeLog.entriesOf(2).applied_count, 0);
 });
+
+/** Sets a directory entry through the ops API, as an operator would. */
+async function putLocation(stack: Awaited<ReturnType<typeof startSpiedStack>>, iCustomer: number, record: Record<string, unknown>): Promise<void> {
+  const r = await fetch(`${stack.url('ops')}/v1/locations/customers/${iCustomer}`, {
+    method: 'PUT', headers: { authorization: 'Bearer demo-ops-token', 'content-type': 'application/json' }, body: JSON.stringify(record),
+  });
+  assert.equal(r.status, 200, await r.text());
+}
+
+const loginsSeen = (stack: Awaited<ReturnType<typeof startSpiedStack>>, system: 'source' | 'target', what = 'login') =>
+  stack.seen.filter((s) => s.system === system && s.path === `/rest/Session/${what}`).length;
+
+test('a retail user whose login the directory knows logs in on that system only: a customer by its login, an account by its id', async (t) => {
+  const stack = await startSpiedStack(t);
+  await putLocation(stack, DEMO_CUSTOMER.iCustomer, { system: 'source', login: DEMO_CUSTOMER.login, accounts: [{ i_account: DEMO_ACCOUNT.iAccount, id: DEMO_ACCOUNT.id }] });
+  const customer = await loginFull(stack.url('customer'), { login: DEMO_CUSTOMER.login, password: DEMO_CUSTOMER.password });
+  assert.equal((await callAs('json', stack.url('customer'), 'Session/get_session_context', {}, customer)).json.system, 'source');
+  const account = await loginFull(stack.url('account'), { login: DEMO_ACCOUNT.id, password: DEMO_ACCOUNT.password });
+  assert.equal((await callAs('json', stack.url('account'), 'Session/get_session_context', {}, account)).json.system, 'source');
+  assert.equal(loginsSeen(stack, 'target'), 0, 'the target was not tried first');
+  assert.equal(loginsSeen(stack, 'source'), 2);
+});
+
+test('a retail login is refused where the directory places the user\'s customer elsewhere, after trying that system too', async (t) => {
+  const stack = await startSpiedStack(t);
+  // The login key points at the source, the customer the source names is placed on the target.
+  await putLocation(stack, 999, { system: 'source', login: DEMO_CUSTOMER.login });
+  await putLocation(stack, DEMO_CUSTOMER.iCustomer, { system: 'target' });
+  const r = await callAs('json', stack.url('customer'), 'Session/login', { login: DEMO_CUSTOMER.login, password: DEMO_CUSTOMER.password });
+  assert.equal(r.status, 500, r.text);
+  assert.equal(r.json.access_token, undefined);
+  assert.equal(loginsSeen(stack, 'source'), 1);
+  assert.equal(loginsSeen(stack, 'source', 'logout'), 1, 'the source session of a user placed elsewhere is ended');
+  assert.equal(loginsSeen(stack, 'target'), 1, 'the system the directory places the customer on is tried');
+});
