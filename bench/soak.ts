@@ -17,8 +17,9 @@
  *
  * Expected errors are those of calls that began inside a fault window (from 2 s before it to 1 s after);
  * every other non-2xx/3xx answer, transport error or wrong body is unexpected and printed (the
- * first 20). Per minute: calls, expected and unexpected errors, cutovers, and the dispatcher's RSS,
- * V8 heap, open fds and event-loop delay (p99 since start, as /metrics gives it). The summary
+ * first 20). Per minute: calls, expected and unexpected errors, cutovers, and the dispatcher's RSS
+ * (also split into anonymous, file-backed and shared), V8 heap in use and reserved, external memory,
+ * the directory's size on disk, open fds and event-loop delay (p99 since start, as /metrics gives it). The summary
  * compares the first minute after warm-up with the last minute. Bounded: --minutes ≤ 180.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
