@@ -10,8 +10,11 @@ const MAX_NODES = 2000;
 function asId(v: JsonValue | undefined, field: string, call: ApiCall): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
-  // 16 digits reach past 2^53: such a string would become a different id.
-  if (typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+  if (typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v)) {
+    const id = Number(v);
+    // 16 digits reach past 2^53: such a string would become a different id.
+    if (Number.isSafeInteger(id)) return id;
+  }
   throw dispatcherFault('badRequest', `Cannot route ${call.service}/${call.method}: ${field} ${JSON.stringify(v)} is not a positive integer`);
 }
 
