@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DEMO_ACCOUNT, DEMO_CUSTOMER } from '../../src/sim/demo-fixtures.ts';
 import { migrate } from '../helpers/stack.ts';
 import { apiCallsSeen, callAs, loginFull, startSpiedStack, STYLES } from './support.ts';
+import type { SpiedStack } from './support.ts';
 
 test('a customer and an account of the source log in where they live and their calls stay there', async (t) => {
   const stack = await startSpiedStack(t);
@@ -94,14 +95,14 @@ test('nothing a retail session sends reaches the other system', async (t) => {
 });
 
 /** Sets a directory entry through the ops API, as an operator would. */
-async function putLocation(stack: Awaited<ReturnType<typeof startSpiedStack>>, iCustomer: number, record: Record<string, unknown>): Promise<void> {
+async function putLocation(stack: SpiedStack, iCustomer: number, record: Record<string, unknown>): Promise<void> {
   const r = await fetch(`${stack.url('ops')}/v1/locations/customers/${iCustomer}`, {
     method: 'PUT', headers: { authorization: 'Bearer demo-ops-token', 'content-type': 'application/json' }, body: JSON.stringify(record),
   });
   assert.equal(r.status, 200, await r.text());
 }
 
-const loginsSeen = (stack: Awaited<ReturnType<typeof startSpiedStack>>, system: 'source' | 'target', what = 'login') =>
+const loginsSeen = (stack: SpiedStack, system: 'source' | 'target', what = 'login') =>
   stack.seen.filter((s) => s.system === system && s.path === `/rest/Session/${what}`).length;
 
 test('a retail user whose login the directory knows logs in on that system only: a customer by its login, an account by its id', async (t) => {
