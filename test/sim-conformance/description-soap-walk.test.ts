@@ -134,6 +134,8 @@ test('every described method, writes included, answers over SOAP through the dis
   };
   const failures: string[] = [];
   let compared = 0;
+  const reached = new Map<string, number>();
+  let writesDone = 0;
   for (const pass of [{ id: 1, env: stack.source.env }, { id: 2, env: stack.target.env }]) {
     for (const s of d.services.values()) {
       if (s.service === 'Session') continue;
@@ -144,6 +146,7 @@ test('every described method, writes included, answers over SOAP through the dis
         const mark = stack.arrivals.length;
         const through = await postSoap(stack.url('admin'), s.service, m, soapEnvelope(d, s.service, m, params, { session_id: via, ...iEnv }));
         const served = systemsThatServed(stack.arrivals.slice(mark), s.service, m);
+        reached.set(served.join('+'), (reached.get(served.join('+')) ?? 0) + 1);
         if (served.length === 0) {
           failures.push(`${key}: reached no system; the dispatcher answered ${through.status} ${bodyPart(through)}`);
           continue;
@@ -155,10 +158,14 @@ test('every described method, writes included, answers over SOAP through the dis
           continue;
         }
         compared++;
+        if (!m.startsWith('get_') && through.status === 200) writesDone++;
         if (!straight.some((r) => sameReply(through, r))) failures.push(`${key} (sent to ${served.join('+')}): ${replyDifference(through, straight[0]!)}`);
       }
     }
   }
+  t.diagnostic(`calls by the systems they reached: ${JSON.stringify(Object.fromEntries(reached))}; writes that succeeded: ${writesDone}`);
+  assert.ok(writesDone >= 300, 'writes are walked, not only refused');
   assert.ok(compared >= 900, `${compared} calls compared`);
+  assert.ok((reached.get('target') ?? 0) >= 200, 'the target is walked too');
   assert.equal(failures.length, 0, `${failures.length} of ${compared} calls differ:\n${failures.slice(0, 40).join('\n')}`);
 });
