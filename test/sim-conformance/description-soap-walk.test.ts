@@ -88,7 +88,7 @@ test('the WSDL of a service declares its structs with their full field lists fro
   assert.match(wsdl, /<operation name="get_callqueue_list">/, 'a generic method is an operation too');
 });
 
-test('every described read answers over SOAP through the dispatcher byte for byte as directly', { todo: 'the dispatcher still answers SOAP from src/core/soap-catalogue.ts and forwards it as REST (issue 16); methods outside it fault' }, async (t) => {
+test('every described read answers over SOAP through the dispatcher byte for byte as directly', { todo: 'merged lists (get_customer_list, …) are the dispatcher\'s own answer over both systems, encoded from JSON, so their bytes differ from one system\'s; the walk must compare them with a merge of the direct replies (issue 16)' }, async (t) => {
   const { startStack } = await import('../helpers/stack.ts');
   const d = loadSimDescription();
   const stack = await startStack(t);
