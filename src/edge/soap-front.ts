@@ -11,7 +11,7 @@ import { soapForward } from '../soap/soap-forward.ts';
 import type { ApiFault } from '../core/faults.ts';
 import { dispatcherFault, isApiFault } from '../core/faults.ts';
 import { decodeSoapRequest } from '../soap/soap-envelope.ts';
-import { SOAP_CONTENT_TYPE, encodeSoapFault, encodeSoapReply } from '../soap/soap-reply.ts';
+import { encodeSoapFault, encodeSoapReply } from '../soap/soap-reply.ts';
 import type { SoapHttpReply } from '../soap/soap-reply.ts';
 import { withOrigin, type WsdlSource } from './system-wsdls.ts';
 import { parseEndpointName, parseWsdlFileName, soapEndpointName, soapNamespace } from '../core/soap-names.ts';
