@@ -20,6 +20,7 @@ import type { SessionOps } from '../execution/session-ops.ts';
 import { CutoverHolds } from '../execution/cutover-holds.ts';
 import { createApiHandler, refuseUpgrade, type SoapFront } from '../edge/api-handler.ts';
 import { createSoapFront } from '../edge/soap-front.ts';
+import { SystemWsdls } from '../edge/system-wsdls.ts';
 import { createApiDocsProxy } from '../edge/api-docs.ts';
 import { IpAllowList } from '../core/ip-allow.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
@@ -168,6 +169,7 @@ async function assemble(config: DispatcherConfig, deps: DispatcherDeps, logger: 
   const monitoring = startMonitoring({ config, backends, directory, metrics, ...views, ...(service === undefined ? {} : { service }) });
   const cutover = new Cutover({ directory, resolver, holds, logger, metrics, drainTimeoutMs: config.cutover.holdTimeoutMs, events: monitoring.events, ...(learnCustomer ? { learnCustomer } : {}) });
   const campaigns = await startCampaigns(config, { ...deps, nodeId }, { cutover, service, directory, resolver, logger, metrics });
+  const wsdls = new SystemWsdls(backends, { preferred: config.routing.defaultContext });
   const drift = startDrift(config, { backends, logger, metrics });
   const reconcile = startReconcile(config, { backends, directory, holds, campaigns: campaigns?.store, logger, metrics });
   const routes: OpsRoute[] = [
@@ -180,7 +182,7 @@ async function assemble(config: DispatcherConfig, deps: DispatcherDeps, logger: 
     withOpsToken(config.ops.token, createReconcileApi(reconcile)),
   ];
   // SOAP is on by default; WSDL addresses come from each request's (validated) Host header.
-  const soap = deps.soap ?? createSoapFront(pipeline, { logger });
+  const soap = deps.soap ?? createSoapFront(pipeline, { logger, wsdls });
   const clientAddress = new ClientAddress(config.security.trustedProxies);
   const apiDeps = { pipeline, logger, metrics, allow, clientAddress, bodyLimit: config.limits.bodyBytes, soap, apiDocs: createApiDocsProxy(backends, config), onFault: (f: RecentFault) => monitoring.events.fault(f) };
   const handlers: Dispatcher['handlers'] = {};

@@ -5,6 +5,7 @@ import type { Metrics } from '../core/metrics.ts';
 import { ServiceClient } from '../backends/service-client.ts';
 import { BUILT_IN_CONFIG_ENTITY_TYPES } from '../core/config-entity-types.ts';
 import { DriftMonitor } from '../consistency/drift-monitor.ts';
+import { compareWsdls } from '../consistency/api-versions.ts';
 
 /**
  * The drift monitor of this node: its own service session (`ops.serviceLogin`), the types of the
@@ -18,6 +19,7 @@ export function startDrift(config: DispatcherConfig, parts: { backends: BackendC
     defaultEntities: config.drift.entities,
     compare: { excludeFields: config.drift.excludeFields, pageSize: config.drift.pageSize, maxListed: config.drift.maxListed },
     intervalMs: config.drift.intervalMs,
+    ...(config.drift.wsdls.length === 0 ? {} : { compareApi: () => compareWsdls(parts.backends, config.drift.wsdls, `drift-wsdl-${Date.now().toString(36)}`) }),
     logger: parts.logger,
     onReport: (report) => metrics.inc('webdispatcher_config_drift_runs_total', 'Drift comparisons run, by outcome (clean, drift, incomplete)', { outcome: report.outcome }),
   });

@@ -25,6 +25,8 @@ export interface BackendRequest {
   contentType?: string;
   /** Default POST (PortaBilling's API); the ESPF API uses every verb. */
   method?: string;
+  /** Further request headers (a forwarded SOAP call's SOAPAction). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 
@@ -88,6 +90,7 @@ export class BackendClient {
       'x-request-id': req.requestId,
     };
     if (req.accessToken !== undefined) headers.authorization = `Bearer ${req.accessToken}`;
+    if (req.headers !== undefined) for (const [k, v] of Object.entries(req.headers)) headers[k] = v;
     const pool = this.#pool(req.system, req.listener);
     for (let attempt = 0; ; attempt++) {
       try {

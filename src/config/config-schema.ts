@@ -160,6 +160,9 @@ export const configSchema = z.strictObject({
       idField: text().describe('Id field (like i_tariff).'),
     }, { error: 'must be a mapping {name, service, idField}' }), { error: 'must be a list of {name, service, idField}' })
       .default([]).describe('More types, by PortaBilling naming: <Service>/get_<name>_list.'),
+    wsdls: z.array(z.string().regex(/^[A-Z][A-Za-z0-9]{0,63}(Admin|Reseller|Customer|Account)Service\.wsdl$/, { error: 'must be a WSDL file name like CustomerAdminService.wsdl' }), { error: 'must be a list of WSDL file names' })
+      .default(['SessionAdminService.wsdl', 'CustomerAdminService.wsdl', 'AccountAdminService.wsdl'])
+      .describe("WSDLs compared between the systems at every run (API version, or the text with its addresses taken out)."),
   }, 'Configuration drift between the systems (needs ops.serviceLogin).'),
   envCheck: section({
     refreshMs: int(0, 86_400_000).default(30_000).describe('A readiness probe asks again when the last answer is older (0: every probe).'),

@@ -117,6 +117,8 @@ export interface DispatcherConfig {
     maxListed: number;
     /** More types, named by PortaBilling's convention (`<Service>/get_<name>_list`). */
     extraEntities: Array<{ name: string; service: string; idField: string }>;
+    /** WSDLs compared between the systems at every run (`CustomerAdminService.wsdl`, …). */
+    wsdls: string[];
   };
   /** Each system's `env` checked against what the system answers (needs `ops.serviceLogin`). */
   envCheck: {

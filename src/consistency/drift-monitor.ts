@@ -5,6 +5,7 @@ import { dispatcherFault } from '../core/faults.ts';
 import { compareEntityType, type CompareOptions } from './drift-compare.ts';
 import { differencesOf, summarise, type DriftReport, type DriftTrigger, type EntityDrift } from './drift-report.ts';
 import { PeriodicRun } from '../core/periodic-run.ts';
+import type { WsdlComparison } from './api-versions.ts';
 
 export interface DriftMonitorOptions {
   /** The service login (`ops.serviceLogin`); without one every run is refused, saying so. */
@@ -19,6 +20,8 @@ export interface DriftMonitorOptions {
   /** The first periodic run, this long after `start` (default: a minute, or the interval if shorter). */
   firstRunMs?: number;
   logger: Logger;
+  /** Compares the systems' WSDLs at every run (`drift.wsdls`); none when absent. */
+  compareApi?: () => Promise<WsdlComparison[]>;
   /** Told of every finished run (metrics). */
   onReport?: (report: DriftReport) => void;
 }
@@ -89,15 +92,18 @@ export class DriftMonitor {
 
   async #compare(service: ServiceClient, types: ConfigEntityType[], trigger: DriftTrigger): Promise<DriftReport> {
     const started = Date.now();
-    const entities = await Promise.all(types.map((t) => compareEntityType(service, t, this.#o.compare)));
-    const report = summarise(entities, trigger, started, Date.now());
+    const [entities, api] = await Promise.all([
+      Promise.all(types.map((t) => compareEntityType(service, t, this.#o.compare))),
+      this.#o.compareApi?.() ?? Promise.resolve([]),
+    ]);
+    const report = summarise(entities, trigger, started, Date.now(), api);
     this.#last = report;
     for (const e of entities) this.#lastByType.set(e.entity, e);
     const fields = { trigger, outcome: report.outcome, ms: report.durationMs, missingOnTarget: report.totals.missingOnTarget, missingOnSource: report.totals.missingOnSource, differing: report.totals.differing };
     if (report.outcome === 'clean') this.#o.logger.info('configuration drift: none', fields);
     else {
       const failed = entities.filter((e) => !e.compared).map((e) => `${e.entity}: ${e.error ?? ''}`);
-      const found = entities.filter((e) => differencesOf(e) > 0).map((e) => e.entity);
+      const found = [...entities.filter((e) => differencesOf(e) > 0).map((e) => e.entity), ...api.filter((w) => !w.same).map((w) => w.file)];
       this.#o.logger.warn(report.outcome === 'drift' ? 'configuration drift found' : 'configuration drift: could not compare', { ...fields, types: found, failed });
     }
     this.#o.onReport?.(report);

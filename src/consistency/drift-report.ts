@@ -1,5 +1,6 @@
 import type { JsonValue } from '../core/api-call.ts';
 import type { FieldDifference } from './drift-fields.ts';
+import type { WsdlComparison } from './api-versions.ts';
 
 /** An entity on one system only. */
 export interface DriftEntry {
@@ -43,24 +44,27 @@ export interface DriftReport {
   drift: boolean;
   totals: { missingOnTarget: number; missingOnSource: number; differing: number };
   entities: EntityDrift[];
+  /** The systems' WSDLs (`drift.wsdls`): a differing API is drift, an unreadable WSDL makes the run incomplete. */
+  api: WsdlComparison[];
 }
 
 export function differencesOf(e: EntityDrift): number {
   return e.counts.missingOnTarget + e.counts.missingOnSource + e.counts.differing;
 }
 
-export function summarise(entities: EntityDrift[], trigger: DriftTrigger, startedAt: number, finishedAt: number): DriftReport {
+export function summarise(entities: EntityDrift[], trigger: DriftTrigger, startedAt: number, finishedAt: number, api: WsdlComparison[] = []): DriftReport {
   const totals = { missingOnTarget: 0, missingOnSource: 0, differing: 0 };
   for (const e of entities) {
     totals.missingOnTarget += e.counts.missingOnTarget;
     totals.missingOnSource += e.counts.missingOnSource;
     totals.differing += e.counts.differing;
   }
-  const drift = totals.missingOnTarget + totals.missingOnSource + totals.differing > 0;
+  const read = (w: WsdlComparison) => !('error' in w.source) && !('error' in w.target);
+  const drift = totals.missingOnTarget + totals.missingOnSource + totals.differing > 0 || api.some((w) => read(w) && !w.same);
   return {
     startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(finishedAt).toISOString(), durationMs: finishedAt - startedAt, trigger,
-    outcome: entities.some((e) => !e.compared) ? 'incomplete' : drift ? 'drift' : 'clean',
-    drift, totals, entities,
+    outcome: entities.some((e) => !e.compared) || !api.every(read) ? 'incomplete' : drift ? 'drift' : 'clean',
+    drift, totals, entities, api,
   };
 }
 
@@ -83,6 +87,15 @@ export function driftRows(report: DriftReport): DriftRow[] {
     for (const m of t.missingOnTarget) rows.push({ entity: t.entity, id: m.id, ...named(m), difference: 'missing on target' });
     for (const m of t.missingOnSource) rows.push({ entity: t.entity, id: m.id, ...named(m), difference: 'missing on source' });
     for (const d of t.differing) for (const f of d.fields) rows.push({ entity: t.entity, id: d.id, ...named(d), difference: 'differs', ...f });
+  }
+  // A WSDL that differs: by its stated API version when the versions differ, else by its text's hash.
+  for (const w of report.api ?? []) {
+    if (w.same || 'error' in w.source || 'error' in w.target) continue;
+    const byVersion = w.source.version !== w.target.version;
+    rows.push({
+      entity: 'api', id: 0, name: w.file, difference: 'differs', field: byVersion ? 'version' : 'sha256',
+      source: byVersion ? w.source.version ?? null : w.source.sha256.slice(0, 12), target: byVersion ? w.target.version ?? null : w.target.sha256.slice(0, 12),
+    });
   }
   return rows;
 }

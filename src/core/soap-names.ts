@@ -1,5 +1,4 @@
 import type { Realm } from './api-call.ts';
-import { SOAP_SERVICES } from './soap-catalogue.ts';
 
 /**
  * PortaBilling's SOAP naming: namespaces, endpoint and WSDL file names, result and request part
@@ -34,11 +33,14 @@ export function soapEndpointName(service: string, realm: Realm): string {
   return `${service}${REALM_WORD[realm]}Service`;
 }
 
-/** `CustomerAdminService.wsdl` → {service: Customer, realm: admin}, if that service exists. */
+/**
+ * `CustomerAdminService.wsdl` → {service: Customer, realm: admin}, when the name has that shape;
+ * whether the service exists is for the system that serves it to say.
+ */
 export function parseWsdlFileName(fileName: string): { service: string; realm: Realm } | undefined {
   if (!fileName.endsWith('.wsdl')) return undefined;
   const { service, realm } = parseEndpointName(fileName.slice(0, -'.wsdl'.length));
-  if (realm === undefined || !Object.hasOwn(SOAP_SERVICES, service)) return undefined;
+  if (realm === undefined || !/^[A-Z][A-Za-z0-9]{0,63}$/.test(service)) return undefined;
   return { service, realm };
 }
 

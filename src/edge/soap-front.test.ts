@@ -12,6 +12,7 @@ import { ApiFault, isApiFault } from '../core/faults.ts';
 import { decodeSoapReply } from '../soap/soap-reply.ts';
 import { createSoapFront } from './soap-front.ts';
 import type { SoapFrontOptions } from './soap-front.ts';
+import type { WsdlSource } from './system-wsdls.ts';
 
 const NS = 'https://pb.example.com/Porta/SOAP';
 
@@ -19,11 +20,27 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value), plan: 'single:test', systems: ['source'] };
 }
 
+/** A system's WSDL as it serves it: its own address and namespace host. */
+function systemWsdl(endpoint: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<definitions name="${endpoint}" targetNamespace="https://pb.example.com/Porta/SOAP/Customer" xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/">`
+    + `<types><xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema"><xsd:include schemaLocation='http://10.1.2.3:8444/wsdl/common.xsd'/></xsd:schema></types>`
+    + `<service name="${endpoint}"><port name="${endpoint}Port"><soap:address location="http://10.1.2.3:8444/soap/${endpoint}"/></port></service></definitions>\n`;
+}
+
+/** The systems' WSDLs: every `<Service><Realm>Service.wsdl` but Nope's; the files asked for are recorded. */
+const fakeWsdls = (asked: string[] = []): WsdlSource => ({
+  get: async (realm, file) => {
+    asked.push(`${realm}/${file}`);
+    if (file.startsWith('Nope')) throw new ApiFault('Server.Dispatcher.not_found', `WSDL ${file}: the source system answered HTTP 404`, { httpStatus: 404 });
+    return { system: 'source', text: systemWsdl(file.replace(/\.wsdl$/, '')), contentType: 'text/xml; charset=utf-8', fetchedAt: 0 };
+  },
+});
+
 /** A listener with the SOAP front over a fake pipeline that records calls and answers `answer(call)`. */
-async function startFront(t: TestContext, answer: (call: ApiCall) => Reply | Promise<Reply>, options: SoapFrontOptions = {}, realm: Realm = 'admin') {
+async function startFront(t: TestContext, answer: (call: ApiCall) => Reply | Promise<Reply>, options: Partial<SoapFrontOptions> = {}, realm: Realm = 'admin') {
   const calls: ApiCall[] = [];
   const pipeline: CallPipeline = { execute: async (call: ApiCall) => { calls.push(call); return answer(call); } };
-  const front = createSoapFront(pipeline, options);
+  const front = createSoapFront(pipeline, { wsdls: fakeWsdls(), ...options });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -144,14 +161,13 @@ test('a streamed pipeline reply is encoded, and the missing-system header is kep
   assert.equal(Number(r.headers['content-length']), Buffer.byteLength(r.text), 'the backend content-length is not passed on');
 });
 
-test('the WSDL names the address the client used, and never echoes a hostile Host header', async (t) => {
+test('the system\'s WSDL names the address the client used, and never echoes a hostile Host header', async (t) => {
   const { url, calls } = await startFront(t, () => json(200, {}));
   const port = new URL(url).port;
-  const plain = await send(url, 'GET', '/wsdl/CustomerAdminService.wsdl', '', { host: `pb.example.com:${port}` });
+  const plain = await send(url, 'GET', '/wsdl/CustomerAdminService.wsdl', '', { host: `api.example.org:${port}` });
   assert.equal(plain.status, 200);
-  assert.match(plain.text, /<soap:address location="http:\/\/pb\.example\.com:\d+\/soap\/CustomerAdminService"\/>/);
-  assert.match(plain.text, /targetNamespace="https:\/\/pb\.example\.com\/Porta\/SOAP\/Customer"/);
-  const query = await send(url, 'GET', '/soap/CustomerAdminService?wsdl', '', { host: `pb.example.com:${port}` });
+  assert.equal(plain.text, systemWsdl('CustomerAdminService').replace(/http:\/\/10\.1\.2\.3:8444/g, `http://api.example.org:${port}`), 'only the addresses change');
+  const query = await send(url, 'GET', '/soap/CustomerAdminService?wsdl', '', { host: `api.example.org:${port}` });
   assert.equal(query.text, plain.text);
   const hostile = await send(url, 'GET', '/wsdl/CustomerAdminService.wsdl', '', { host: 'evil"><x a="' });
   assert.equal(hostile.status, 200);
@@ -180,10 +196,44 @@ test('unknown WSDLs, another realm\'s WSDL and a GET on an endpoint get SOAP fau
 });
 
 test('the front claims /soap and /wsdl paths only', () => {
-  const front = createSoapFront({ execute: async () => { throw new Error('not called'); } });
+  const front = createSoapFront({ execute: async () => { throw new Error('not called'); } }, { wsdls: fakeWsdls() });
   assert.equal(front.handles('/soap/CustomerAdminService'), true);
   assert.equal(front.handles('/soap'), true);
   assert.equal(front.handles('/wsdl/CustomerAdminService.wsdl'), true);
   assert.equal(front.handles('/rest/Customer/get_customer_info'), false);
   assert.equal(front.handles('/soapy'), false);
+});
+
+test('a call for one system reaches the pipeline as the client\'s envelope, and its non-JSON reply comes back byte for byte', async (t) => {
+  const backendReply = '<?xml version="1.0"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>Server.Customer.x</faultcode><faultstring>as &lt;sent&gt;</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>';
+  const forwarded: Buffer[] = [];
+  const calls: ApiCall[] = [];
+  const pipeline: CallPipeline = {
+    execute: async (call, raw) => {
+      calls.push(call);
+      const envelope = raw.envelope!;
+      forwarded.push(envelope.withSession('backend-sid'));
+      assert.equal(envelope.path, '/soap/CustomerAdminService');
+      assert.deepEqual(envelope.headers, { soapaction: `"${NS}/Customer#get_any_new_method"` });
+      assert.equal(envelope.faultcodeOf(backendReply), 'Server.Customer.x');
+      assert.equal(envelope.faultcodeOf('<not-soap/>'), undefined);
+      return { status: 500, headers: { 'content-type': 'text/xml; charset=utf-8', 'x-webdispatcher-systems': 'target' }, body: backendReply, plan: 'single:locator', systems: ['target'] };
+    },
+  };
+  const front = createSoapFront(pipeline, { wsdls: fakeWsdls() });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => { void front.handle(req, res, Buffer.concat(chunks), { realm: 'admin', clientIp: '127.0.0.1', requestId: 'req-2' }); });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const body = envelope('<c:get_any_new_method><new_field>kept &amp; as sent</new_field><i_customer>8</i_customer></c:get_any_new_method>', '<s:auth_info><session_id>client-sid</session_id></s:auth_info>');
+  const r = await send(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'POST', '/soap/CustomerAdminService', body, { soapaction: `"${NS}/Customer#get_any_new_method"` });
+  assert.equal(r.status, 500);
+  assert.equal(r.text, backendReply);
+  assert.equal(r.headers['x-webdispatcher-systems'], 'target');
+  assert.deepEqual(calls[0]!.params, { new_field: 'kept & as sent', i_customer: 8 }, 'decoded only to route');
+  assert.equal(forwarded[0]!.toString(), body.replace('<s:auth_info><session_id>client-sid</session_id></s:auth_info>', '<s:auth_info><session_id>backend-sid</session_id></s:auth_info>'));
 });

@@ -9,7 +9,7 @@ import type { SessionOps } from './session-ops.ts';
 import type { SystemCaller } from './system-call.ts';
 import { planOf, sessionOf } from './pipeline.ts';
 import { dispatcherFault } from '../core/faults.ts';
-import { backendPayload } from './raw-request-body.ts';
+import { singlePayload } from './raw-request-body.ts';
 import { mergeLists } from './merge-list.ts';
 import { broadcast } from './broadcast.ts';
 
@@ -33,7 +33,7 @@ export function dispatcher(deps: DispatchDeps): (ctx: CallContext) => Promise<Re
     if (session.backends[system] === undefined) {
       throw dispatcherFault('backendUnavailable', `Cannot run ${call.service}/${call.method} on the ${system} system: this session has no ${system} session (it was unavailable at login); log in again`, { retryable: true });
     }
-    return deps.callSystem({ call, session, system, payload: backendPayload(call, ctx.raw), plan: PLAN_OF_RULE[rule] ?? `single:${rule}` });
+    return deps.callSystem({ call, session, system, payload: singlePayload(call, ctx.raw), plan: PLAN_OF_RULE[rule] ?? `single:${rule}` });
   };
   return async (ctx) => {
     const plan = planOf(ctx);

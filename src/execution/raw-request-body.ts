@@ -10,6 +10,27 @@ export interface RawRequestBody {
   multipart?: { contentType: string; body: Buffer };
   /** An ESPF request, forwarded to the backend's ESPF API with its verb, path and body as they came. */
   espf?: { method: string; path: string; body: Buffer; contentType?: string };
+  /** A call in a wire format the backend speaks too (SOAP): sent to one system as the client framed it. */
+  envelope?: ForwardedEnvelope;
+}
+
+/**
+ * A request the edge forwards in the client's own wire format (issue 16: SOAP goes to the
+ * backend's SOAP endpoint). The edge knows the format; the pipeline only asks it to put the
+ * backend session in and to read a reply's fault code or result for the stages around the send.
+ */
+export interface ForwardedEnvelope {
+  /** The backend path (the one the client posted to). */
+  readonly path: string;
+  readonly contentType: string;
+  /** Request headers the format needs (SOAPAction), as the client sent them. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The request bytes with the backend session in place of the client's credentials. */
+  withSession(backendSessionId: string): Buffer;
+  /** The fault code of a reply that is a fault, else undefined. */
+  faultcodeOf(body: string): string | undefined;
+  /** A successful reply's result as JSON values (for learning); undefined when unreadable. */
+  resultOf(body: string): unknown;
 }
 
 /**
@@ -31,6 +52,18 @@ export interface BackendPayload {
   /** ESPF: the verb and path on the backend (absent: POST to the call's REST path). */
   method?: string;
   path?: string;
+  /** Forwarded in the client's wire format: the body is built at send time with the backend session. */
+  envelope?: ForwardedEnvelope;
+}
+
+/**
+ * The payload of a call sent to one system as it came: a forwarded envelope (SOAP) keeps its
+ * format; merges, broadcasts and mirrored writes use {@link backendPayload} (JSON) instead,
+ * because the dispatcher reads or repeats their replies.
+ */
+export function singlePayload(call: ApiCall, raw: RawRequestBody): BackendPayload {
+  if (raw.envelope !== undefined) return { body: '', path: raw.envelope.path, contentType: raw.envelope.contentType, envelope: raw.envelope };
+  return backendPayload(call, raw);
 }
 
 /** The payload of a call forwarded unchanged (a file upload keeps its parts; anything else goes as JSON). */

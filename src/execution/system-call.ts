@@ -63,9 +63,12 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
     const backendSession = session.backends[system];
     if (backendSession === undefined) throw new ApiFault(PortaFaultCode.authFailed, `This session has no ${system} session`);
     const { payload } = ctx;
+    const envelope = payload.envelope;
     const res = await backends.request({
-      system, listener: listenerOf(call), path: payload.path ?? backendPath(call), body: payload.body, accessToken: backendSession.accessToken,
-      requestId: call.requestId, idempotent: isReadCall(call),
+      system, listener: listenerOf(call), path: payload.path ?? backendPath(call), requestId: call.requestId, idempotent: isReadCall(call),
+      ...(envelope === undefined
+        ? { body: payload.body, accessToken: backendSession.accessToken }
+        : { body: envelope.withSession(backendSession.sessionId), headers: envelope.headers }),
       ...(payload.contentType === undefined ? {} : { contentType: payload.contentType }),
       ...(payload.method === undefined ? {} : { method: payload.method }),
     });
@@ -75,7 +78,7 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
     const text = await res.body.text();
     const headers = passHeaders(res);
     if (res.status !== 200) {
-      const code = faultcodeOf(text);
+      const code = envelope === undefined ? faultcodeOf(text) : envelope.faultcodeOf(text);
       if (code !== undefined) ctx.faultcode = code;
       // An error page of something in front of the system (a proxy's 502 in HTML, say) is no
       // PortaBilling reply: the client gets a fault saying so, not the page.

@@ -12,12 +12,12 @@ import { requirePhpSoap, runPhp } from '../../test/helpers/php-soap.ts';
 import { decodeSoapRequest } from './soap-envelope.ts';
 import type { SoapRequest } from './soap-envelope.ts';
 import { encodeSoapFault, encodeSoapReply } from './soap-reply.ts';
-import { generateWsdl } from './wsdl.ts';
+import { simWsdl } from '../sim/soap/sim-wsdl.ts';
 import { parseWsdlFileName } from '../core/soap-names.ts';
 
 /**
  * Proves that a stock client decodes what the codec sends: PHP's SoapClient loads a WSDL from a
- * tiny server and calls a fake PortaBilling implemented with the codec.
+ * tiny server (the simulator's WSDL for the service) and calls a fake PortaBilling implemented with the codec.
  */
 
 const CUSTOMERS: Record<number, JsonObject> = {
@@ -71,7 +71,7 @@ async function startServer(t: TestContext, handle: (req: SoapRequest) => JsonVal
         if (target === undefined) { res.writeHead(404).end(); return; }
         const port = (server.address() as AddressInfo).port;
         res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
-        res.end(generateWsdl({ ...target, baseUrl: `http://127.0.0.1:${port}`, namespaceHost: 'pb.example.com' }));
+        res.end(simWsdl(target.service, target.realm, `http://127.0.0.1:${port}`, 'pb.example.com'));
         return;
       }
       let reply;

@@ -156,3 +156,26 @@ test('the drift API needs the ops token, names unknown types, and says when ther
   assert.match(String(refused.json.faultstring), /ops\.serviceLogin/);
   assert.equal((await cli(bare)).code, 2);
 });
+
+test('a target on another API release (a method more in its WSDL) is drift: the report names the WSDL, the CLI lists it', { timeout: 60_000 }, async (t) => {
+  const stack = await startStack(t, {
+    config: { drift: { intervalMs: 0, wsdls: ['CustomerAdminService.wsdl', 'AccountAdminService.wsdl'] } },
+    targetSimOptions: {
+      extendDescription: (services) => {
+        const customer = services.find((s) => s.service === 'Customer')!;
+        customer.types.GetCustomerCarbonRequest = { fields: { i_customer: { type: 'int', required: true } } };
+        customer.types.GetCustomerCarbonResponse = { fields: { grams: { type: 'float' } } };
+        customer.methods.get_customer_carbon = { request: 'GetCustomerCarbonRequest', response: 'GetCustomerCarbonResponse' };
+        return services;
+      },
+    },
+  });
+  const r = (await ops(stack, 'POST', { entities: ['product'] })).json.report as DriftReport;
+  assert.equal(r.outcome, 'drift');
+  assert.deepEqual(r.api.map((w) => [w.file, w.same]), [['CustomerAdminService.wsdl', false], ['AccountAdminService.wsdl', true]]);
+  assert.equal(byType(r, 'product').counts.differing, 0, 'the entities themselves agree');
+  const table = await cli(stack, '--entity', 'product');
+  assert.equal(table.code, 1, table.stderr);
+  assert.match(table.stdout, /CustomerAdminService\.wsdl/);
+  assert.doesNotMatch(table.stdout, /AccountAdminService\.wsdl/);
+});

@@ -47,6 +47,8 @@ export interface StackOptions {
   deps?: DispatcherDeps;
   /** Extra simulator options for both systems (e.g. extendDescription). */
   simOptions?: Partial<StartSimOptions>;
+  /** Over simOptions, for the target only (a system on another API release, say). */
+  targetSimOptions?: Partial<StartSimOptions>;
 }
 
 /** Two simulators (source i_env 3, target i_env 8, same seed) and the dispatcher, on ephemeral ports. */
@@ -54,7 +56,7 @@ export async function startStack(t: AfterHook, options: StackOptions = {}): Prom
   const ttl = options.sessionTtlSeconds === undefined ? {} : { sessionTtlSeconds: options.sessionTtlSeconds };
   const source = await createSimulator({ role: 'source', env: 3, customers: options.sourceCustomers ?? 50, seed: 1, ...ttl, ...options.simOptions });
   t.after(() => source.close());
-  const target = await createSimulator({ role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1, ...ttl, ...options.simOptions });
+  const target = await createSimulator({ role: 'target', env: 8, customers: options.targetCustomers ?? 10, seed: 1, ...ttl, ...options.simOptions, ...options.targetSimOptions });
   t.after(() => target.close());
   const dispatcher = await startDispatcher(testConfig(source, target, options.config ?? {}), options.deps ?? {});
   t.after(() => dispatcher.close());

@@ -33,15 +33,21 @@ function createdOwned(call: SystemCall['call'], result: Record<string, unknown>)
   return undefined;
 }
 
+/** A successful reply's result: JSON, or a forwarded envelope's result read by its format; undefined when unreadable. */
+function resultOf(ctx: SystemCall, text: string): unknown {
+  const envelope = ctx.payload.envelope;
+  if (envelope !== undefined) return envelope.resultOf(text);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records what a creating call created, so later calls route without guessing. */
 async function learnCreated(ctx: SystemCall, directory: LocationDirectory, text: string, owned: OwnedLearner | undefined, accountOwner: AccountOwnerLookup | undefined): Promise<void> {
   const { call, system } = ctx;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return;
-  }
+  const json = resultOf(ctx, text);
   if (typeof json !== 'object' || json === null) return;
   const result = json as Record<string, unknown>;
   const created = owned === undefined ? undefined : createdOwned(call, result);
@@ -89,7 +95,11 @@ export function learnStage(directory: LocationDirectory, logger: Logger, owned?:
   };
   const observe = async (ctx: SystemCall, next: () => Promise<Reply>): Promise<Reply> => {
     const reply = await next();
-    if (reply.status === 200 && (typeof reply.body === 'string' || Buffer.isBuffer(reply.body))) owned!.offer(ctx.call.service, ctx.call.method, reply.body, ownerLookup(ctx));
+    if (reply.status !== 200 || !(typeof reply.body === 'string' || Buffer.isBuffer(reply.body))) return reply;
+    // The learner reads JSON: a forwarded envelope's reply is offered as its result in JSON.
+    const envelope = ctx.payload.envelope;
+    const body = envelope === undefined ? reply.body : JSON.stringify(envelope.resultOf(reply.body.toString()) ?? null);
+    owned!.offer(ctx.call.service, ctx.call.method, body, ownerLookup(ctx));
     return reply;
   };
   return (ctx, next) => {

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SOAP_SERVICES } from '../../core/soap-catalogue.ts';
 import { createSimulator } from '../simulator.ts';
 import { baseType, buildDescription, isScalar, loadSimDescription } from './description.ts';
 import type { SimServiceSpec } from './description.ts';
@@ -15,18 +14,6 @@ test('the shipped description is consistent and has a few hundred methods across
   assert.ok(Object.keys(d.types.get('CustomerInfo')!.fields).length >= 60, 'CustomerInfo has its full field list');
   assert.equal(d.services.get('Invoice')!.methods.get_invoice_info!.binary?.contentType, 'application/pdf');
   assert.equal(d.services.get('CDR')!.methods.get_call_recording!.binary?.contentType, 'audio/wav');
-});
-
-test('every catalogue method and param the WSDLs declare today is in the description', () => {
-  const d = loadSimDescription();
-  for (const [service, methods] of Object.entries(SOAP_SERVICES)) {
-    for (const [method, params] of Object.entries(methods)) {
-      const spec = d.services.get(service)?.methods[method];
-      assert.ok(spec, `${service}/${method} described`);
-      const fields = d.types.get(spec.request)!.fields;
-      for (const p of Object.keys(params)) assert.ok(Object.hasOwn(fields, p), `${service}/${method} declares ${p}`);
-    }
-  }
 });
 
 test('a description naming a missing type or entity is refused with every problem listed', () => {

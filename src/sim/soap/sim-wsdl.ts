@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
+import { SIM_VERSION } from '../api/catalog-service.ts';
 import type { Realm } from '../../core/api-call.ts';
 import { isScalar, loadSimDescription } from '../description/description.ts';
 import type { SimDescription, SimFieldSpec } from '../description/description.ts';
@@ -78,6 +79,7 @@ export function simWsdl(service: string, realm: Realm, baseUrl: string, namespac
     name, targetNamespace: ns, xmlns: 'http://schemas.xmlsoap.org/wsdl/', 'xmlns:soap': 'http://schemas.xmlsoap.org/wsdl/soap/',
     'xmlns:xsd': XSD_NS, 'xmlns:SOAP-ENC': SOAP_ENC_NS, 'xmlns:tns': ns, 'xmlns:session': sessionNs,
   },
+  { documentation: [{ '#text': `PortaBilling API version ${SIM_VERSION}` }] },
   el('types', {}, encodingSchema(), ...schemas),
   el('message', { name: 'AuthInfoHeader' }, el('part', { name: 'auth_info', type: `${sessionService ? 'tns' : 'session'}:AuthInfo` })),
   ...names.flatMap((m) => [

@@ -39,7 +39,7 @@ function hostnameOf(host: string): string {
 export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
   const wsdl = (req: SimHttpRequest, fileName: string): SimHttpResponse => {
     const target = parseWsdlFileName(fileName);
-    if (target === undefined) return soapFault(simFault('unknownMethod', `No such WSDL: ${fileName.slice(0, 100)}`));
+    if (target === undefined || !api.description.services.has(target.service)) return { ...soapFault(simFault('unknownMethod', `No such WSDL: ${fileName.slice(0, 100)}`)), status: 404 };
     if (target.realm !== realm) {
       return soapFault(simFault('unknownMethod', `${fileName} describes the ${target.realm} realm; this listener serves ${soapEndpointName(target.service, realm)}.wsdl`));
     }

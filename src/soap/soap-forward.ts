@@ -1,0 +1,60 @@
+import { SOAP_ENV_NS } from '../core/soap-names.ts';
+import { childByLocalName, parseXml } from './safe-xml.ts';
+import type { XmlLimits } from './safe-xml.ts';
+import { decodeSoapReply } from './soap-reply.ts';
+import { envelopeWithSession, splitEnvelope, type SplitEnvelope } from './envelope-splice.ts';
+
+/** A client's SOAP request as it is forwarded to a backend's SOAP endpoint (the pipeline's `ForwardedEnvelope`). */
+export interface SoapForward {
+  readonly path: string;
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string>>;
+  withSession(backendSessionId: string): Buffer;
+  faultcodeOf(body: string): string | undefined;
+  resultOf(body: string): unknown;
+}
+
+export interface SoapForwardRequest {
+  /** The envelope as the client sent it (already decoded once, so well-formed). */
+  body: Buffer;
+  /** The path the client posted to: the backend serves the same SOAP paths. */
+  path: string;
+  contentType?: string | undefined;
+  soapAction?: string | undefined;
+  limits?: XmlLimits | undefined;
+}
+
+/**
+ * Issue 16: a SOAP call goes to the backend as the client framed it. Only the `auth_info`
+ * header changes (the backend session's id in place of the client's credentials); the envelope
+ * is cut once, on the first send, and a renewed session is put into the same cut.
+ */
+export function soapForward(req: SoapForwardRequest): SoapForward {
+  let split: SplitEnvelope | undefined;
+  const headers: Record<string, string> = {};
+  if (req.soapAction !== undefined) headers.soapaction = req.soapAction;
+  return {
+    path: req.path,
+    contentType: req.contentType ?? 'text/xml; charset=utf-8',
+    headers,
+    withSession: (sessionId) => envelopeWithSession(split ??= splitEnvelope(req.body), sessionId),
+    faultcodeOf(body) {
+      try {
+        const root = parseXml(body, req.limits);
+        const fault = root.children.find((c) => c.localName === 'Body' && c.namespace === SOAP_ENV_NS)?.children[0];
+        if (fault?.localName !== 'Fault' || fault.namespace !== SOAP_ENV_NS) return undefined;
+        const code = childByLocalName(fault, 'faultcode')?.text.trim() ?? '';
+        return code === '' ? undefined : code;
+      } catch {
+        return undefined;
+      }
+    },
+    resultOf(body) {
+      try {
+        return decodeSoapReply(body, req.limits);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
