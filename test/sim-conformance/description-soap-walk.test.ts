@@ -105,6 +105,65 @@ function bodyPart(r: RawReply): string {
   return JSON.stringify(text.slice(at < 0 ? 0 : at + 5, (at < 0 ? 0 : at + 5) + 240));
 }
 
+/**
+ * The raw bytes of each top-level `<item>` of the array element `list` in a SOAP reply
+ * (undefined when there is no such element). A small tag scanner: the replies are the
+ * simulator's own, without comments or CDATA.
+ */
+function listItems(xml: string, list: string): string[] | undefined {
+  const open = new RegExp(`<${list}[\\s>/]`).exec(xml);
+  if (open === null) return undefined;
+  const items: string[] = [];
+  const tags = /<(\/?)([\w:.-]+)[^>]*?(\/?)>/g;
+  tags.lastIndex = open.index;
+  let depth = 0;
+  let itemStart = -1;
+  for (let m = tags.exec(xml); m !== null; m = tags.exec(xml)) {
+    const [whole, closing, name, selfClosing] = m;
+    if (closing === '' && selfClosing === '') {
+      depth++;
+      if (depth === 2 && name === 'item') itemStart = m.index;
+    } else if (closing === '' && selfClosing === '/') {
+      if (depth === 0) return items;
+      if (depth === 1 && name === 'item') items.push(whole);
+    } else {
+      if (depth === 2 && name === 'item') items.push(xml.slice(itemStart, m.index + whole.length));
+      depth--;
+      if (depth === 0) return items;
+    }
+  }
+  return items;
+}
+
+function totalOf(xml: string): number | undefined {
+  const m = /<total[^>]*>(\d+)<\/total>/.exec(xml);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * A merged list against the direct replies it merges: its rows are the rows of both, each
+ * byte for byte as its system encoded it (compared as multisets: the merge decides the order), and
+ * its total is their sum. Undefined when it is so.
+ */
+function mergeDifference(d: SimDescription, responseType: string, through: RawReply, straight: RawReply[]): string | undefined {
+  if (through.status !== 200 || straight.some((r) => r.status !== 200)) return `status ${through.status} through, ${straight.map((r) => r.status).join('/')} directly: ${bodyPart(through)}`;
+  const lists = Object.entries(d.types.get(responseType)?.fields ?? {}).filter(([, f]) => f.type.endsWith('[]')).map(([name]) => name);
+  for (const list of lists) {
+    const got = listItems(through.body.toString('utf8'), list);
+    const parts = straight.map((r) => listItems(r.body.toString('utf8'), list));
+    if (got === undefined && parts.every((p) => p === undefined)) continue;
+    const want = parts.flatMap((p) => p ?? []);
+    const missing = want.filter((w) => !got?.includes(w));
+    const extra = (got ?? []).filter((g) => !want.includes(g));
+    if (missing.length > 0 || extra.length > 0 || got?.length !== want.length) {
+      return `${list}: ${got?.length ?? 0} rows through, ${want.length} directly; ${missing.length} direct rows not found byte for byte, first row: ${firstDifference(extra[0] ?? '', missing[0] ?? '')}`;
+    }
+  }
+  const totals = straight.map((r) => totalOf(r.body.toString('utf8')));
+  if (totals.every((x) => x !== undefined) && totalOf(through.body.toString('utf8')) !== totals.reduce((a, b) => a! + b!, 0)) return `total ${String(totalOf(through.body.toString('utf8')))} through, ${totals.join('+')} directly`;
+  return undefined;
+}
+
 function replyDifference(through: RawReply, straight: RawReply): string {
   if (through.status !== straight.status) return `status ${through.status} through, ${straight.status} directly: through ${bodyPart(through)} / directly ${bodyPart(straight)}`;
   if (through.type !== straight.type) return `content-type ${String(through.type)} through, ${String(straight.type)} directly`;
@@ -121,8 +180,8 @@ test('every described method, writes included, answers over SOAP through the dis
   // method is walked twice: ids 1 (odd: source records) and ids 2 (even: target records), writes
   // naming no record carry the i_env of the pass in auth_info (routing.unroutableWrites refuses
   // them otherwise), so both systems are exercised. Compared: status, content type, body bytes.
-  // Merged lists are the dispatcher's own composition of two replies, so they are only
-  // checked to answer; a broadcast goes to both systems and its first success is the answer,
+  // A merged list is the dispatcher's composition of both systems' replies: each of its rows
+  // must be a row of one direct reply byte for byte, and its total their sum; a broadcast goes to both systems and its first success is the answer,
   // so it must equal one of the two direct replies.
   const d = loadSimDescription();
   const stack = await startTwinnedStack(t);
@@ -136,6 +195,7 @@ test('every described method, writes included, answers over SOAP through the dis
   let compared = 0;
   const reached = new Map<string, number>();
   let writesDone = 0;
+  let mergedCompared = 0;
   for (const pass of [{ id: 1, env: stack.source.env }, { id: 2, env: stack.target.env }]) {
     for (const s of d.services.values()) {
       if (s.service === 'Session') continue;
@@ -154,7 +214,9 @@ test('every described method, writes included, answers over SOAP through the dis
         const straight: RawReply[] = [];
         for (const sys of served) straight.push(await postSoap(stack.twin[sys].urls.admin, s.service, m, soapEnvelope(d, s.service, m, params, { session_id: direct[sys], ...iEnv })));
         if (merged.has(`${s.service}/${m}`)) {
-          if (through.status !== 200) failures.push(`${key} (merged): ${through.status} ${bodyPart(through)}`);
+          const difference = mergeDifference(d, spec.response, through, straight);
+          if (difference !== undefined) failures.push(`${key} (merged from ${served.join('+')}): ${difference}`);
+          mergedCompared++;
           continue;
         }
         compared++;
@@ -166,6 +228,7 @@ test('every described method, writes included, answers over SOAP through the dis
   t.diagnostic(`calls by the systems they reached: ${JSON.stringify(Object.fromEntries(reached))}; writes that succeeded: ${writesDone}`);
   assert.ok(writesDone >= 300, 'writes are walked, not only refused');
   assert.ok(compared >= 900, `${compared} calls compared`);
+  assert.ok(mergedCompared >= 2, 'the merged lists are compared too');
   assert.ok((reached.get('target') ?? 0) >= 200, 'the target is walked too');
   assert.equal(failures.length, 0, `${failures.length} of ${compared} calls differ:\n${failures.slice(0, 40).join('\n')}`);
 });

@@ -142,14 +142,31 @@ function restDifference(through: RestReply, straight: RestReply): string | undef
   return through.bytes!.equals(straight.bytes!) ? undefined : firstDifference(through.bytes!, straight.bytes!);
 }
 
+/** A merged list against the replies it merges: the rows of both (as multisets: the merge decides the order) and the sum of their totals. */
+function mergeDifference(d: SimDescription, responseType: string, through: RestReply, straight: RestReply[]): string | undefined {
+  if (through.status !== 200 || straight.some((r) => r.status !== 200)) return `status ${through.status} through, ${straight.map((r) => r.status).join('/')} directly`;
+  const got = through.json as Json;
+  const parts = straight.map((r) => r.json as Json);
+  for (const [field, spec] of Object.entries(d.types.get(responseType)?.fields ?? {})) {
+    if (spec.type.endsWith('[]')) {
+      const rows = (j: Json): string[] => ((j[field] as unknown[] | undefined) ?? []).map((r) => JSON.stringify(r)).sort();
+      const want = parts.flatMap(rows).sort();
+      const have = rows(got);
+      if (JSON.stringify(have) !== JSON.stringify(want)) return `${field}: ${have.length} rows through, ${want.length} directly; first through not direct: ${have.find((h) => !want.includes(h))?.slice(0, 200) ?? '-'}`;
+    }
+  }
+  if (parts.every((p) => typeof p.total === 'number') && got.total !== parts.reduce((a, p) => a + (p.total as number), 0)) return `total ${String(got.total)} through, ${parts.map((p) => String(p.total)).join('+')} directly`;
+  return undefined;
+}
+
 test('every described method, writes included, answers through the dispatcher as the system it went to answers it directly (JSON-equal; downloads byte-equal)', async (t) => {
   // Twins, as in the SOAP walk (description-soap-walk.test.ts): a write sent twice to one system
   // meets a different state the second time, so each call goes once through the dispatcher and
   // once to the twin of every system the recorder saw it reach; both sides hold equal state
   // before each call. Two passes: ids 1 (source records) and ids 2 (target records); writes carry
   // the pass's i_env in params (routing.unroutableWrites refuses a write naming no record).
-  // Merged lists are the dispatcher's composition and are only checked to answer; a
-  // broadcast's first success is its answer, so it must equal one of the direct replies.
+  // A merged list must hold the rows of both direct replies (JSON-equal, in any order) and
+  // their summed total; a broadcast's first success is its answer, so it must equal one of the direct replies.
   const d = loadSimDescription();
   const stack = await startTwinnedStack(t);
   const merged = new Set(testConfig(stack.source, stack.target).routing.listMerge);
@@ -162,6 +179,7 @@ test('every described method, writes included, answers through the dispatcher as
   let compared = 0;
   const reached = new Map<string, number>();
   let writesDone = 0;
+  let mergedCompared = 0;
   for (const pass of [{ id: 1, env: stack.source.env }, { id: 2, env: stack.target.env }]) {
     for (const s of d.services.values()) {
       if (s.service === 'Session') continue;
@@ -179,7 +197,9 @@ test('every described method, writes included, answers through the dispatcher as
         const straight: RestReply[] = [];
         for (const sys of served) straight.push(await restCall(stack.twin[sys].urls.admin, key, params, direct[sys]));
         if (merged.has(key)) {
-          if (through.status !== 200) failures.push(`${key} (ids ${pass.id}, merged): ${through.status} ${JSON.stringify(through.json).slice(0, 240)}`);
+          const difference = mergeDifference(d, spec.response, through, straight);
+          if (difference !== undefined) failures.push(`${key} (ids ${pass.id}, merged from ${served.join('+')}): ${difference}`);
+          mergedCompared++;
           continue;
         }
         compared++;
@@ -192,6 +212,7 @@ test('every described method, writes included, answers through the dispatcher as
   t.diagnostic(`calls by the systems they reached: ${JSON.stringify(Object.fromEntries(reached))}; writes that succeeded: ${writesDone}`);
   assert.ok(writesDone >= 300, 'writes are walked, not only refused');
   assert.ok(compared >= 900, `${compared} calls compared`);
+  assert.ok(mergedCompared >= 2, 'the merged lists are compared too');
   assert.ok((reached.get('target') ?? 0) >= 200, 'the target is walked too');
   assert.equal(failures.length, 0, `${failures.length} of ${compared} calls differ:\n${failures.slice(0, 40).join('\n')}`);
 });
