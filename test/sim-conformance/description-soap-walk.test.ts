@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimulator } from '../../src/sim/simulator.ts';
-import { baseType, isScalar, loadSimDescription } from '../../src/sim/description/description.ts';
-import type { SimDescription } from '../../src/sim/description/description.ts';
+import { baseType, buildDescription, isScalar, loadSimDescription, loadSimServiceSpecs } from '../../src/sim/description/description.ts';
+import type { SimDescription, SimServiceSpec } from '../../src/sim/description/description.ts';
 import { parseSimXml, simChild } from '../../src/sim/soap/sim-xml.ts';
 import type { SimXmlElement } from '../../src/sim/soap/sim-xml.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 import { testConfig } from '../helpers/stack.ts';
 import { firstDifference, requiredParams, startTwinnedStack, systemsThatServed } from '../helpers/twins.ts';
+import type { ParamValue } from '../helpers/twins.ts';
 import { postSoap, soapEnvelope, soapLogin } from '../helpers/soap-envelopes.ts';
 import type { RawReply } from '../helpers/soap-envelopes.ts';
 
@@ -231,4 +232,58 @@ test('every described method, writes included, answers over SOAP through the dis
   assert.ok(mergedCompared >= 2, 'the merged lists are compared too');
   assert.ok((reached.get('target') ?? 0) >= 200, 'the target is walked too');
   assert.equal(failures.length, 0, `${failures.length} of ${compared} calls differ:\n${failures.slice(0, 40).join('\n')}`);
+});
+
+/** Tariff gains a struct field and a method, on both systems (as a new PortaBilling release would). */
+const greenTariffs = (services: SimServiceSpec[]): SimServiceSpec[] => {
+  const tariff = services.find((s) => s.service === 'Tariff')!;
+  tariff.types.TariffInfo!.fields.x_green_energy = { type: 'string' };
+  tariff.types.GetTariffCarbonRequest = { fields: { i_tariff: { type: 'int', required: true } } };
+  tariff.types.GetTariffCarbonResponse = { fields: { grams_per_minute: { type: 'float' }, success: { type: 'int' } } };
+  tariff.methods.get_tariff_carbon = { request: 'GetTariffCarbonRequest', response: 'GetTariffCarbonResponse' };
+  return services;
+};
+
+/** An envelope with its auth_info header taken out: the one part the dispatcher may change. */
+const withoutAuthInfo = (envelope: string): string => envelope.replace(/<([\w.-]+:)?auth_info[\s>][\s\S]*?<\/([\w.-]+:)?auth_info>|<([\w.-]+:)?auth_info\/>/, '<auth_info/>');
+
+test('a struct field and a method added to the simulator reach it through the dispatcher unchanged over SOAP: the envelope arrives as sent (but auth_info), the reply comes back as the system sent it', async (t) => {
+  const d = buildDescription(greenTariffs(loadSimServiceSpecs()));
+  const stack = await startTwinnedStack(t, { simOptions: { extendDescription: greenTariffs } });
+  const via = await soapLogin(stack.url('admin'), DEMO_ADMIN.login, DEMO_ADMIN.password);
+  const direct = await soapLogin(stack.twin.source.urls.admin, DEMO_ADMIN.login, DEMO_ADMIN.password);
+  const env = stack.source.env;
+  /** The call through the dispatcher and, on the source twin, directly; plus what the source received. */
+  const both = async (method: string, params: Record<string, ParamValue>): Promise<{ through: RawReply; straight: RawReply; sent: string; received: string | undefined }> => {
+    const sent = soapEnvelope(d, 'Tariff', method, params, { session_id: via, i_env: env });
+    const mark = stack.arrivals.length;
+    const through = await postSoap(stack.url('admin'), 'Tariff', method, sent);
+    const received = stack.arrivals.slice(mark).find((a) => a.system === 'source' && a.body !== undefined && systemsThatServed([a], 'Tariff', method).length > 0)?.body;
+    const straight = await postSoap(stack.twin.source.urls.admin, 'Tariff', method, soapEnvelope(d, 'Tariff', method, params, { session_id: direct, i_env: env }));
+    return { through, straight, sent, received };
+  };
+
+  const added = await both('add_tariff', { tariff_info: { name: 'Green', iso_4217: 'EUR', x_green_energy: 'wind' } });
+  assert.ok(added.received !== undefined, 'the source received add_tariff over SOAP');
+  assert.match(added.received, /<x_green_energy xsi:type="xsd:string">wind<\/x_green_energy>/, 'the new field reached the backend');
+  assert.equal(withoutAuthInfo(added.received), withoutAuthInfo(added.sent), 'the envelope reached the backend as the client framed it, auth_info aside');
+  assert.equal(added.through.status, 200, added.through.body.toString('utf8'));
+  assert.equal(added.through.body.toString('utf8'), added.straight.body.toString('utf8'));
+  const iTariff = Number(/<i_tariff[^>]*>(\d+)</.exec(added.through.body.toString('utf8'))?.[1]);
+  assert.ok(iTariff > 0, 'add_tariff answered the new id');
+
+  const info = await both('get_tariff_info', { i_tariff: iTariff });
+  assert.match(info.through.body.toString('utf8'), /<x_green_energy xsi:type="xsd:string">wind<\/x_green_energy>/, 'the field was stored and comes back');
+  assert.equal(info.through.body.toString('utf8'), info.straight.body.toString('utf8'));
+
+  const carbon = await both('get_tariff_carbon', { i_tariff: iTariff });
+  assert.equal(carbon.through.status, 200, carbon.through.body.toString('utf8'));
+  assert.match(carbon.through.body.toString('utf8'), /<ns1:get_tariff_carbonResponse>/);
+  assert.equal(carbon.through.body.toString('utf8'), carbon.straight.body.toString('utf8'));
+  assert.equal(withoutAuthInfo(carbon.received ?? ''), withoutAuthInfo(carbon.sent));
+
+  const missing = await both('get_tariff_carbon', {});
+  assert.equal(missing.through.status, 500);
+  assert.match(missing.through.body.toString('utf8'), /<faultcode>Client.validation_error<\/faultcode>/, 'the new method validates its required field on the backend');
+  assert.equal(missing.through.body.toString('utf8'), missing.straight.body.toString('utf8'), 'the fault comes back as the system sent it');
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSimDescription } from '../../src/sim/description/description.ts';
+import type { SimServiceSpec } from '../../src/sim/description/description.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 import { requirePhpSoap, runPhp } from '../helpers/php-soap.ts';
 import { testConfig } from '../helpers/stack.ts';
@@ -114,4 +115,44 @@ test(`PHP SoapClient in WSDL mode gets the same results through the dispatcher's
   t.diagnostic(`${rows.length} calls, ${faults} of them faults directly`);
   assert.ok(faults < rows.length / 2, 'most sampled calls succeed (the sample is not a walk of faults)');
   assert.equal(failures.length, 0, `${failures.length} of ${rows.length} PHP calls differ:\n${failures.slice(0, 30).join('\n')}`);
+});
+
+const PHP_GREEN = String.raw`<?php
+[$_, $base, $login, $password, $env] = $argv;
+$opts = ['trace' => 1, 'cache_wsdl' => WSDL_CACHE_NONE, 'exceptions' => true];
+$sid = (new SoapClient("$base/wsdl/SessionAdminService.wsdl", $opts))->login(['login' => $login, 'password' => $password])->session_id;
+$tariff = new SoapClient("$base/wsdl/TariffAdminService.wsdl", $opts);
+$tariff->__setSoapHeaders([new SoapHeader('https://127.0.0.1/Porta/SOAP/Session', 'auth_info', ['session_id' => $sid, 'i_env' => (int) $env])]);
+$out = ['operations' => $tariff->__getFunctions()];
+$out['added'] = $tariff->add_tariff(['tariff_info' => ['name' => 'Green', 'iso_4217' => 'EUR', 'x_green_energy' => 'wind']]);
+$out['info'] = $tariff->get_tariff_info(['i_tariff' => $out['added']->i_tariff]);
+$out['carbon'] = $tariff->get_tariff_carbon(['i_tariff' => $out['added']->i_tariff]);
+echo json_encode($out, JSON_PRESERVE_ZERO_FRACTION);
+`;
+
+test('PHP SoapClient sees a field and a method added to the simulator in the dispatcher\'s WSDL, sends them, and they reach the backend', async (t) => {
+  if (!(await requirePhpSoap(t))) return;
+  // A typed client drops what its WSDL does not declare: the field only reaches the backend if
+  // the dispatcher's WSDL is the system's. The twin gets the same PHP run directly.
+  const green = (services: SimServiceSpec[]): SimServiceSpec[] => {
+    const tariff = services.find((s) => s.service === 'Tariff')!;
+    tariff.types.TariffInfo!.fields.x_green_energy = { type: 'string' };
+    tariff.types.GetTariffCarbonRequest = { fields: { i_tariff: { type: 'int', required: true } } };
+    tariff.types.GetTariffCarbonResponse = { fields: { grams_per_minute: { type: 'float' }, success: { type: 'int' } } };
+    tariff.methods.get_tariff_carbon = { request: 'GetTariffCarbonRequest', response: 'GetTariffCarbonResponse' };
+    return services;
+  };
+  const stack = await startTwinnedStack(t, { simOptions: { extendDescription: green } });
+  const args = [DEMO_ADMIN.login, DEMO_ADMIN.password, String(stack.source.env)];
+  const through = await runPhp(PHP_GREEN, [stack.url('admin'), ...args]);
+  assert.equal(through.code, 0, `php through the dispatcher failed: ${through.stderr}${through.stdout.slice(0, 2000)}`);
+  const straight = await runPhp(PHP_GREEN, [stack.twin.source.urls.admin, ...args]);
+  assert.equal(straight.code, 0, `php directly failed: ${straight.stderr}${straight.stdout.slice(0, 2000)}`);
+  const out = JSON.parse(through.stdout) as { operations: string[]; info: { tariff_info: Record<string, unknown> }; carbon: Record<string, unknown> };
+  assert.ok(out.operations.some((o) => o.includes('get_tariff_carbon(')), 'the dispatcher\'s WSDL declares the new method');
+  const received = stack.arrivals.find((a) => a.system === 'source' && a.body !== undefined && systemsThatServed([a], 'Tariff', 'add_tariff').length > 0)?.body ?? '';
+  assert.match(received, /<x_green_energy xsi:type="xsd:string">wind<\/x_green_energy>/, 'PHP sent the new field and it reached the backend');
+  assert.equal(out.info.tariff_info.x_green_energy, 'wind', 'stored and read back');
+  assert.deepEqual(Object.keys(out.carbon).sort(), ['grams_per_minute', 'success']);
+  assert.equal(through.stdout, straight.stdout, 'the same results as directly');
 });
