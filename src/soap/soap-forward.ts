@@ -1,18 +1,9 @@
 import { SOAP_ENV_NS } from '../core/soap-names.ts';
+import type { ForwardedEnvelope } from '../core/forwarded-envelope.ts';
 import { childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlLimits } from './safe-xml.ts';
 import { decodeSoapReply } from './soap-reply.ts';
 import { envelopeWithSession, splitEnvelope, type SplitEnvelope } from './envelope-splice.ts';
-
-/** A client's SOAP request as it is forwarded to a backend's SOAP endpoint (the pipeline's `ForwardedEnvelope`). */
-export interface SoapForward {
-  readonly path: string;
-  readonly contentType: string;
-  readonly headers: Readonly<Record<string, string>>;
-  withSession(backendSessionId: string): Buffer;
-  faultcodeOf(body: string): string | undefined;
-  resultOf(body: string): unknown;
-}
 
 export interface SoapForwardRequest {
   /** The envelope as the client sent it (already decoded once, so well-formed). */
@@ -29,7 +20,7 @@ export interface SoapForwardRequest {
  * header changes (the backend session's id in place of the client's credentials); the envelope
  * is cut once, on the first send, and a renewed session is put into the same cut.
  */
-export function soapForward(req: SoapForwardRequest): SoapForward {
+export function soapForward(req: SoapForwardRequest): ForwardedEnvelope {
   let split: SplitEnvelope | undefined;
   const headers: Record<string, string> = {};
   if (req.soapAction !== undefined) headers.soapaction = req.soapAction;
