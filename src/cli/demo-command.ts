@@ -82,16 +82,14 @@ export async function run(argv: string[]): Promise<number> {
       },
       phone: { mac: '00:15:65:12:34:56', file: `${DEMO_PHONE_MAC}.cfg`, i_account: DEMO_ACCOUNT.iAccount },
     }) + '\n');
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    let onSignal = () => {};
+    // The handlers stay until the process exits: a second signal (npm forwards one, a user presses
+    // Ctrl-C twice) must not meet the default action halfway through the cleanup below.
     await Promise.race([
       new Promise<void>((resolve) => {
-        onSignal = () => resolve();
-        for (const s of signals) process.once(s, onSignal);
+        for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => resolve());
       }),
       ...(values['exit-with-parent'] === true ? [parentGone(stopped.signal)] : []),
     ]);
-    for (const s of signals) process.off(s, onSignal);
   } finally {
     stopped.abort();
     removeDemoState(opsPort);
