@@ -215,8 +215,8 @@ test('a call for one system reaches the pipeline as the client\'s envelope, and 
       forwarded.push(envelope.withSession('backend-sid'));
       assert.equal(envelope.path, '/soap/CustomerAdminService');
       assert.deepEqual(envelope.headers, { soapaction: `"${NS}/Customer#get_any_new_method"` });
-      assert.equal(envelope.faultcodeOf(backendReply), 'Server.Customer.x');
-      assert.equal(envelope.faultcodeOf('<not-soap/>'), undefined);
+      assert.deepEqual(envelope.faultOf(backendReply), { faultcode: 'Server.Customer.x', faultstring: 'as <sent>' });
+      assert.equal(envelope.faultOf('<not-soap/>'), undefined);
       return { status: 500, headers: { 'content-type': 'text/xml; charset=utf-8', 'x-webdispatcher-systems': 'target' }, body: backendReply, plan: 'single:locator', systems: ['target'] };
     },
   };

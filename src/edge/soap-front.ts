@@ -183,7 +183,7 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
         const reply = await pipeline.execute(call, { envelope });
         if (!isJsonReply(reply)) {
           // Forwarded as SOAP: the backend's reply (a result, a fault, an attachment) as it came.
-          const faultcode = reply.status !== 200 && typeof reply.body === 'string' ? envelope.faultcodeOf(reply.body) : undefined;
+          const faultcode = reply.status !== 200 && typeof reply.body === 'string' ? envelope.faultOf(reply.body)?.faultcode : undefined;
           await writeReply(res, reply, ctx.requestId);
           return { status: reply.status, service, method, plan: reply.plan, systems: reply.systems, login: call.login ?? call.credentials.login, faultcode };
         }

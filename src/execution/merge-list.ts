@@ -7,8 +7,9 @@ import type { Metrics } from '../core/metrics.ts';
 import { SYSTEMS } from '../core/api-call.ts';
 import { ApiFault, dispatcherFault } from '../core/faults.ts';
 import { isBodyPieces, MISSING_SYSTEM_HEADER, type Reply } from '../core/reply.ts';
-import { mergeRowPieces, readSystemList, type SystemList } from './merge-rows.ts';
-import type { RawRequestBody } from './raw-request-body.ts';
+import { mergeRowOrder, mergeRowPieces, parsedSystemList, readSystemList, type MergeOrderOptions, type SystemList } from './merge-rows.ts';
+import { envelopePayload, type BackendPayload, type RawRequestBody } from './raw-request-body.ts';
+import type { EnvelopeList, ForwardedEnvelope } from '../core/forwarded-envelope.ts';
 import type { SystemCaller } from './system-call.ts';
 
 export interface MergeArgs {
@@ -43,6 +44,43 @@ function nonNegativeInt(v: JsonValue | undefined, name: string, fallback: number
   return n;
 }
 
+/** One system's list reply: read as JSON, or (a forwarded envelope) its bytes and their cut. */
+interface Listed {
+  system: SystemName;
+  list?: SystemList;
+  bytes?: Buffer;
+  framed?: EnvelopeList | undefined;
+}
+
+/** The fault a system's failed list reply stands for. */
+function replyFault(system: SystemName, status: number, text: string, envelope: ForwardedEnvelope | undefined): ApiFault {
+  let f: { faultcode?: string | undefined; faultstring?: string | undefined } | undefined;
+  if (envelope !== undefined) f = envelope.faultOf(text);
+  else {
+    try {
+      f = JSON.parse(text) as { faultcode?: string; faultstring?: string };
+    } catch {
+      f = undefined;
+    }
+  }
+  if (f === undefined || f === null || typeof f !== 'object') return dispatcherFault('backendUnavailable', `The ${system} system answered HTTP ${status}`);
+  return new ApiFault(f.faultcode ?? 'Server.unknown', `${system} system: ${f.faultstring ?? `HTTP ${status}`}`);
+}
+
+/**
+ * Lists in the client's format merged as the JSON ones are, rows kept as each system wrote
+ * them, in the frame of the first system that listed any row (its list's item type is the one
+ * to state).
+ */
+async function framedMerge(lists: ReadonlyArray<{ system: SystemName; list: EnvelopeList }>, envelope: ForwardedEnvelope, order: MergeOrderOptions): Promise<Buffer[]> {
+  const merged = await mergeRowOrder(lists.map(({ system, list }) => {
+    const rows = list.rows.filter((r) => !r.moved);
+    return { system, rows, moved: list.rows.length - rows.length, total: list.total };
+  }), order);
+  const frame = (lists.find((l) => l.list.rows.length > 0) ?? lists[0]!).list;
+  return envelope.writeList(frame, merged.rows, merged.total);
+}
+
 /**
  * Runs a list method on every system of the session and merges the rows: a moved record appears
  * once, from its location; `total` is summed without the duplicates. Paging `per-system` sends the
@@ -63,39 +101,36 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   const limit = nonNegativeInt(call.params.limit, 'limit', undefined);
   const offset = nonNegativeInt(call.params.offset, 'offset', 0) ?? 0;
   const params: JsonObject = { ...call.params };
+  // Params the merge sets, for the JSON body and for a client's envelope alike.
+  const edits: Record<string, number> = {};
   // A customer moved away stays listed (marked) on the system it left; PortaBilling's
   // skip_exported leaves such records out of the rows and of `total`, so totals add up exactly
   // and a moved customer comes once, from where it lives. (The marker check below stays as a
   // safety net for systems that ignore the flag.)
-  if (call.service === 'Customer' && params.skip_exported === undefined) params.skip_exported = 1;
+  if (call.service === 'Customer' && params.skip_exported === undefined) edits.skip_exported = 1;
   if (args.paging === 'exact' && limit !== undefined) {
     // Exact paging reads offset+limit rows from every system: bound what one call may buffer.
     if (offset + limit > EXACT_PAGING_MAX_ROWS) {
       throw dispatcherFault('badRequest', `Exact paging serves offset + limit up to ${EXACT_PAGING_MAX_ROWS} rows, got offset ${offset} + limit ${limit}; narrow the filter or use per-system paging`);
     }
-    params.offset = 0;
-    params.limit = offset + limit;
+    edits.offset = 0;
+    edits.limit = offset + limit;
   }
-  const body = JSON.stringify({ params });
+  Object.assign(params, edits);
+  // SOAP goes out as SOAP, so that the merged rows are the bytes each system wrote.
+  const envelope = args.raw.envelope === undefined ? undefined : Object.keys(edits).length === 0 ? args.raw.envelope : args.raw.envelope.withParams(edits);
+  const payload: BackendPayload = envelope === undefined ? { body: JSON.stringify({ params }) } : envelopePayload(envelope);
 
-  const settled = await Promise.allSettled(systems.map(async (system): Promise<SystemList> => {
-    const reply = await args.callSystem({ call, session, system, payload: { body }, plan: 'merge' });
+  const settled = await Promise.allSettled(systems.map(async (system): Promise<Listed> => {
+    const reply = await args.callSystem({ call, session, system, payload, plan: 'merge' });
     const raw = await readBody(reply.body);
-    if (reply.status !== 200) {
-      const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-      let fault: ApiFault;
-      try {
-        const j = JSON.parse(text) as { faultcode?: string; faultstring?: string };
-        fault = new ApiFault(j.faultcode ?? 'Server.unknown', `${system} system: ${j.faultstring ?? `HTTP ${reply.status}`}`);
-      } catch {
-        fault = dispatcherFault('backendUnavailable', `The ${system} system answered HTTP ${reply.status}`);
-      }
-      throw fault;
-    }
-    return readSystemList(system, raw, idField);
+    if (reply.status !== 200) throw replyFault(system, reply.status, typeof raw === 'string' ? raw : raw.toString('utf8'), envelope);
+    if (envelope === undefined) return { system, list: readSystemList(system, raw, idField) };
+    const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    return { system, bytes, framed: envelope.readList(bytes, idField) };
   }));
 
-  const ok: SystemList[] = [];
+  const ok: Listed[] = [];
   const failed: Array<{ system: SystemName; fault: ApiFault }> = [];
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') ok.push(s.value);
@@ -108,15 +143,25 @@ export async function mergeLists(args: MergeArgs): Promise<Reply> {
   }
   const missing = [...session.missing, ...failed.map((f) => f.system)].filter((s, i, a) => a.indexOf(s) === i && SYSTEMS.includes(s));
 
-  const out = await mergeRowPieces(ok, {
-    idField, defaultKey: `${call.service.toLowerCase()}_list`, paging: args.paging, limit, offset,
+  const order: MergeOrderOptions = {
+    paging: args.paging, limit, offset,
     async ownerOf(id, where) {
       const loc = await args.resolver.resolve(idField === 'i_customer' ? { kind: 'customer', iCustomer: id } : { kind: 'account', iAccount: id });
       return loc?.system ?? where[0]!;
     },
-  });
+  };
+  const headers: Record<string, string> = {};
+  let out: Buffer[];
+  if (envelope !== undefined && ok.every((o) => o.framed !== undefined)) {
+    out = await framedMerge(ok.map((o) => ({ system: o.system, list: o.framed! })), envelope, order);
+    headers['content-type'] = envelope.contentType;
+  } else {
+    // JSON lists, or SOAP lists in a shape the envelope cannot cut: merged as JSON and encoded by the front.
+    const lists = ok.map((o) => o.list ?? parsedSystemList(o.system, JSON.stringify(envelope!.resultOf(o.bytes!.toString('utf8')) ?? null)));
+    out = await mergeRowPieces(lists, { ...order, idField, defaultKey: `${call.service.toLowerCase()}_list` });
+    headers['content-type'] = 'application/json; charset=utf-8';
+  }
   args.metrics.inc('webdispatcher_merges_total', 'List merges', { partial: String(missing.length > 0) });
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (missing.length > 0) headers[MISSING_SYSTEM_HEADER] = missing.join(',');
   return { status: 200, headers, body: out, plan: `merge:${args.paging}`, systems: ok.map((o) => o.system) };
 }

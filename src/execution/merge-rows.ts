@@ -74,11 +74,8 @@ function totalOf(list: SystemList): number | undefined {
   return m?.kind === 'number' ? scannedNumber(list.scanned, m) : undefined;
 }
 
-export interface MergeRowsOptions {
-  /** The row field merged on (`i_customer`, `i_account`). */
-  idField: string;
-  /** The list's key when the first system's reply has none (`customer_list`). */
-  defaultKey: string;
+/** How rows of several systems become one list (whatever format the rows are in). */
+export interface MergeOrderOptions {
   paging: PagingMode;
   /** Exact paging: the page of the merged order (per-system paging leaves paging to the systems). */
   limit: number | undefined;
@@ -87,8 +84,24 @@ export interface MergeRowsOptions {
   ownerOf(id: number, where: readonly SystemName[]): Promise<SystemName>;
 }
 
+export interface MergeRowsOptions extends MergeOrderOptions {
+  /** The row field merged on (`i_customer`, `i_account`). */
+  idField: string;
+  /** The list's key when the first system's reply has none (`customer_list`). */
+  defaultKey: string;
+}
+
+/** One system's rows for {@link mergeRowOrder}: moved-away copies already left out and counted. */
+export interface SystemRows<R extends { id: number | undefined }> {
+  system: SystemName;
+  rows: readonly R[];
+  /** Moved-away copies left out of `rows`. */
+  moved: number;
+  total: number | undefined;
+}
+
 /** Whether every row has an id, each greater than the one before (the order systems list in). */
-function ascending(rows: readonly MergeRow[]): boolean {
+function ascending(rows: ReadonlyArray<{ id: number | undefined }>): boolean {
   let last = -Infinity;
   for (let i = 0; i < rows.length; i++) {
     const id = rows[i]!.id;
@@ -102,7 +115,7 @@ function ascending(rows: readonly MergeRow[]): boolean {
  * The ids listed more than once, each with the systems that list it (in list order, a system
  * twice if it lists the id twice), in the order of their first appearance.
  */
-function listedTwice(lists: ReadonlyArray<{ system: SystemName; rows: readonly MergeRow[] }>): Map<number, SystemName[]> {
+function listedTwice(lists: ReadonlyArray<{ system: SystemName; rows: ReadonlyArray<{ id: number | undefined }> }>): Map<number, SystemName[]> {
   const twice = new Map<number, SystemName[]>();
   const [a, b] = lists;
   if (lists.length === 2 && ascending(a!.rows) && ascending(b!.rows)) {
@@ -133,29 +146,22 @@ function listedTwice(lists: ReadonlyArray<{ system: SystemName; rows: readonly M
 }
 
 /**
- * Merges the systems' lists (in the order given) into the reply's bytes, as pieces to send in
- * order (mostly views of the backends' replies, see splicePieces): a moved-away copy is dropped, a
- * record listed by several systems is kept from its owner, `total` is summed without the dropped
- * rows. Per-system paging keeps each system's rows in its order, one system after the
- * other; exact paging sorts all rows by id (stable) and cuts the page.
+ * The merged rows of the systems' lists (in the order given) and the merged total: a record
+ * listed by several systems is kept from its owner, `total` is summed without the dropped rows
+ * (moved-away copies and duplicates). Per-system paging keeps each system's rows in its order,
+ * one system after the other; exact paging sorts all rows by id (stable) and cuts the page.
  */
-export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer[]> {
-  const key = (lists[0] !== undefined ? listKeyOf(lists[0]) : undefined) ?? o.defaultKey;
-  const rowLists: Array<{ system: SystemName; rows: readonly MergeRow[] }> = [];
+export async function mergeRowOrder<R extends { id: number | undefined }>(lists: ReadonlyArray<SystemRows<R>>, o: MergeOrderOptions): Promise<{ rows: R[]; total: number | undefined }> {
   let dropped = 0;
-  for (const list of lists) {
-    const { rows, moved } = rowsOf(list, key, o.idField);
-    dropped += moved;
-    rowLists.push({ system: list.system, rows });
-  }
+  for (const l of lists) dropped += l.moved;
   // A record listed by both systems without a marker: keep the copy from where it lives.
   const owner = new Map<number, SystemName>();
-  for (const [id, where] of listedTwice(rowLists)) {
+  for (const [id, where] of listedTwice(lists)) {
     owner.set(id, await o.ownerOf(id, where));
     dropped += where.length - 1;
   }
-  let merged: MergeRow[] = [];
-  for (const { system, rows } of rowLists) {
+  let merged: R[] = [];
+  for (const { system, rows } of lists) {
     if (owner.size === 0) {
       merged = merged.length === 0 ? [...rows] : merged.concat(rows);
       continue;
@@ -169,7 +175,17 @@ export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsO
     merged.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
     if (o.limit !== undefined) merged = merged.slice(o.offset, o.offset + o.limit);
   }
-  const totals = lists.map(totalOf).filter((t): t is number => t !== undefined);
+  const totals = lists.map((l) => l.total).filter((t): t is number => t !== undefined);
   const total = totals.length > 0 ? Math.max(0, totals.reduce((a, b) => a + b, 0) - dropped) : undefined;
-  return splicePieces(key, merged, total);
+  return { rows: merged, total };
+}
+
+/**
+ * Merges the systems' lists (in the order given) into the reply's bytes, as pieces to send in
+ * order (mostly views of the backends' replies, see splicePieces), by {@link mergeRowOrder}.
+ */
+export async function mergeRowPieces(lists: readonly SystemList[], o: MergeRowsOptions): Promise<Buffer[]> {
+  const key = (lists[0] !== undefined ? listKeyOf(lists[0]) : undefined) ?? o.defaultKey;
+  const merged = await mergeRowOrder(lists.map((list) => ({ system: list.system, ...rowsOf(list, key, o.idField), total: totalOf(list) })), o);
+  return splicePieces(key, merged.rows, merged.total);
 }

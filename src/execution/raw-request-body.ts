@@ -44,8 +44,12 @@ export interface BackendPayload {
  * because the dispatcher reads or repeats their replies.
  */
 export function singlePayload(call: ApiCall, raw: RawRequestBody): BackendPayload {
-  if (raw.envelope !== undefined) return { body: '', path: raw.envelope.path, contentType: raw.envelope.contentType, envelope: raw.envelope };
-  return backendPayload(call, raw);
+  return raw.envelope !== undefined ? envelopePayload(raw.envelope) : backendPayload(call, raw);
+}
+
+/** The payload of a call sent in the client's format, to the path the client posted to. */
+export function envelopePayload(envelope: ForwardedEnvelope): BackendPayload {
+  return { body: '', path: envelope.path, contentType: envelope.contentType, envelope };
 }
 
 /** The payload of a call forwarded unchanged (a file upload keeps its parts; anything else goes as JSON). */

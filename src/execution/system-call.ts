@@ -78,7 +78,7 @@ export function sendToSystem(backends: BackendClient): SystemCaller {
     const text = await res.body.text();
     const headers = passHeaders(res);
     if (res.status !== 200) {
-      const code = envelope === undefined ? faultcodeOf(text) : envelope.faultcodeOf(text);
+      const code = envelope === undefined ? faultcodeOf(text) : envelope.faultOf(text)?.faultcode;
       if (code !== undefined) ctx.faultcode = code;
       // An error page of something in front of the system (a proxy's 502 in HTML, say) is no
       // PortaBilling reply: the client gets a fault saying so, not the page.

@@ -1,4 +1,5 @@
 import { escapeXml } from './soap-values.ts';
+import { localName, markupTags } from './markup-scan.ts';
 
 /**
  * A client's SOAP envelope cut where its `auth_info` header goes: the bytes before and after it,
@@ -14,42 +15,12 @@ export interface SplitEnvelope {
 }
 
 interface Tag {
-  /** Offset of `<` and just after `>`. */
   start: number;
   end: number;
   name: string;
   selfClosing: boolean;
   /** The start tag's text. */
   text: string;
-}
-
-function localName(qname: string): string {
-  return qname.slice(qname.indexOf(':') + 1);
-}
-
-/** Just after the `>` closing the start tag at `at` (quoted attribute values may hold `>`). */
-function startTagEnd(s: string, at: number): number {
-  let quote = '';
-  for (let i = at + 1; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote !== '') {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return i + 1;
-  }
-  return -1;
-}
-
-function nameAt(s: string, at: number): string {
-  let i = at;
-  while (i < s.length && !/[\s/>]/.test(s[i]!)) i++;
-  return s.slice(at, i);
-}
-
-/** Just after the end of the markup that starts at `at` and ends with `terminator`. */
-function skipTo(s: string, at: number, terminator: string): number {
-  const i = s.indexOf(terminator, at);
-  return i < 0 ? -1 : i + terminator.length;
 }
 
 /**
@@ -71,41 +42,26 @@ function authOpenTag(tag: Tag): string {
  */
 export function splitEnvelope(body: Buffer): SplitEnvelope {
   const s = body.toString('latin1');
-  let depth = 0;
   let envelope: Tag | undefined;
   let header: Tag | undefined;
   let inHeader = false;
   let auth: Tag | undefined;
   let authEnd = -1;
-  let i = s.indexOf('<');
-  while (i >= 0 && i < s.length) {
-    let next: number;
-    if (s.startsWith('<!--', i)) next = skipTo(s, i + 4, '-->');
-    else if (s.startsWith('<![CDATA[', i)) next = skipTo(s, i + 9, ']]>');
-    else if (s.startsWith('<?', i) || s.startsWith('<!', i)) next = skipTo(s, i + 2, '>');
-    else if (s[i + 1] === '/') {
-      next = skipTo(s, i + 2, '>');
-      depth--;
-      if (depth === 2 && auth !== undefined && authEnd < 0) authEnd = next;
-      if (depth === 1) inHeader = false;
-      if (depth === 0) break;
-    } else {
-      next = startTagEnd(s, i);
-      if (next < 0) break;
-      const name = nameAt(s, i + 1);
-      const tag: Tag = { start: i, end: next, name, selfClosing: s[next - 2] === '/', text: s.slice(i, next) };
-      if (depth === 0) envelope = tag;
-      else if (depth === 1 && header === undefined && localName(name) === 'Header') {
-        header = tag;
-        inHeader = !tag.selfClosing;
-      } else if (depth === 2 && inHeader && auth === undefined && localName(name) === 'auth_info') {
-        auth = tag;
-        if (tag.selfClosing) authEnd = next;
-      }
-      if (!tag.selfClosing) depth++;
+  for (const t of markupTags(s)) {
+    if (t.kind === 'close') {
+      if (t.depth === 2 && auth !== undefined && authEnd < 0) authEnd = t.end;
+      if (t.depth === 1) inHeader = false;
+      continue;
     }
-    if (next < 0) break;
-    i = s.indexOf('<', next);
+    const tag: Tag = { start: t.start, end: t.end, name: t.name, selfClosing: t.kind === 'empty', text: s.slice(t.start, t.end) };
+    if (t.depth === 0) envelope = tag;
+    else if (t.depth === 1 && header === undefined && localName(t.name) === 'Header') {
+      header = tag;
+      inHeader = !tag.selfClosing;
+    } else if (t.depth === 2 && inHeader && auth === undefined && localName(t.name) === 'auth_info') {
+      auth = tag;
+      if (tag.selfClosing) authEnd = t.end;
+    }
   }
   if (envelope === undefined) throw new Error('splitEnvelope: no Envelope element');
   const cut = (from: number, to: number, open: string, close: string): SplitEnvelope =>

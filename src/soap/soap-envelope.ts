@@ -122,6 +122,16 @@ function isWrapper(child: XmlElement): boolean {
   return local.endsWith('Request') || local === 'Map';
 }
 
+/**
+ * Where an operation's params are, as {@link decodeSoapRequest} reads them: inside one wrapper
+ * element (a struct, or PHP's untyped Map), or the operation's own children (parts).
+ */
+export function paramsShape(op: XmlElement): 'struct-wrapper' | 'map-wrapper' | 'parts' {
+  const kids = op.children;
+  if (kids.length === 1 && isWrapper(kids[0]!)) return xsiTypeLocalName(kids[0]!) === 'Map' ? 'map-wrapper' : 'struct-wrapper';
+  return 'parts';
+}
+
 function decodeParams(op: XmlElement, method: string): { params: JsonObject; positional: boolean } {
   const kids = op.children;
   if (kids.length === 1 && isWrapper(kids[0]!)) {

@@ -4,6 +4,8 @@ import { childByLocalName, parseXml } from './safe-xml.ts';
 import type { XmlLimits } from './safe-xml.ts';
 import { decodeSoapReply } from './soap-reply.ts';
 import { envelopeWithSession, splitEnvelope, type SplitEnvelope } from './envelope-splice.ts';
+import { envelopeWithParams } from './envelope-params.ts';
+import { readSoapList, writeSoapList } from './soap-list.ts';
 
 export interface SoapForwardRequest {
   /** The envelope as the client sent it (already decoded once, so well-formed). */
@@ -29,13 +31,17 @@ export function soapForward(req: SoapForwardRequest): ForwardedEnvelope {
     contentType: req.contentType ?? 'text/xml; charset=utf-8',
     headers,
     withSession: (sessionId) => envelopeWithSession(split ??= splitEnvelope(req.body), sessionId),
-    faultcodeOf(body) {
+    withParams(edits) {
+      const body = envelopeWithParams(req.body, edits, req.limits);
+      return body === undefined ? undefined : soapForward({ ...req, body });
+    },
+    faultOf(body) {
       try {
         const root = parseXml(body, req.limits);
         const fault = root.children.find((c) => c.localName === 'Body' && c.namespace === SOAP_ENV_NS)?.children[0];
         if (fault?.localName !== 'Fault' || fault.namespace !== SOAP_ENV_NS) return undefined;
         const code = childByLocalName(fault, 'faultcode')?.text.trim() ?? '';
-        return code === '' ? undefined : code;
+        return code === '' ? undefined : { faultcode: code, faultstring: childByLocalName(fault, 'faultstring')?.text ?? '' };
       } catch {
         return undefined;
       }
@@ -47,5 +53,7 @@ export function soapForward(req: SoapForwardRequest): ForwardedEnvelope {
         return undefined;
       }
     },
+    readList: (body, idField) => readSoapList(body, idField, req.limits),
+    writeList: writeSoapList,
   };
 }
