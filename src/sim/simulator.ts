@@ -85,7 +85,7 @@ export async function createSimulator(options: SimulatorOptions): Promise<Simula
   for (const name of SIM_LISTENERS) {
     const l = new SimHttpListener(name, { host, maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, faults: () => faults });
     l.routes.push(restRoute(api, name, options.downloadBytes));
-    if (name !== 'portasip') l.routes.push(soapRoute(api, name), espfRoute(api, name), apiDocsRoute(api));
+    if (name !== 'portasip') l.routes.push(soapRoute(api, name, options.downloadBytes), espfRoute(api, name), apiDocsRoute(api));
     listeners.set(name, l);
   }
   const admin = listeners.get('admin');

@@ -76,3 +76,27 @@ export async function soapLogin(base: string, login: string, password: string): 
   if (res.status !== 200 || sid === undefined) throw new Error(`SOAP login at ${base} failed: ${res.status} ${text.slice(0, 300)}`);
   return sid;
 }
+
+/** The parts of a `multipart/related` reply (SOAP with attachments): each part's headers (lower-cased names) and bytes. */
+export function relatedParts(contentType: string, body: Buffer): Array<{ headers: Record<string, string>; body: Buffer }> {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (boundary === undefined) throw new Error(`no boundary in ${contentType}`);
+  const parts: Array<{ headers: Record<string, string>; body: Buffer }> = [];
+  const delimiter = Buffer.from(`--${boundary}`, 'latin1');
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const afterDelimiter = at + delimiter.length;
+    if (body.subarray(afterDelimiter, afterDelimiter + 2).toString('latin1') === '--') break;
+    const headerEnd = body.indexOf('\r\n\r\n', afterDelimiter);
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd);
+    if (headerEnd < 0 || next < 0) throw new Error('a part without its end');
+    const headers: Record<string, string> = {};
+    for (const line of body.subarray(afterDelimiter + 2, headerEnd).toString('latin1').split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    parts.push({ headers, body: body.subarray(headerEnd + 4, next) });
+    at = next + 2;
+  }
+  return parts;
+}

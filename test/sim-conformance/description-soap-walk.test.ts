@@ -9,7 +9,7 @@ import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 import { testConfig } from '../helpers/stack.ts';
 import { firstDifference, requiredParams, startTwinnedStack, systemsThatServed } from '../helpers/twins.ts';
 import type { ParamValue } from '../helpers/twins.ts';
-import { postSoap, soapEnvelope, soapLogin } from '../helpers/soap-envelopes.ts';
+import { postSoap, relatedParts, soapEnvelope, soapLogin } from '../helpers/soap-envelopes.ts';
 import type { RawReply } from '../helpers/soap-envelopes.ts';
 
 const ENV = 'xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"';
@@ -50,14 +50,20 @@ test('every described method answers over SOAP directly, and each generic reply 
   const d = loadSimDescription();
   const sim = await createSimulator({ role: 'source', env: 3, customers: 20 });
   t.after(() => sim.close());
-  const post = async (path: string, inner: string, header = ''): Promise<{ status: number; root: SimXmlElement }> => {
+  const post = async (path: string, inner: string, header = ''): Promise<{ status: number; root: SimXmlElement; attachment?: string | undefined }> => {
     const res = await fetch(`${sim.urls.admin}${path}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope ${ENV}>${header}<SOAP-ENV:Body>${inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>` });
-    return { status: res.status, root: parseSimXml(await res.text()) };
+    const type = res.headers.get('content-type') ?? '';
+    const body = Buffer.from(await res.arrayBuffer());
+    if (!type.startsWith('multipart/related')) return { status: res.status, root: parseSimXml(body.toString('utf8')) };
+    // A download: the envelope is the root part, the file the attachment after it.
+    const [root, file] = relatedParts(type, body);
+    return { status: res.status, root: parseSimXml(root!.body.toString('utf8')), attachment: file!.headers['content-type'] };
   };
   const loginReply = await post('/soap/Session/login', `<login><login>${DEMO_ADMIN.login}</login><password>${DEMO_ADMIN.password}</password></login>`);
   const sid = simChild(simChild(simChild(simChild(loginReply.root, 'Body')!, 'loginResponse')!, 'LoginResponse')!, 'session_id')!.text;
   const header = `<SOAP-ENV:Header><auth_info><session_id>${sid}</session_id></auth_info></SOAP-ENV:Header>`;
   let generic = 0;
+  let attachments = 0;
   for (const s of d.services.values()) {
     if (s.service === 'Session') continue;
     for (const [m, spec] of Object.entries(s.methods)) {
@@ -71,12 +77,15 @@ test('every described method answers over SOAP directly, and each generic reply 
       }
       assert.equal(r.status, 200, `${s.service}/${m}`);
       assert.equal(first.localName, `${m}Response`);
+      if (spec.binary !== undefined && spec.binary.when === undefined) assert.equal(r.attachment, spec.binary.contentType, `${s.service}/${m}: the file comes as an attachment`);
+      if (r.attachment !== undefined) attachments++;
       if (spec.implemented === true) continue;
       conforms(d, first.children[0]!, spec.response, `${s.service}/${m}`);
       generic++;
     }
   }
   assert.ok(generic >= 300, `${generic} generic replies checked`);
+  assert.ok(attachments >= 2, `${attachments} downloads came as attachments`);
 });
 
 test('the WSDL of a service declares its structs with their full field lists from the description', async (t) => {

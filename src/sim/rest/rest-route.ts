@@ -4,7 +4,7 @@ import { simFault } from '../api/sim-faults.ts';
 import type { SimListener } from '../contract.ts';
 import { jsonFault, jsonReply, type SimHttpRequest, type SimHttpResponse, type SimHttpRoute } from '../http/sim-http.ts';
 import { decodeRestCall } from './rest-decode.ts';
-import { generatedFile } from './sim-download.ts';
+import { generatedFile, requestedDownload } from './sim-download.ts';
 
 /**
  * The JSON API of one listener: `POST /rest/<Service>/<method>` on the realm listeners,
@@ -23,14 +23,12 @@ export function restRoute(api: SimApi, listener: SimListener, downloadBytes = 40
         const call = decodeRestCall(req, prefix);
         const result = api.call({ listener, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp, files: call.files });
         // A download (an invoice PDF, a call recording) answers with the file once the call is allowed.
-        const binary = api.description.services.get(call.service)?.methods[call.method]?.binary;
-        const flag = binary?.when === undefined ? 1 : call.params[binary.when];
-        if (binary !== undefined && flag !== undefined && flag !== 0 && flag !== '0' && flag !== false) {
-          const id = Object.values(call.params).find((v) => typeof v === 'number') ?? 0;
+        const file = requestedDownload(api.description, call.service, call.method, call.params);
+        if (file !== undefined) {
           return {
             status: 200,
-            headers: { 'content-type': binary.contentType, 'content-length': String(downloadBytes), 'content-disposition': `attachment; filename="${call.method}-${String(id)}.${binary.contentType === 'application/pdf' ? 'pdf' : 'wav'}"` },
-            body: generatedFile(binary.contentType, downloadBytes, Number(id)),
+            headers: { 'content-type': file.contentType, 'content-length': String(downloadBytes), 'content-disposition': `attachment; filename="${call.method}-${file.id}.${file.contentType === 'application/pdf' ? 'pdf' : 'wav'}"` },
+            body: generatedFile(file.contentType, downloadBytes, file.id),
           };
         }
         return jsonReply(result);

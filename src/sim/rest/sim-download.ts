@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import type { JsonObject } from '../../core/api-call.ts';
+import type { SimDescription } from '../description/description.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -43,4 +45,17 @@ export function generatedFile(contentType: string, size: number, seed: number): 
       yield buf;
     }
   })(), { objectMode: false });
+}
+
+/**
+ * The file a call asks for, if any: its method is described as binary (always, or when its
+ * request flag is set), and the record is the first numeric param (for the file's seed and name).
+ */
+export function requestedDownload(d: SimDescription, service: string, method: string, params: JsonObject): { contentType: string; id: number } | undefined {
+  const binary = d.services.get(service)?.methods[method]?.binary;
+  if (binary === undefined) return undefined;
+  const flag = binary.when === undefined ? 1 : params[binary.when];
+  if (flag === undefined || flag === 0 || flag === '0' || flag === false) return undefined;
+  const id = Object.values(params).find((v) => typeof v === 'number') ?? 0;
+  return { contentType: binary.contentType, id: Number(id) };
 }

@@ -9,6 +9,8 @@ import { readSimSoapCall } from './sim-soap-request.ts';
 import { simSoapFault, simSoapResult } from './sim-soap-reply.ts';
 import type { SimSoapReply } from './sim-soap-reply.ts';
 import { simWsdl } from './sim-wsdl.ts';
+import { soapWithAttachment } from './sim-soap-attachment.ts';
+import { requestedDownload } from '../rest/sim-download.ts';
 
 const XML_TYPE = 'text/xml; charset=utf-8';
 
@@ -34,9 +36,10 @@ function hostnameOf(host: string): string {
  * PortaBilling's SOAP 1.1 API on one realm listener, over the same `SimApi` as REST:
  * `POST /soap/<Service><Realm>Service` (SOAPAction `"<ns>#<method>"`), `POST /soap/<Service>/<method>`,
  * and the WSDLs at `GET /wsdl/<Service><Realm>Service.wsdl` (also `GET /soap/<Endpoint>?wsdl`),
- * whose endpoint address is this listener as the client reached it (Host header).
+ * whose endpoint address is this listener as the client reached it (Host header). A download
+ * (`downloadBytes` long, as over REST) comes as an attachment beside the reply's envelope.
  */
-export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
+export function soapRoute(api: SimApi, realm: Realm, downloadBytes = 4096): SimHttpRoute {
   const wsdl = (req: SimHttpRequest, fileName: string): SimHttpResponse => {
     const target = parseWsdlFileName(fileName);
     if (target === undefined || !api.description.services.has(target.service)) return { ...soapFault(simFault('unknownMethod', `No such WSDL: ${fileName.slice(0, 100)}`)), status: 404 };
@@ -63,7 +66,10 @@ export function soapRoute(api: SimApi, realm: Realm): SimHttpRoute {
         const call = readSimSoapCall(req.body, req.rawPath, typeof soapAction === 'string' ? soapAction : undefined);
         const result = api.call({ listener: realm, service: call.service, method: call.method, params: call.params, credentials: call.credentials, clientIp: req.clientIp });
         const namespace = call.namespace !== '' ? call.namespace : soapNamespace(hostnameOf(hostHeader(req)), call.service);
-        return toResponse(simSoapResult(call.method, result, namespace, call.positionalLogin));
+        const reply = simSoapResult(call.method, result, namespace, call.positionalLogin);
+        const file = requestedDownload(api.description, call.service, call.method, call.params);
+        if (file !== undefined) return soapWithAttachment(reply.body, { method: call.method, ...file, size: downloadBytes });
+        return toResponse(reply);
       } catch (err) {
         if (isApiFault(err)) return soapFault(err);
         return soapFault(simFault('internal', `Internal error: ${err instanceof Error ? err.message : String(err)}`));
