@@ -102,14 +102,14 @@ export function scenarios(opts: { simCustomerIds: number[] }): Scenario[] {
     },
     {
       id: 'S5-soap',
-      title: 'SOAP get_customer_info (PHP SoapClient envelope) routed by i_customer; the dispatcher calls the backend over REST',
+      title: 'SOAP get_customer_info (PHP SoapClient envelope) routed by i_customer; the dispatcher forwards the envelope to the backend as SOAP',
       backend: 'canned',
       listener: 'admin',
       contenders: ['direct', 'nginx-proxy', 'dispatcher-1w', 'dispatcher-all'],
       requests: (auth) => MIXED_IDS.map((id) => soapGetCustomerInfo(auth, id)),
       wrk: { connections: 32 },
       needs: 'dispatcher',
-      notes: ['direct and nginx-proxy carry the same SOAP bytes to the canned backend, which answers a fixed SOAP reply without parsing them: they are the transport floor, not a SOAP implementation. The dispatcher parses the envelope, routes, calls the backend over REST and encodes the reply as SOAP.'],
+      notes: ['direct and nginx-proxy carry the same SOAP bytes to the canned backend, which answers a fixed SOAP reply without parsing them: they are the transport floor, not a SOAP implementation. The dispatcher parses the envelope, routes, puts its backend session in place of auth_info, and passes the backend\'s SOAP reply through.'],
     },
     {
       id: 'S4-login',
