@@ -20,8 +20,33 @@ import { requestIdOf } from '../core/request-id.ts';
 /** A SOAP front (the SOAP codec) plugs in here; REST needs nothing else. */
 export interface SoapFront {
   handles(path: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, ctx: { realm: Realm; clientIp: string; requestId: string }): Promise<{ status: number; service: string; method: string; plan: string; systems: string[]; login?: string | undefined; faultcode?: string | undefined }>;
+  /** A SOAP request read by either face, answered as a reply to write (never throws). */
+  serve(req: SoapRequestIn, ctx: SoapContext): Promise<{ reply: SoapServed; result: SoapResult }>;
+  /** The node:http face: {@link serve}, then the reply written to `res`. */
+  handle(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, ctx: SoapContext): Promise<SoapResult>;
 }
+
+export interface SoapContext { realm: Realm; clientIp: string; requestId: string }
+
+/** What the SOAP front needs of a request, whichever server read it. */
+export interface SoapRequestIn {
+  method: string;
+  url: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Undefined for a GET (a WSDL). */
+  body: Buffer | undefined;
+  /** The origin the client reached when it sent no Host header (node:http knows its socket). */
+  socketOrigin: string | undefined;
+}
+
+export interface SoapServed {
+  status: number;
+  headers: Record<string, string>;
+  body: Reply['body'];
+}
+
+/** What the call log and the metrics record of a SOAP call. */
+export interface SoapResult { status: number; service: string; method: string; plan: string; systems: string[]; login?: string | undefined; faultcode?: string | undefined }
 
 export interface ApiHandlerDeps {
   pipeline: CallPipeline;
@@ -246,21 +271,36 @@ export function createApiHandler(realm: Realm, portasip: boolean, deps: ApiHandl
     accepts(method, url) {
       if (method === 'HEAD') return false;
       const path = pathOf(url);
-      return !isSoap(path) && !isDocs(method, path) && !isEspf(path);
+      // SOAP calls are served lean too; WSDLs (GET) stay on node:http, which knows its socket's origin.
+      if (isSoap(path)) return method === 'POST';
+      return !isDocs(method, path) && !isEspf(path);
     },
     async serve(req: LeanRequest): Promise<LeanReply> {
       const requestId = requestIdOf(req.headers);
       const r = record(requestId);
+      const soap = isSoap(pathOf(req.url));
       try {
         const clientIp = clientAddress.ofPeer(req.remoteAddress, req.headers['x-forwarded-for']);
         r.clientIp = clientIp;
         refuseAddress(clientIp);
+        if (soap) {
+          const { reply, result } = await deps.soap!.serve({ method: req.method, url: req.url, headers: req.headers, body: req.body, socketOrigin: undefined }, { realm, clientIp, requestId });
+          ({ status: r.status, service: r.service, method: r.method, plan: r.plan, systems: r.systems, login: r.login, faultcode: r.faultcode } = result);
+          reply.headers['x-request-id'] = requestId;
+          return reply;
+        }
         const reply = await restCall(req.method, req.url, req.headers, req.body, clientIp, r);
         const headers = reply.headers;
         headers['x-request-id'] = requestId;
         return { status: reply.status, headers, body: reply.body };
       } catch (err) {
-        const f = encodeRestFault(asFault(err, r));
+        const fault = asFault(err, r);
+        if (soap) {
+          // A SOAP client cannot read a JSON fault: refusals made before the SOAP front ran still speak SOAP.
+          const f = encodeSoapFault(fault);
+          return { status: fault.httpStatus === 500 ? f.status : fault.httpStatus, headers: { 'content-type': f.contentType, 'x-request-id': requestId }, body: f.body };
+        }
+        const f = encodeRestFault(fault);
         return { status: f.status, headers: { ...f.headers, 'x-request-id': requestId }, body: f.body };
       } finally {
         finish(r);

@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { text as readText } from 'node:stream/consumers';
 import type { ApiCall, CallCredentials, JsonObject, JsonValue, Realm } from '../core/api-call.ts';
@@ -6,7 +5,7 @@ import type { CallPipeline } from '../execution/pipeline.ts';
 import { isBodyPieces, type Reply } from '../core/reply.ts';
 import type { Logger } from '../core/logger.ts';
 import type { XmlLimits } from '../soap/safe-xml.ts';
-import { writeReply, type SoapFront } from './api-handler.ts';
+import { writeReply, type SoapFront, type SoapRequestIn, type SoapResult, type SoapServed } from './api-handler.ts';
 import { soapForward } from '../soap/soap-forward.ts';
 import type { ApiFault } from '../core/faults.ts';
 import { dispatcherFault, isApiFault } from '../core/faults.ts';
@@ -31,7 +30,6 @@ export interface SoapFrontOptions {
   wsdls: WsdlSource;
 }
 
-type HandleResult = Awaited<ReturnType<SoapFront['handle']>>;
 
 /**
  * Default parser caps of the SOAP front. The parser makes one pass without regular expressions or
@@ -117,26 +115,18 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
   const limits: XmlLimits = { ...SOAP_XML_LIMITS, ...options.xmlLimits };
 
   /** The origin clients reach this listener at: configured, else the Host they used, else the socket. */
-  const originOf = (req: IncomingMessage, realm: Realm): string => {
+  const originOf = (req: SoapRequestIn, realm: Realm): string => {
     const configured = options.publicUrls?.[realm];
     if (configured !== undefined) return configured;
-    const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
     const host = req.headers.host;
-    if (typeof host === 'string' && HOST_HEADER.test(host)) return `${scheme}://${host}`;
-    const addr = req.socket.localAddress ?? '127.0.0.1';
-    return `${scheme}://${addr.includes(':') ? `[${addr}]` : addr}:${req.socket.localPort ?? 80}`;
+    if (typeof host === 'string' && HOST_HEADER.test(host)) return `${req.socketOrigin?.startsWith('https:') === true ? 'https' : 'http'}://${host}`;
+    return req.socketOrigin ?? 'http://localhost';
   };
 
-  const send = (res: ServerResponse, reply: SoapHttpReply, requestId: string, extra: Record<string, string> = {}): void => {
-    res.statusCode = reply.status;
-    for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
-    res.setHeader('content-type', reply.contentType);
-    res.setHeader('x-request-id', requestId);
-    res.setHeader('content-length', Buffer.byteLength(reply.body));
-    res.end(reply.body);
-  };
+  const served = (reply: SoapHttpReply, extra: Record<string, string> = {}): SoapServed =>
+    ({ status: reply.status, headers: { ...extra, 'content-type': reply.contentType }, body: reply.body });
 
-  const wsdl = async (req: IncomingMessage, res: ServerResponse, fileName: string, realm: Realm, requestId: string): Promise<HandleResult> => {
+  const wsdl = async (req: SoapRequestIn, fileName: string, realm: Realm, requestId: string): Promise<{ reply: SoapServed; result: SoapResult }> => {
     const target = parseWsdlFileName(fileName);
     if (fileName.endsWith('.wsdl') && target === undefined) throw dispatcherFault('notFound', `No such WSDL: ${fileName.slice(0, 100)} (try ${soapEndpointName('Customer', realm)}.wsdl)`, { httpStatus: 404 });
     if (target !== undefined && target.realm !== realm) {
@@ -144,71 +134,78 @@ export function createSoapFront(pipeline: CallPipeline, options: SoapFrontOption
     }
     const service = target?.service ?? fileName;
     const system = await options.wsdls.get(realm, fileName, requestId);
-    send(res, { status: 200, contentType: system.contentType, body: withOrigin(system.text, originOf(req, realm)) }, requestId, { 'cache-control': 'no-store' });
-    return { status: 200, service, method: 'wsdl', plan: 'wsdl', systems: [system.system] };
+    return {
+      reply: served({ status: 200, contentType: system.contentType, body: withOrigin(system.text, originOf(req, realm)) }, { 'cache-control': 'no-store' }),
+      result: { status: 200, service, method: 'wsdl', plan: 'wsdl', systems: [system.system] },
+    };
+  };
+
+  const serve: SoapFront['serve'] = async (req, ctx) => {
+    const url = req.url;
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    let service = '';
+    let method = '';
+    let call: ApiCall | undefined;
+    try {
+      if (req.method === 'GET' && path.startsWith('/wsdl/')) return await wsdl(req, path.slice('/wsdl/'.length), ctx.realm, ctx.requestId);
+      if (req.method === 'GET' && q >= 0 && new URLSearchParams(url.slice(q + 1)).has('wsdl')) {
+        const last = path.split('/').filter((s) => s !== '').at(-1) ?? '';
+        return await wsdl(req, `${soapEndpointName(parseEndpointName(last).service, ctx.realm)}.wsdl`, ctx.realm, ctx.requestId);
+      }
+      if (req.method !== 'POST' || req.body === undefined) {
+        throw dispatcherFault('methodNotAllowed', `SOAP calls are POSTed; got ${req.method.slice(0, 20)} ${path.slice(0, 100)}`, { httpStatus: 405 });
+      }
+      const body = req.body;
+      const soapAction = typeof req.headers.soapaction === 'string' ? req.headers.soapaction : undefined;
+      const decoded = decodeSoapRequest(body, { path, soapAction, limits });
+      service = decoded.service;
+      method = decoded.method;
+      const authInfo = normaliseAuthInfo(decoded.authInfo);
+      call = {
+        realm: ctx.realm, service, method, params: decoded.params, authInfo, credentials: credentialsOf(authInfo),
+        style: 'soap', portasip: false, clientIp: ctx.clientIp, requestId: ctx.requestId,
+      };
+      const contentType = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined;
+      const envelope = soapForward({ body, path, contentType, soapAction, limits });
+      const reply = await pipeline.execute(call, { envelope });
+      const login = call.login ?? call.credentials.login;
+      if (!isJsonReply(reply)) {
+        // Forwarded as SOAP: the backend's reply (a result, a fault, an attachment) as it came.
+        const faultcode = reply.status !== 200 && typeof reply.body === 'string' ? envelope.faultOf(reply.body)?.faultcode : undefined;
+        return { reply: { status: reply.status, headers: reply.headers, body: reply.body }, result: { status: reply.status, service, method, plan: reply.plan, systems: reply.systems, login, faultcode } };
+      }
+      const namespace = decoded.namespace !== '' ? decoded.namespace : soapNamespace(new URL(originOf(req, ctx.realm)).hostname, service);
+      const kept: Record<string, string> = {};
+      for (const [k, v] of Object.entries(reply.headers)) if (k.toLowerCase().startsWith(KEPT_HEADER_PREFIX)) kept[k] = v;
+      const soap = await encodeReply(reply, method, namespace, decoded.positionalLogin === true);
+      return { reply: served(soap, kept), result: { status: soap.status, service, method, plan: reply.plan, systems: reply.systems, login } };
+    } catch (err) {
+      let fault: ApiFault;
+      if (isApiFault(err)) fault = err;
+      else {
+        fault = dispatcherFault('internal', 'Internal error', { cause: err });
+        options.logger?.error('unexpected error in the SOAP front', { requestId: ctx.requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      }
+      const reply = encodeSoapFault(fault);
+      // SOAP 1.1 sends faults with 500; a missing WSDL or a wrong HTTP method keeps its own status.
+      const status = fault.httpStatus === 404 || fault.httpStatus === 405 ? fault.httpStatus : reply.status;
+      return { reply: served({ ...reply, status }), result: { status, service, method, plan: '', systems: [], login: call?.login ?? call?.credentials.login, faultcode: fault.faultcode } };
+    }
   };
 
   return {
     handles(path: string): boolean {
       return path === '/soap' || path.startsWith('/soap/') || path.startsWith('/wsdl/');
     },
-
-    async handle(req, res, body, ctx): Promise<HandleResult> {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const path = q >= 0 ? url.slice(0, q) : url;
-      let service = '';
-      let method = '';
-      let call: ApiCall | undefined;
-      try {
-        if (req.method === 'GET' && path.startsWith('/wsdl/')) return await wsdl(req, res, path.slice('/wsdl/'.length), ctx.realm, ctx.requestId);
-        if (req.method === 'GET' && q >= 0 && new URLSearchParams(url.slice(q + 1)).has('wsdl')) {
-          const last = path.split('/').filter((s) => s !== '').at(-1) ?? '';
-          return await wsdl(req, res, `${soapEndpointName(parseEndpointName(last).service, ctx.realm)}.wsdl`, ctx.realm, ctx.requestId);
-        }
-        if (req.method !== 'POST' || body === undefined) {
-          throw dispatcherFault('methodNotAllowed', `SOAP calls are POSTed; got ${(req.method ?? '').slice(0, 20)} ${path.slice(0, 100)}`, { httpStatus: 405 });
-        }
-        const soapAction = req.headers.soapaction;
-        const decoded = decodeSoapRequest(body, { path, soapAction: typeof soapAction === 'string' ? soapAction : undefined, limits });
-        service = decoded.service;
-        method = decoded.method;
-        const authInfo = normaliseAuthInfo(decoded.authInfo);
-        call = {
-          realm: ctx.realm, service, method, params: decoded.params, authInfo, credentials: credentialsOf(authInfo),
-          style: 'soap', portasip: false, clientIp: ctx.clientIp, requestId: ctx.requestId,
-        };
-        const contentType = req.headers['content-type'];
-        const envelope = soapForward({ body, path, contentType, soapAction: typeof soapAction === 'string' ? soapAction : undefined, limits });
-        const reply = await pipeline.execute(call, { envelope });
-        if (!isJsonReply(reply)) {
-          // Forwarded as SOAP: the backend's reply (a result, a fault, an attachment) as it came.
-          const faultcode = reply.status !== 200 && typeof reply.body === 'string' ? envelope.faultOf(reply.body)?.faultcode : undefined;
-          await writeReply(res, reply, ctx.requestId);
-          return { status: reply.status, service, method, plan: reply.plan, systems: reply.systems, login: call.login ?? call.credentials.login, faultcode };
-        }
-        const namespace = decoded.namespace !== '' ? decoded.namespace : soapNamespace(new URL(originOf(req, ctx.realm)).hostname, service);
-        const kept: Record<string, string> = {};
-        for (const [k, v] of Object.entries(reply.headers)) if (k.toLowerCase().startsWith(KEPT_HEADER_PREFIX)) kept[k] = v;
-        const soap = await encodeReply(reply, method, namespace, decoded.positionalLogin === true);
-        send(res, soap, ctx.requestId, kept);
-        return { status: soap.status, service, method, plan: reply.plan, systems: reply.systems, login: call.login ?? call.credentials.login };
-      } catch (err) {
-        let fault: ApiFault;
-        if (isApiFault(err)) fault = err;
-        else {
-          fault = dispatcherFault('internal', 'Internal error', { cause: err });
-          options.logger?.error('unexpected error in the SOAP front', { requestId: ctx.requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-        }
-        if (res.headersSent) {
-          res.destroy();
-        } else {
-          const reply = encodeSoapFault(fault);
-          // SOAP 1.1 sends faults with 500; a missing WSDL or a wrong HTTP method keeps its own status.
-          send(res, { ...reply, status: fault.httpStatus === 404 || fault.httpStatus === 405 ? fault.httpStatus : reply.status }, ctx.requestId);
-        }
-        return { status: res.statusCode, service, method, plan: '', systems: [], login: call?.login ?? call?.credentials.login, faultcode: fault.faultcode };
-      }
+    serve,
+    async handle(req, res, body, ctx) {
+      const scheme = (req.socket as Partial<TLSSocket>).encrypted === true ? 'https' : 'http';
+      const addr = req.socket.localAddress ?? '127.0.0.1';
+      const socketOrigin = `${scheme}://${addr.includes(':') ? `[${addr}]` : addr}:${req.socket.localPort ?? 80}`;
+      const { reply, result } = await serve({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body, socketOrigin }, ctx);
+      await writeReply(res, { ...reply, plan: result.plan, systems: [] }, ctx.requestId);
+      return result;
     },
   };
 }
