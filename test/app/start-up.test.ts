@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,51 @@ test('start against an unreachable PostgreSQL retries, then exits non-zero withi
   assert.doesNotMatch(p.err(), /^\s+at /m, 'no stack trace');
   assert.match(p.err(), /retrying/, 'the retries are logged');
   assert.equal(p.out(), '', 'no ready line');
+});
+
+/** A loopback port that accepts connections and never answers: a hung or firewalled store. */
+async function silentPort(t: { after(fn: () => unknown): void }): Promise<number> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  t.after(() => { for (const s of sockets) s.destroy(); srv.close(); });
+  return (srv.address() as { port: number }).port;
+}
+
+test('start against a PostgreSQL or a Redis that accepts connections but never answers still exits non-zero within 30 s with one line', { timeout: 90_000 }, async (t) => {
+  const port = await silentPort(t);
+  const runs = [
+    { store: 'location directory', lines: [`directory: { store: postgres, databaseUrl: "postgres://wd@127.0.0.1:${port}/test" }`] },
+    { store: 'session store', lines: [`sessions: { store: redis, redisUrl: "redis://127.0.0.1:${port}", secret: "${randomBytes(16).toString('hex')}" }`, 'directory: { store: memory }'] },
+  ];
+  await Promise.all(runs.map(async ({ store, lines }) => {
+    const p = start(writeConfig(lines));
+    t.after(() => { p.child.kill('SIGKILL'); });
+    const began = Date.now();
+    const [code] = await p.exited;
+    const seconds = (Date.now() - began) / 1000;
+    assert.notEqual(code, 0, p.err());
+    assert.ok(seconds < 30, `${store}: exited after ${seconds} s`);
+    assert.match(p.err().trim().split('\n').at(-1)!, new RegExp(`^webdispatcher start: cannot open the ${store} .*\\(\\d attempts? in [\\d.]+ s\\)$`), store);
+    assert.doesNotMatch(p.err(), /^\s+at /m, 'no stack trace');
+    assert.equal(p.out(), '', 'no ready line');
+  }));
+});
+
+test('SIGTERM while an attempt waits on a store that never answers exits cleanly at once', { timeout: 60_000 }, async (t) => {
+  const port = await silentPort(t);
+  const p = start(writeConfig([`directory: { store: postgres, databaseUrl: "postgres://wd@127.0.0.1:${port}/test" }`]));
+  t.after(() => { p.child.kill('SIGKILL'); });
+  // The first attempt hangs on its connect; let the process get well into it.
+  await new Promise((r) => setTimeout(r, 3000));
+  const began = Date.now();
+  p.child.kill('SIGTERM');
+  const [code, signal] = await p.exited;
+  assert.equal(signal, null, 'exited by itself');
+  assert.equal(code, 0, p.err());
+  assert.ok(Date.now() - began < 2000, `took ${Date.now() - began} ms: it waited for the connect timeout`);
+  assert.match(p.err(), /interrupted by a signal before it listened/);
 });
 
 test('start against an unreachable Redis exits non-zero with one line naming the session store', { timeout: 60_000 }, async (t) => {
