@@ -11,6 +11,8 @@ import { createInterface } from 'node:readline';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 import { REDIS_URL, requireService } from '../helpers/services.ts';
+import { loadSimDescription } from '../../src/sim/description/description.ts';
+import { postSoap, soapEnvelope } from '../helpers/soap-envelopes.ts';
 
 const BIN = new URL('../../bin/webdispatcher.js', import.meta.url).pathname;
 
@@ -192,6 +194,8 @@ test('call lines carry the client address and the login; faults are counted by c
   assert.equal(info.status, 200, await info.text());
   const noSession = await post('Customer/get_customer_info', { params: { i_customer: 3 } });
   assert.equal(noSession.status, 500);
+  const soap = await postSoap(ready.dispatcher.admin, 'Customer', 'get_customer_info', soapEnvelope(loadSimDescription(), 'Customer', 'get_customer_info', { i_customer: 3 }, { session_id: ok.session_id! }));
+  assert.equal(soap.status, 200, soap.body.toString());
   const metrics = await (await fetch(`${ready.dispatcher.ops}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
   assert.match(metrics, /^webdispatcher_faults_total\{faultcode="Server\.Session\.[^"]+",listener="admin"\} [12]$/m);
   assert.match(metrics, /^process_resident_memory_bytes \d+$/m);
@@ -207,6 +211,9 @@ test('call lines carry the client address and the login; faults are counted by c
   const infoLine = calls.find((l) => l.method === 'Customer/get_customer_info' && l.status === 200);
   assert.equal(infoLine?.client, '127.0.0.1', JSON.stringify(calls));
   assert.equal(infoLine?.login, 'admin');
+  const soapLine = calls.find((l) => l.method === 'Customer/get_customer_info' && l.status === 200 && l !== infoLine);
+  assert.equal(soapLine?.client, '127.0.0.1', `a SOAP call line: ${JSON.stringify(calls)}`);
+  assert.equal(soapLine?.login, 'admin', 'a SOAP call line names the login');
   const refused = calls.find((l) => l.method === 'Session/login' && l.status !== 200);
   assert.equal(refused?.login, 'intruder', 'a failed login names the login it tried');
   const warn = log.find((l) => l.msg === 'login refused');
