@@ -9,7 +9,7 @@ import type { LoginThrottle } from '../execution/login-throttle.ts';
 import { MemoryLoginThrottle } from '../execution/memory-login-throttle.ts';
 import type { CampaignStore } from '../migration/campaign-store.ts';
 import type { Logger } from '../core/logger.ts';
-import { openWithRetries, redactUrl } from './open-with-retries.ts';
+import { openWithRetries, redactUrl, STARTUP_RETRIES } from './open-with-retries.ts';
 import { MemoryCampaignStore } from '../migration/memory-campaign-store.ts';
 
 /** The session store the config names: memory (one node) or Redis (cluster). */
@@ -92,8 +92,10 @@ export interface OpenedStores {
 export async function openStores(
   config: DispatcherConfig,
   injected: { sessions?: SessionStore | undefined; loginThrottle?: LoginThrottle | undefined; directory?: LocationDirectory | undefined },
-  opts: { logger: Logger; signal?: AbortSignal | undefined },
+  options: { logger: Logger; signal?: AbortSignal | undefined },
 ): Promise<OpenedStores> {
+  // One bound for the whole start: a Redis that does not answer must not leave the directory its own.
+  const opts = { ...options, deadline: Date.now() + STARTUP_RETRIES.budgetMs };
   const opened: Array<{ close(): Promise<void> }> = [];
   const closeAll = async () => {
     for (const s of opened.reverse()) await s.close().catch(() => undefined);

@@ -162,6 +162,11 @@ export class Metrics {
     return [...(this.#counters.get(name)?.values.values() ?? [])].map((c) => ({ labels: c.labels, value: c.value }));
   }
 
+  /** A gauge's reading summed over its series (0 when it has none). */
+  gaugeTotal(name: string): number {
+    return (this.#gauges.get(name)?.read() ?? []).reduce((n, [, v]) => n + v, 0);
+  }
+
   /** Every series of a histogram (cumulative). */
   histogramSeries(name: string): HistogramReading[] {
     return [...(this.#histograms.get(name)?.values.values() ?? [])].map((h) => ({ labels: h.labels, buckets: [...h.buckets], sum: h.sum, count: h.count }));

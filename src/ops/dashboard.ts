@@ -37,7 +37,8 @@ export function createDashboard(deps: DashboardDeps) {
     const body = JSON.stringify({
       cutovers: await clusterCutovers(deps.directory),
       moving: moving.map((m) => ({ i_customer: m.iCustomer, system: m.system, updated_at: m.updatedAt })),
-      heldCalls: deps.holds.heldCalls(),
+      // Each worker holds its own calls: with workers > 1 the combined gauge sums them.
+      heldCalls: deps.metricsView === undefined ? deps.holds.heldCalls() : metrics.gaugeTotal('webdispatcher_held_calls'),
       traffic: metrics.sumBy('webdispatcher_system_calls_total', 'system'),
       backends: deps.backends.health(),
       sessions: await deps.sessions.count(),

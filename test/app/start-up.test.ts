@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { createInterface } from 'node:readline';
 import { createSimulator } from '../../src/sim/simulator.ts';
 import { DEMO_ADMIN } from '../../src/sim/demo-fixtures.ts';
 import { REDIS_URL, requireService } from '../helpers/services.ts';
+import { loadSimDescription } from '../../src/sim/description/description.ts';
+import { postSoap, soapEnvelope } from '../helpers/soap-envelopes.ts';
 
 const BIN = new URL('../../bin/webdispatcher.js', import.meta.url).pathname;
 
@@ -66,6 +68,51 @@ test('start against an unreachable PostgreSQL retries, then exits non-zero withi
   assert.doesNotMatch(p.err(), /^\s+at /m, 'no stack trace');
   assert.match(p.err(), /retrying/, 'the retries are logged');
   assert.equal(p.out(), '', 'no ready line');
+});
+
+/** A loopback port that accepts connections and never answers: a hung or firewalled store. */
+async function silentPort(t: { after(fn: () => unknown): void }): Promise<number> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  t.after(() => { for (const s of sockets) s.destroy(); srv.close(); });
+  return (srv.address() as { port: number }).port;
+}
+
+test('start against a PostgreSQL or a Redis that accepts connections but never answers still exits non-zero within 30 s with one line', { timeout: 90_000 }, async (t) => {
+  const port = await silentPort(t);
+  const runs = [
+    { store: 'location directory', lines: [`directory: { store: postgres, databaseUrl: "postgres://wd@127.0.0.1:${port}/test" }`] },
+    { store: 'session store', lines: [`sessions: { store: redis, redisUrl: "redis://127.0.0.1:${port}", secret: "${randomBytes(16).toString('hex')}" }`, 'directory: { store: memory }'] },
+  ];
+  await Promise.all(runs.map(async ({ store, lines }) => {
+    const p = start(writeConfig(lines));
+    t.after(() => { p.child.kill('SIGKILL'); });
+    const began = Date.now();
+    const [code] = await p.exited;
+    const seconds = (Date.now() - began) / 1000;
+    assert.notEqual(code, 0, p.err());
+    assert.ok(seconds < 30, `${store}: exited after ${seconds} s`);
+    assert.match(p.err().trim().split('\n').at(-1)!, new RegExp(`^webdispatcher start: cannot open the ${store} .*\\(\\d attempts? in [\\d.]+ s\\)$`), store);
+    assert.doesNotMatch(p.err(), /^\s+at /m, 'no stack trace');
+    assert.equal(p.out(), '', 'no ready line');
+  }));
+});
+
+test('SIGTERM while an attempt waits on a store that never answers exits cleanly at once', { timeout: 60_000 }, async (t) => {
+  const port = await silentPort(t);
+  const p = start(writeConfig([`directory: { store: postgres, databaseUrl: "postgres://wd@127.0.0.1:${port}/test" }`]));
+  t.after(() => { p.child.kill('SIGKILL'); });
+  // The first attempt hangs on its connect; let the process get well into it.
+  await new Promise((r) => setTimeout(r, 3000));
+  const began = Date.now();
+  p.child.kill('SIGTERM');
+  const [code, signal] = await p.exited;
+  assert.equal(signal, null, 'exited by itself');
+  assert.equal(code, 0, p.err());
+  assert.ok(Date.now() - began < 2000, `took ${Date.now() - began} ms: it waited for the connect timeout`);
+  assert.match(p.err(), /interrupted by a signal before it listened/);
 });
 
 test('start against an unreachable Redis exits non-zero with one line naming the session store', { timeout: 60_000 }, async (t) => {
@@ -147,6 +194,8 @@ test('call lines carry the client address and the login; faults are counted by c
   assert.equal(info.status, 200, await info.text());
   const noSession = await post('Customer/get_customer_info', { params: { i_customer: 3 } });
   assert.equal(noSession.status, 500);
+  const soap = await postSoap(ready.dispatcher.admin, 'Customer', 'get_customer_info', soapEnvelope(loadSimDescription(), 'Customer', 'get_customer_info', { i_customer: 3 }, { session_id: ok.session_id! }));
+  assert.equal(soap.status, 200, soap.body.toString());
   const metrics = await (await fetch(`${ready.dispatcher.ops}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
   assert.match(metrics, /^webdispatcher_faults_total\{faultcode="Server\.Session\.[^"]+",listener="admin"\} [12]$/m);
   assert.match(metrics, /^process_resident_memory_bytes \d+$/m);
@@ -162,6 +211,9 @@ test('call lines carry the client address and the login; faults are counted by c
   const infoLine = calls.find((l) => l.method === 'Customer/get_customer_info' && l.status === 200);
   assert.equal(infoLine?.client, '127.0.0.1', JSON.stringify(calls));
   assert.equal(infoLine?.login, 'admin');
+  const soapLine = calls.find((l) => l.method === 'Customer/get_customer_info' && l.status === 200 && l !== infoLine);
+  assert.equal(soapLine?.client, '127.0.0.1', `a SOAP call line: ${JSON.stringify(calls)}`);
+  assert.equal(soapLine?.login, 'admin', 'a SOAP call line names the login');
   const refused = calls.find((l) => l.method === 'Session/login' && l.status !== 200);
   assert.equal(refused?.login, 'intruder', 'a failed login names the login it tried');
   const warn = log.find((l) => l.msg === 'login refused');

@@ -131,3 +131,63 @@ test('with workers: 2, /metrics and the dashboard count every worker\'s calls, n
     assert.equal(dashboard.traffic.source, CALLS + 1, `dashboard, scrape ${scrape}: ${JSON.stringify(dashboard.traffic)}`);
   }
 });
+
+test('with workers: 2, the dashboard and the console count the calls held on every worker', { timeout: 90_000 }, async (t) => {
+  if (!(await requireService(t, 'redis'))) return;
+  const source = await createSimulator({ role: 'source', env: 3, customers: 20, seed: 1 });
+  t.after(() => source.close());
+  const target = await createSimulator({ role: 'target', env: 8, customers: 5, seed: 1 });
+  t.after(() => target.close());
+  const dir = mkdtempSync(join(tmpdir(), 'wd-workers-'));
+  const config = join(dir, 'dispatcher.yaml');
+  const opsToken = randomBytes(12).toString('hex');
+  const urls = (u: typeof source.urls) => JSON.stringify({ admin: u.admin, reseller: u.reseller, customer: u.customer, account: u.account, portasip: u.portasip });
+  writeFileSync(config, [
+    `systems:`,
+    `  source: { env: 3, urls: ${urls(source.urls)} }`,
+    `  target: { env: 8, urls: ${urls(target.urls)} }`,
+    `listen: { host: 127.0.0.1, admin: 0, ops: 0 }`,
+    `sessions: { store: redis, redisUrl: "${REDIS_URL}", secret: "${randomBytes(16).toString('hex')}" }`,
+    `directory: { store: sqlite, sqlitePath: "${join(dir, 'directory.sqlite')}" }`,
+    `ops: { token: "${opsToken}", serviceLogin: { login: "admin", token: "demo-admin-token" } }`,
+    `cutover: { holdTimeoutMs: 20000 }`,
+    `envCheck: { atStart: false }`,
+    `workers: 2`,
+    `log: { level: warn }`,
+  ].join('\n'));
+  const bin = new URL('../../bin/webdispatcher.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEBDISPATCHER_FROM_SOURCE: '1' } });
+  t.after(async () => {
+    child.kill('SIGINT');
+    if (child.exitCode === null) await once(child, 'exit');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const lines = createInterface({ input: child.stdout });
+  const [line] = (await Promise.race([once(lines, 'line'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no ready line: ${stderr}`)), 30_000))])) as [string];
+  const ready = JSON.parse(line) as { dispatcher: { admin: string; ops: string } };
+  const ops = (path: string, method = 'GET') => fetch(`${ready.dispatcher.ops}${path}`, { method, headers: { authorization: `Bearer ${opsToken}`, connection: 'close' } });
+  const token = await login(ready.dispatcher.admin, 'admin', { token: 'demo-admin-token' });
+  const begun = await ops('/v1/migrations/1/begin', 'POST');
+  assert.equal(begun.status, 200, await begun.text());
+  // A new connection per call: the primary hands connections to the workers in turn, so each holds some.
+  const HELD = 4;
+  const held = Array.from({ length: HELD }, () => fetch(`${ready.dispatcher.admin}/rest/Customer/get_customer_info`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' }, body: '{"params":{"i_customer":1}}',
+  }).then((r) => r.text(), () => ''));
+  const heldNow = async () => {
+    const dashboard = await (await ops('/v1/dashboard.json')).json() as { heldCalls: number };
+    const consoleView = await (await ops('/v1/console.json')).json() as { heldCalls: number };
+    return [dashboard.heldCalls, consoleView.heldCalls];
+  };
+  let seen = await heldNow();
+  for (let waited = 0; waited < 10_000 && seen.some((n) => n !== HELD); waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await heldNow();
+  }
+  assert.deepEqual(seen, [HELD, HELD], 'dashboard and console: every worker\'s held calls');
+  // Whichever worker answers the next readings, they count the node's held calls.
+  for (let scrape = 0; scrape < 4; scrape++) assert.deepEqual(await heldNow(), [HELD, HELD], `scrape ${scrape}`);
+  assert.equal((await ops('/v1/migrations/1/abort', 'POST')).status, 200);
+  await Promise.all(held);
+});

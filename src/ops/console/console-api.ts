@@ -115,7 +115,8 @@ export function createConsole(deps: ConsoleDeps): OpsRoute {
       migration: deps.totals.status(),
       moving: moving.slice(0, MOVING_SHOWN).map((m) => ({ i_customer: m.iCustomer, system: m.system, updated_at: m.updatedAt })),
       movingCount: moving.length,
-      heldCalls: deps.holds.heldCalls(),
+      // Each worker holds its own calls: with workers > 1 the combined gauge sums them.
+      heldCalls: deps.metricsView === undefined ? deps.holds.heldCalls() : metrics.gaugeTotal('webdispatcher_held_calls'),
       cutovers: await clusterCutovers(deps.directory),
       backends: deps.checks.status(),
       sessions: await deps.sessions.count(),
