@@ -34,6 +34,7 @@ const TEST_FILES = [
   'src/execution/cutover-holds.test.ts',
   'src/execution/merge-rows.test.ts',
   'src/core/ip-allow.test.ts',
+  'src/execution/session-ops.test.ts',
   'src/execution/stages/learn-stage.test.ts',
   'src/execution/stages/hold-stage.test.ts',
   'src/execution/stages/renew-stage.test.ts',
