@@ -82,7 +82,7 @@ test('a creating call teaches nothing when its reply or params do not name the r
   for (const id of [51, 52, 53, 54, 55, 57, 60]) assert.equal(await directory.getCustomer(id), undefined, `customer ${id}`);
   for (const id of [56, 58, 59]) assert.equal(await directory.getAccountOwner(id), undefined, `account ${id}`);
   for (const login of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) assert.equal(await directory.findKey('customer-login', login), undefined, login);
-  assert.equal(await directory.findKey('account-id', 'x3'), undefined);
+  for (const id of ['x1', 'x2', 'x3', 'x4']) assert.equal(await directory.findKey('account-id', id), undefined, id);
   assert.deepEqual(logger.lines, [], 'nothing went wrong');
 });
 
@@ -101,7 +101,8 @@ test('add_alias and add_subscription replies record the owned record with the ow
   const directory = new MemoryDirectory();
   await directory.putAccount(300, 30);
   const owned = new OwnedLearner(directory, recordingLogger());
-  const stage = learnStage(directory, recordingLogger(), owned);
+  const logger = recordingLogger();
+  const stage = learnStage(directory, logger, owned);
   await run(stage, systemCall({ call: { service: 'Account', method: 'add_alias', params: { alias_info: { i_master_account: 300, id: 'al' } } } }), jsonOk({ i_alias: 3001 }));
   assert.deepEqual(await directory.getOwner('alias', 3001), { iCustomer: 30, iAccount: 300 });
   await run(stage, systemCall({ call: { method: 'add_subscription', params: { i_customer: 31, subscription_info: {} } } }), jsonOk({ i_customer_subscription: 3101 }));
@@ -118,6 +119,10 @@ test('add_alias and add_subscription replies record the owned record with the ow
   for (const [kind, id] of [['alias', 3003], ['alias', 3004], ['subscription', 3102], ['alias', 3002], ['subscription', 3002]] as const) {
     assert.equal(await directory.getOwner(kind, id), undefined, `${kind} ${id}`);
   }
+  // Nothing of that reached the directory (which would have refused it, logged as a failure); an alias of an unknown account without a reader waits.
+  await run(stage, systemCall({ call: { service: 'Account', method: 'add_alias', params: { alias_info: { i_master_account: 301 } } } }), jsonOk({ i_alias: 3006 }));
+  assert.equal(await directory.getOwner('alias', 3006), undefined);
+  assert.deepEqual(logger.lines, []);
 });
 
 test('the owner of an alias\'s account the directory does not know is read on the system that answered, with the caller\'s session', async () => {
@@ -137,10 +142,12 @@ test('the owner of an alias\'s account the directory does not know is read on th
 test('without an owned-record learner an add_alias records nothing and the call answers', async () => {
   const directory = new MemoryDirectory();
   await directory.putAccount(300, 30);
-  const stage = learnStage(directory, recordingLogger());
+  const logger = recordingLogger();
+  const stage = learnStage(directory, logger);
   const reply = jsonOk({ i_alias: 3005 });
   assert.equal((await run(stage, systemCall({ call: { service: 'Account', method: 'add_alias', params: { alias_info: { i_master_account: 300 } } } }), reply)).reply, reply);
   assert.equal(await directory.getOwner('alias', 3005), undefined);
+  assert.deepEqual(logger.lines, [], 'not even tried');
 });
 
 test('a created record in a forwarded envelope\'s reply is read by the envelope\'s format', async () => {

@@ -94,6 +94,7 @@ test('a target refusal after the source took the write is mirror_incomplete, nam
     [jsonOk({ faultcode: 'Server.Product.dup', faultstring: 'duplicate name' }, 500), 'Server.Product.dup: duplicate name'],
     [jsonOk({ faultcode: 'Server.Product.dup' }, 500), 'Server.Product.dup: '],
     [jsonOk('<html>bad gateway</html>', 502), 'HTTP 502'],
+    [jsonOk({ error: 'no faultcode' }, 504), 'HTTP 504'],
     [{ ...jsonOk({}, 503), body: Buffer.from('{"faultcode":"x"}') }, 'HTTP 503'],
     [dispatcherFault('backendUnavailable', 'The target system is unreachable'), 'Server.Dispatcher.backend_unavailable: The target system is unreachable'],
     [new Error('socket hang up'), 'Error: socket hang up'],
@@ -143,4 +144,8 @@ test('a file upload keeps its parts on both systems', async () => {
   const t = setup({}, { raw: { multipart } });
   await t.run();
   assert.deepEqual(t.sent.map((s) => [s.payload.body, s.payload.contentType]), [[multipart.body, multipart.contentType], [multipart.body, multipart.contentType]]);
+  // An add uploaded as multipart too: the target gets the parts, not a JSON body with the source's id.
+  const add = setup({ source: jsonOk({ i_product: 78 }) }, { raw: { multipart }, call: { method: 'add_product', params: { product_info: { name: 'N' } } } });
+  await add.run();
+  assert.equal(add.sent[1]!.payload.body, multipart.body);
 });
