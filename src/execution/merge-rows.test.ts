@@ -136,3 +136,22 @@ test('records both systems list are found alike in ascending lists (walked side 
     assert.equal(out.total, a.length + b.length - dropped);
   }
 });
+
+test('rows without an id are kept, never taken for one record listed twice, and the total counts them', async () => {
+  const asked: unknown[] = [];
+  const o = options({ ownerOf: async (id, where) => { asked.push([id, where]); return where[0]!; } });
+  // Out of id order, so the rows are mapped (not walked side by side).
+  const out = JSON.parse(await mergeBothWays(['{"customer_list":[{"n":1},{"i_customer":5},{"n":2}],"total":3}', '{"customer_list":[{"n":3},{"i_customer":4}],"total":2}'], o)) as { customer_list: unknown[]; total: number };
+  assert.deepEqual(out.customer_list, [{ n: 1 }, { i_customer: 5 }, { n: 2 }, { n: 3 }, { i_customer: 4 }]);
+  assert.equal(out.total, 5);
+  assert.deepEqual(asked, []);
+});
+
+test('a text body is parsed, also when it is not ASCII; a merge of no lists is an empty list', async () => {
+  const text = '{"customer_list":[{"i_customer":1,"name":"Zoë"},{"i_customer":2,"name":"Łódź"}],"total":2}';
+  const list = readSystemList('source', text, 'i_customer');
+  assert.equal(list.scanned, undefined);
+  assert.deepEqual(list.json, JSON.parse(text));
+  assert.deepEqual(JSON.parse((await mergeRows([list, readSystemList('target', '{"customer_list":[{"i_customer":3,"name":"é"}]}', 'i_customer')], options())).toString('utf8')).customer_list.map((r: { name: string }) => r.name), ['Zoë', 'Łódź', 'é']);
+  assert.equal((await mergeRows([], options())).toString('utf8'), '{"customer_list":[]}');
+});
